@@ -1,0 +1,1 @@
+"""Welcome Buddy: the web application of a city's newcomer–buddy programme."""

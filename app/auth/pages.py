@@ -1,0 +1,107 @@
+"""Browser login, logout and the language switcher."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from app.auth import service
+from app.auth.models import Role, TokenKind, User
+from app.auth.router import client_ip, throttle_policy
+from app.deps import SESSION_COOKIE, MaybePageUser, SessionDep, SettingsDep
+from app.errors import Throttled
+from app.i18n.catalog import LOCALE_COOKIE, gettext
+from app.web.templating import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def home_for(user: User) -> str:
+    return {Role.staff: "/staff", Role.newcomer: "/me", Role.volunteer: "/me"}[user.role]
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths: an open redirect after login would be a phishing gift."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@router.get("/login")
+def login_form(request: Request, user: MaybePageUser, next: str | None = None) -> Response:
+    if user is not None:
+        return redirect(safe_next(next) or home_for(user))
+    return render(request, "auth/login.html", {"email": "", "next": safe_next(next) or ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: MaybePageUser,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    locale: str = request.state.locale
+    context = {"email": email, "next": safe_next(next) or ""}
+    try:
+        found = service.authenticate(
+            session, email, password, client_ip(request), throttle_policy(settings)
+        )
+    except Throttled as exc:
+        context["error"] = gettext(locale, exc.message, **exc.params)
+        response = render(request, "auth/login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if found is None:
+        context["error"] = gettext(locale, "Wrong email or password.")
+        return render(request, "auth/login.html", context, status_code=401)
+    # A fresh session id at every login (no session fixation); any earlier one ends here.
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        service.revoke_token(session, old)
+    lifetime = timedelta(days=settings.session_days)
+    token = service.issue_token(session, found, TokenKind.session, lifetime)
+    response = redirect(safe_next(next) or home_for(found))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    response.set_cookie(LOCALE_COOKIE, found.locale, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.revoke_token(session, token)
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies)
+    return response
+
+
+@router.post("/locale")
+def switch_locale(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: MaybePageUser,
+    locale: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    response = redirect(safe_next(next) or "/")
+    if locale in settings.city.locales:
+        if user is not None:
+            user.locale = locale
+        response.set_cookie(LOCALE_COOKIE, locale, samesite="lax", max_age=365 * 86400)
+    return response

@@ -1,0 +1,145 @@
+"""Settings from the environment (prefix ``BUDDY_``) and the city profile.
+
+Everything a second city (Vilvoorde, …) needs to change lives in a city profile: a JSON file
+chosen with ``BUDDY_CITY_FILE`` (default: the bundled Mechelen profile). Nothing about one town is
+hard-wired in code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CITIES_DIR = Path(__file__).parent / "cities"
+
+
+class Cadence(StrEnum):
+    weekly = "weekly"
+    fortnightly = "fortnightly"
+
+    @property
+    def days(self) -> int:
+        return 7 if self is Cadence.weekly else 14
+
+
+class Point(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Neighbourhood(Point):
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: str
+
+
+def distance_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
+    """Great-circle (haversine) distance; a city is small enough for this to be exact enough."""
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    dp, dl = p2 - p1, math.radians(b_lon - a_lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+class CityProfile(BaseModel):
+    """What one city decides: its map, its programme rules, the languages its site speaks."""
+
+    slug: str
+    name: str
+    country: str = "BE"
+    timezone: str = "Europe/Brussels"
+    center: Point
+    radius_km: float = Field(gt=0, le=100)
+    panel_size: int = Field(default=5, ge=1, le=10)
+    contract_months: int = Field(default=6, ge=1, le=24)
+    cadence: Cadence = Cadence.weekly
+    max_distance_km: float = Field(default=8.0, gt=0)
+    max_open_panels: int = Field(default=2, ge=1, le=10)
+    panel_expiry_days: int = Field(default=14, ge=1, le=90)
+    participation_hours_goal: int = Field(default=40, ge=0)
+    locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
+    default_locale: str = "nl"
+    neighbourhoods: list[Neighbourhood] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> CityProfile:
+        if self.default_locale not in self.locales:
+            raise ValueError("default_locale must be one of locales")
+        ids = [n.id for n in self.neighbourhoods]
+        if len(ids) != len(set(ids)):
+            raise ValueError("neighbourhood ids must be unique")
+        for n in self.neighbourhoods:
+            if not self.contains(n.lat, n.lon):
+                raise ValueError(f"neighbourhood {n.id} lies outside the city area")
+        return self
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return distance_km(self.center.lat, self.center.lon, lat, lon) <= self.radius_km
+
+    def neighbourhood(self, neighbourhood_id: str) -> Neighbourhood | None:
+        return next((n for n in self.neighbourhoods if n.id == neighbourhood_id), None)
+
+    def nearest_neighbourhood(self, lat: float, lon: float) -> Neighbourhood:
+        return min(self.neighbourhoods, key=lambda n: distance_km(lat, lon, n.lat, n.lon))
+
+
+def load_city(path: Path) -> CityProfile:
+    return CityProfile.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+class Settings(BaseSettings):
+    """Process settings. ``environment=production`` demands an explicit secret key and HTTPS."""
+
+    model_config = SettingsConfigDict(env_prefix="BUDDY_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./buddy.db"
+    secret_key: str | None = None
+    secret_file: Path = Path(".buddy-secret")
+    base_url: str = "http://127.0.0.1:8000"
+    city_file: Path = CITIES_DIR / "mechelen.json"
+    session_days: int = Field(default=14, ge=1)
+    api_token_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        # psycopg 3 is the one PostgreSQL driver we ship; accept the common spellings.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _production(self) -> Settings:
+        if self.environment == "production" and not self.secret_key:
+            raise ValueError("BUDDY_SECRET_KEY is required when BUDDY_ENVIRONMENT=production")
+        return self
+
+    @cached_property
+    def city(self) -> CityProfile:
+        return load_city(self.city_file)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key; in development one generated once and kept in a local file."""
+        if self.secret_key:
+            return self.secret_key
+        if self.secret_file.exists():
+            return self.secret_file.read_text(encoding="utf-8").strip()
+        key = secrets.token_urlsafe(48)
+        self.secret_file.write_text(key, encoding="utf-8")
+        self.secret_file.chmod(0o600)
+        return key

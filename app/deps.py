@@ -1,0 +1,135 @@
+"""The ``Annotated`` dependencies every router and page uses.
+
+API requests authenticate with a bearer token only; pages with the session cookie only. Keeping
+the two apart means cookie-borne CSRF can never reach the JSON API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, TokenKind, User
+from app.auth.service import user_for_token
+from app.config import CityProfile, Settings
+from app.db import session_scope
+from app.i18n.catalog import LOCALE_COOKIE, choose_locale
+
+SESSION_COOKIE = "buddy_session"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_city(request: Request) -> CityProfile:
+    return get_settings(request).city
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.sessionmaker)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CityDep = Annotated[CityProfile, Depends(get_city)]
+# scope="function": commit (or roll back) before the response leaves, so a failed commit can
+# never be reported to the client as a success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def request_locale(request: Request, user: User | None = None) -> str:
+    city = get_city(request)
+    locale = choose_locale(
+        city.locales,
+        city.default_locale,
+        user_locale=user.locale if user else None,
+        cookie=request.cookies.get(LOCALE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+    request.state.locale = locale
+    return locale
+
+
+# --- API (bearer token) -------------------------------------------------------------------
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def api_user(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User:
+    user = user_for_token(session, token, TokenKind.api) if token else None
+    if user is None:
+        request_locale(request)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Not authenticated.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request_locale(request, user)
+    return user
+
+
+def api_staff(user: Annotated[User, Depends(api_user)]) -> User:
+    if user.role is not Role.staff:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only staff can do this.")
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+ApiStaff = Annotated[User, Depends(api_staff)]
+
+
+# --- Pages (session cookie) ---------------------------------------------------------------
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app answers with a redirect to the login page."""
+
+
+class PageForbidden(Exception):
+    """A logged-in user opened a page of another role."""
+
+
+def page_user_optional(request: Request, session: SessionDep) -> User | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    user = user_for_token(session, token, TokenKind.session) if token else None
+    request.state.user = user
+    request_locale(request, user)
+    return user
+
+
+def page_user(user: Annotated[User | None, Depends(page_user_optional)]) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def page_staff(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role is not Role.staff:
+        raise PageForbidden
+    return user
+
+
+def page_newcomer(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role is not Role.newcomer:
+        raise PageForbidden
+    return user
+
+
+def page_volunteer(user: Annotated[User, Depends(page_user)]) -> User:
+    if user.role is not Role.volunteer:
+        raise PageForbidden
+    return user
+
+
+MaybePageUser = Annotated[User | None, Depends(page_user_optional)]
+PageUser = Annotated[User, Depends(page_user)]
+PageStaff = Annotated[User, Depends(page_staff)]
+PageNewcomer = Annotated[User, Depends(page_newcomer)]
+PageVolunteer = Annotated[User, Depends(page_volunteer)]

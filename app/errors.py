@@ -1,0 +1,43 @@
+"""Domain errors. Services raise these; the web layer turns them into HTTP answers.
+
+Messages are gettext message ids (marked with ``N_``) plus parameters, so each reader sees
+them in their own language.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.field = field
+        self.params = params
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Invalid(DomainError):
+    """Input that is well-formed but breaks a rule; ``field`` names the culprit."""
+
+    status_code = 422
+
+
+class Throttled(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after

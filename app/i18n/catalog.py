@@ -1,0 +1,102 @@
+"""Gettext catalogs and locale negotiation.
+
+The ``.po`` files are the source of truth and are compiled in memory at start-up, so a fresh
+clone needs no separate compile step. A locale is chosen from the user's saved choice, else the
+``buddy_locale`` cookie, else ``Accept-Language``, else the city's default.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DOMAIN = "messages"
+LOCALE_COOKIE = "buddy_locale"
+RTL_LOCALES = frozenset({"ar", "fa", "ps", "prs", "he", "ur", "ckb"})
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext(locale: str, message: str, **params: object) -> str:
+    text = translations(locale).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(locale).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale in RTL_LOCALES else "ltr"
+
+
+def locale_display_name(locale: str) -> str:
+    """A locale's own name for itself ("Nederlands", "العربية"), for the language switcher."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, best first."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip()
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag.replace("-", "_")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose_locale(
+    offered: list[str],
+    default: str,
+    user_locale: str | None = None,
+    cookie: str | None = None,
+    accept_language: str | None = None,
+) -> str:
+    for choice in (user_locale, cookie):
+        if choice in offered:
+            return choice
+    preferred = parse_accept_language(accept_language)
+    found = negotiate_locale(preferred, offered, sep="_") if preferred else None
+    if found is None:
+        # "nl-BE" should pick "nl" even when only the bare language is offered.
+        bare = [tag.split("_")[0].lower() for tag in preferred]
+        found = next((tag for tag in bare if tag in offered), None)
+    return found or default
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction; it is translated later, in the reader's locale."""
+    return message

@@ -1,0 +1,67 @@
+"""Builds the ASGI application: ``app.main:app`` (or ``create_app(settings)`` in tests)."""
+
+from __future__ import annotations
+
+from asgi_csrf import asgi_csrf_decorator
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.auth import pages as auth_pages
+from app.auth import router as auth_router
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.health import router as health_router
+from app.web import pages as web_pages
+from app.web.errors import install_error_handlers
+from app.web.templating import FRONTEND
+
+# Forms a visitor posts before having any cookie still need a token (login CSRF).
+_ALWAYS_PROTECT = {"/login", "/register/newcomer", "/register/volunteer"}
+
+
+def _skip_csrf(scope: dict[str, object]) -> bool:
+    # The JSON API authenticates with bearer tokens only, never cookies: nothing to forge.
+    return str(scope.get("path", "")).startswith("/api/")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title=f"Welcome Buddy — {settings.city.name}",
+        version="0.1.0",
+        description="Newcomer–buddy programme: registration, matching panels, contracts, meetings.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
+    for module in (health_router, auth_router, auth_pages, web_pages):
+        app.include_router(module.router)
+    _include_domains(app)
+
+    app.add_middleware(
+        asgi_csrf_decorator(
+            signing_secret=settings.resolved_secret_key(),
+            cookie_secure=settings.secure_cookies,
+            always_protect=_ALWAYS_PROTECT,
+            skip_if_scope=_skip_csrf,
+        )
+    )
+    return app
+
+
+def _include_domains(app: FastAPI) -> None:
+    """Routers of the programme's domains, in one place so the order of routes is explicit."""
+    from app.people import pages as people_pages
+    from app.people import router as people_router
+    from app.staff import pages as staff_pages
+
+    for module in (people_router, people_pages, staff_pages):
+        app.include_router(module.router)
+
+
+app = create_app()

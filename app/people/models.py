@@ -1,0 +1,130 @@
+"""People in the programme: one ``Person`` row per account, specialised as newcomer or volunteer.
+
+Joined-table inheritance keeps the shared person fields (names, languages, availability,
+location) in one place, so matching and search read them the same way for both sides.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User, str_enum
+from app.db import Base, utcnow
+from app.people.vocabulary import BuddyGender, Gender, Level
+
+
+class PersonKind(StrEnum):
+    newcomer = "newcomer"
+    volunteer = "volunteer"
+
+
+class IntakeStatus(StrEnum):
+    """A newcomer's intake: staff check the programme's conditions before matching."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class VettingStatus(StrEnum):
+    """A volunteer's screening; ``paused`` is the volunteer's own choice to stop being proposed."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    paused = "paused"
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
+        CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind, "person_kind"))
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    year_of_birth: Mapped[int]
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender, "gender"))
+    buddy_gender: Mapped[BuddyGender] = mapped_column(str_enum(BuddyGender, "buddy_gender"))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # Either a neighbourhood of the city profile (lat/lon then hold its centre) or a point.
+    neighbourhood: Mapped[str | None] = mapped_column(String(64), index=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    goals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    consent_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    languages: Mapped[list[PersonLanguage]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="PersonLanguage.code",
+        lazy="selectin",
+        back_populates="person",
+    )
+
+    __mapper_args__ = {"polymorphic_on": "kind"}
+
+    @property
+    def language_levels(self) -> dict[str, Level]:
+        return {lang.code: lang.level for lang in self.languages}
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class PersonLanguage(Base):
+    __tablename__ = "person_languages"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(3), primary_key=True, index=True)
+    level: Mapped[Level] = mapped_column(str_enum(Level, "level"))
+
+    person: Mapped[Person] = relationship(back_populates="languages")
+
+
+class Newcomer(Person):
+    __tablename__ = "newcomers"
+
+    id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    arrived_on: Mapped[date | None]
+    civic_integration: Mapped[bool] = mapped_column(default=False)
+    intake_status: Mapped[IntakeStatus] = mapped_column(
+        str_enum(IntakeStatus, "intake_status"), default=IntakeStatus.pending, index=True
+    )
+    # When the newcomer started waiting for a buddy (registration, or an early end).
+    waiting_since: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __mapper_args__ = {"polymorphic_identity": PersonKind.newcomer}
+
+
+class Volunteer(Person):
+    __tablename__ = "volunteers"
+    __table_args__ = (CheckConstraint("max_buddies BETWEEN 1 AND 5", name="max_buddies_range"),)
+
+    id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    max_buddies: Mapped[int] = mapped_column(default=1)
+    vetting_status: Mapped[VettingStatus] = mapped_column(
+        str_enum(VettingStatus, "vetting_status"), default=VettingStatus.pending, index=True
+    )
+    vetting_note: Mapped[str] = mapped_column(Text, default="")
+    vetted_at: Mapped[datetime | None]
+    vetted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __mapper_args__ = {"polymorphic_identity": PersonKind.volunteer}

@@ -1,0 +1,72 @@
+"""The fixed words of a profile: slots, language levels, genders, goals, ISO 639 codes.
+
+Language codes are checked against Babel's CLDR language list (ISO 639-1 where one exists, else
+639-3), plus the few codes newcomers in Flanders need that CLDR lacks (Dari).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+
+from babel import Locale
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PARTS = ("morning", "afternoon", "evening")
+SLOTS: tuple[str, ...] = tuple(f"{d}-{p}" for d in DAYS for p in PARTS)
+
+
+class Level(StrEnum):
+    basic = "basic"
+    conversational = "conversational"
+    fluent = "fluent"
+    native = "native"
+
+
+class Gender(StrEnum):
+    female = "female"
+    male = "male"
+    other = "other"
+
+
+class BuddyGender(StrEnum):
+    any = "any"
+    same = "same"
+
+
+class Goal(StrEnum):
+    dutch = "dutch"
+    paperwork = "paperwork"
+    shopping = "shopping"
+    work = "work"
+    school = "school"
+    leisure = "leisure"
+
+
+# Codes CLDR does not name, with names in the locales we ship.
+_EXTRA_LANGUAGES: dict[str, dict[str, str]] = {
+    "prs": {"en": "Dari", "nl": "Dari", "fr": "dari", "ar": "الدارية"},
+}
+
+# The languages the programme sees most (shared/programme.md), offered first in pickers.
+COMMON_LANGUAGES = (
+    "nl", "fr", "en", "ar", "zgh", "rif", "prs", "ps", "fa", "ti", "so", "ku",
+    "uk", "ru", "ro", "pl", "bg", "tr", "es", "pt",
+)  # fmt: skip
+
+
+@cache
+def language_codes() -> frozenset[str]:
+    cldr = {c for c in Locale("en").languages if c.isalpha() and c.islower() and len(c) in (2, 3)}
+    return frozenset(cldr | set(_EXTRA_LANGUAGES))
+
+
+def is_language_code(code: str) -> bool:
+    return code in language_codes()
+
+
+def language_name(code: str, locale: str) -> str:
+    extra = _EXTRA_LANGUAGES.get(code)
+    if extra:
+        return extra.get(locale, extra["en"])
+    return Locale.parse(locale).languages.get(code) or code

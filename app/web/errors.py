@@ -1,0 +1,112 @@
+"""Turning errors into answers: JSON (translated) for the API, pages for the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from app.deps import LoginRequired, PageForbidden, request_locale
+from app.errors import DomainError, Throttled
+from app.i18n.catalog import N_, gettext
+from app.web.templating import login_redirect, render
+
+# Messages for pydantic's own error types, so 422 answers read well in every language.
+_PYDANTIC_MESSAGES = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is too short."),
+    "string_too_long": N_("This field is too long."),
+    "too_short": N_("Choose at least one."),
+    "too_long": N_("Too many items."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "float_type": N_("Enter a number."),
+    "bool_parsing": N_("Answer yes or no."),
+    "bool_type": N_("Answer yes or no."),
+    "date_from_datetime_parsing": N_("Enter a valid date."),
+    "date_parsing": N_("Enter a valid date."),
+    "date_type": N_("Enter a valid date."),
+    "enum": N_("Choose one of the options."),
+    "literal_error": N_("Choose one of the options."),
+    "greater_than_equal": N_("This number is too small."),
+    "greater_than": N_("This number is too small."),
+    "less_than_equal": N_("This number is too large."),
+    "less_than": N_("This number is too large."),
+    "value_error": N_("This value is not valid."),
+    "string_pattern_mismatch": N_("This value is not valid."),
+    "extra_forbidden": N_("This field is not allowed."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "model_attributes_type": N_("This value is not valid."),
+    "dict_type": N_("This value is not valid."),
+    "list_type": N_("This value is not valid."),
+    "string_type": N_("Enter text."),
+}
+
+
+def _locale(request: Request) -> str:
+    return getattr(request.state, "locale", None) or request_locale(request)
+
+
+def translate_validation_error(error: dict[str, Any], locale: str) -> dict[str, Any]:
+    """One pydantic error as ``{field, loc, message, type}``, message in the reader's language.
+
+    Our own validators raise ``ValueError(msgid)``; pydantic prefixes that with "Value error, ".
+    """
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    kind = error.get("type", "value_error")
+    msg = str(error.get("msg", ""))
+    if kind == "value_error" and msg.startswith("Value error, "):
+        message = gettext(locale, msg.removeprefix("Value error, "))
+    else:
+        message = gettext(locale, _PYDANTIC_MESSAGES.get(kind, _PYDANTIC_MESSAGES["value_error"]))
+    field = next((part for part in reversed(loc) if not part.isdigit()), loc[-1] if loc else "")
+    return {"field": field, "loc": loc, "message": message, "type": kind}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        locale = _locale(request)
+        errors = [translate_validation_error(dict(e), locale) for e in exc.errors()]
+        detail = errors[0]["message"] if errors else gettext(locale, "This value is not valid.")
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        locale = _locale(request)
+        body: dict[str, Any] = {"detail": gettext(locale, exc.message, **exc.params)}
+        headers = {}
+        if exc.field:
+            body["field"] = exc.field
+            body["errors"] = [
+                {"field": exc.field, "loc": [exc.field], "message": body["detail"], "type": "rule"}
+            ]
+        if isinstance(exc, Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        detail = exc.detail
+        if isinstance(detail, str):
+            detail = gettext(_locale(request), detail)
+        if not request.url.path.startswith("/api/") and exc.status_code in (404, 405):
+            return render(
+                request, "errors/error.html", {"status": exc.status_code, "message": detail},
+                status_code=exc.status_code,
+            )
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(request)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, exc: PageForbidden) -> Response:
+        message = gettext(_locale(request), "This page is not for your account.")
+        return render(
+            request, "errors/error.html", {"status": 403, "message": message}, status_code=403
+        )

@@ -1,0 +1,126 @@
+"""Building test data directly through the models (fast), and logging in through the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, User
+from app.auth.passwords import hash_password
+from app.db import utcnow
+from app.people.models import (
+    IntakeStatus,
+    Newcomer,
+    PersonLanguage,
+    VettingStatus,
+    Volunteer,
+)
+from app.people.vocabulary import BuddyGender, Gender, Level
+
+PASSWORD = "correct horse battery"
+_HASH = hash_password(PASSWORD)  # hashing is deliberately slow; do it once
+_seq = count(1)
+
+
+def make_user(session: Session, role: Role, email: str | None = None, locale: str = "en") -> User:
+    user = User(
+        email=(email or f"{role.value}{next(_seq)}@example.org").lower(),
+        password_hash=_HASH,
+        role=role,
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_staff(session: Session, email: str | None = None) -> User:
+    return make_user(session, Role.staff, email)
+
+
+def _person_fields(**overrides: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "first_name": "Sam",
+        "last_name": "Example",
+        "year_of_birth": 1990,
+        "gender": Gender.female,
+        "buddy_gender": BuddyGender.any,
+        "neighbourhood": "binnenstad",
+        "lat": 51.0280,
+        "lon": 4.4800,
+        "availability": ["mon-evening", "sat-morning"],
+        "interests": ["cooking"],
+        "goals": ["dutch"],
+        "consent_at": utcnow(),
+    }
+    fields.update(overrides)
+    return fields
+
+
+def make_newcomer(
+    session: Session,
+    *,
+    languages: dict[str, Level] | None = None,
+    intake: IntakeStatus = IntakeStatus.approved,
+    email: str | None = None,
+    **overrides: object,
+) -> Newcomer:
+    user = make_user(session, Role.newcomer, email)
+    person = Newcomer(
+        user=user,
+        intake_status=intake,
+        arrived_on=date(2026, 9, 1),
+        civic_integration=True,
+        **_person_fields(first_name="Amina", last_name="Haddad", **overrides),
+    )
+    langs = languages or {"ar": Level.native, "nl": Level.basic}
+    person.languages = [PersonLanguage(code=c, level=lvl) for c, lvl in langs.items()]
+    session.add(person)
+    session.flush()
+    return person
+
+
+def make_volunteer(
+    session: Session,
+    *,
+    languages: dict[str, Level] | None = None,
+    vetting: VettingStatus = VettingStatus.approved,
+    email: str | None = None,
+    max_buddies: int = 1,
+    **overrides: object,
+) -> Volunteer:
+    user = make_user(session, Role.volunteer, email)
+    person = Volunteer(
+        user=user,
+        vetting_status=vetting,
+        bio="Retired teacher, loves walking along the Dijle.",
+        max_buddies=max_buddies,
+        **_person_fields(first_name="Jan", last_name="Peeters", gender=Gender.male, **overrides),
+    )
+    langs = languages or {"nl": Level.native, "fr": Level.fluent}
+    person.languages = [PersonLanguage(code=c, level=lvl) for c, lvl in langs.items()]
+    session.add(person)
+    session.flush()
+    return person
+
+
+def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def browser_login(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real form, CSRF token included, as a browser would."""
+    page = client.get("/login")
+    token = client.cookies.get("csrftoken")
+    assert token, "the login page must set a CSRF cookie"
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrftoken": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, (page.status_code, response.text)
