@@ -39,5 +39,5 @@ class Throttled(DomainError):
     status_code = 429
 
     def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
-        super().__init__(message, **params)
+        super().__init__(message, field=None, **params)
         self.retry_after = retry_after

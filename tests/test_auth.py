@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import service
-from app.auth.models import AuthToken, LoginAttempt, TokenKind
+from app.auth.models import AuthToken, LoginAttempt, Role, TokenKind
 from app.db import utcnow
 from tests.factories import PASSWORD, bearer, browser_login, make_staff, make_user
-from app.auth.models import Role
 
 
 def test_token_flow_and_me(client: TestClient, db: Session) -> None:
@@ -31,11 +30,15 @@ def test_token_flow_and_me(client: TestClient, db: Session) -> None:
 def test_wrong_password_is_401_and_recorded(client: TestClient, db: Session) -> None:
     make_user(db, Role.newcomer, "a@example.org")
     db.commit()
-    response = client.post("/api/v1/auth/token", data={"username": "a@example.org", "password": "nope"})
+    response = client.post(
+        "/api/v1/auth/token", data={"username": "a@example.org", "password": "nope"}
+    )
     assert response.status_code == 401
     assert response.json()["detail"] == "Wrong email or password."
     db.expire_all()
-    failures = db.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False)))
+    failures = db.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False))
+    )
     assert failures == 1
 
 
@@ -53,14 +56,20 @@ def test_throttling_after_five_failures_per_account(client: TestClient, db: Sess
     client.get("/login")
     r = client.post(
         "/login",
-        data={"email": "t@example.org", "password": PASSWORD, "csrftoken": client.cookies["csrftoken"]},
+        data={
+            "email": "t@example.org",
+            "password": PASSWORD,
+            "csrftoken": client.cookies["csrftoken"],
+        },
     )
     assert r.status_code == 429
 
 
 def test_throttling_per_address_across_accounts(client: TestClient, db: Session) -> None:
     for i in range(5):
-        r = client.post("/api/v1/auth/token", data={"username": f"x{i}@example.org", "password": "bad"})
+        r = client.post(
+            "/api/v1/auth/token", data={"username": f"x{i}@example.org", "password": "bad"}
+        )
         assert r.status_code == 401
     r = client.post("/api/v1/auth/token", data={"username": "other@example.org", "password": "bad"})
     assert r.status_code == 429
@@ -86,14 +95,22 @@ def test_browser_login_renews_session_and_logout_ends_it(client: TestClient, db:
     assert first
     browser_login(client, "staff@example.org")
     second = client.cookies.get("buddy_session")
-    assert second and second != first
+    assert second
+    assert second != first
     db.expire_all()
-    sessions = db.scalars(select(AuthToken).where(AuthToken.user_id == staff.id, AuthToken.kind == TokenKind.session)).all()
+    sessions = db.scalars(
+        select(AuthToken).where(AuthToken.user_id == staff.id, AuthToken.kind == TokenKind.session)
+    ).all()
     assert len(sessions) == 1  # the first session was ended at the second login
-    r = client.post("/logout", data={"csrftoken": client.cookies["csrftoken"]}, follow_redirects=False)
+    r = client.post(
+        "/logout", data={"csrftoken": client.cookies["csrftoken"]}, follow_redirects=False
+    )
     assert r.status_code == 303
     db.expire_all()
-    assert db.scalar(select(func.count()).select_from(AuthToken).where(AuthToken.user_id == staff.id)) == 0
+    assert (
+        db.scalar(select(func.count()).select_from(AuthToken).where(AuthToken.user_id == staff.id))
+        == 0
+    )
 
 
 def test_session_cookie_flags(client: TestClient, db: Session) -> None:
@@ -102,10 +119,18 @@ def test_session_cookie_flags(client: TestClient, db: Session) -> None:
     client.get("/login")
     r = client.post(
         "/login",
-        data={"email": "flags@example.org", "password": PASSWORD, "csrftoken": client.cookies["csrftoken"]},
+        data={
+            "email": "flags@example.org",
+            "password": PASSWORD,
+            "csrftoken": client.cookies["csrftoken"],
+        },
         follow_redirects=False,
     )
-    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("buddy_session="))
+    cookie = next(
+        v
+        for k, v in r.headers.multi_items()
+        if k == "set-cookie" and v.startswith("buddy_session=")
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # development/test; production sets Secure
@@ -118,7 +143,9 @@ def test_csrf_rejects_forged_form_posts(client: TestClient, db: Session) -> None
     # No token at all, and a wrong token: both refused before any work is done.
     r = client.post("/login", data={"email": "c@example.org", "password": PASSWORD})
     assert r.status_code == 403
-    r = client.post("/login", data={"email": "c@example.org", "password": PASSWORD, "csrftoken": "forged"})
+    r = client.post(
+        "/login", data={"email": "c@example.org", "password": PASSWORD, "csrftoken": "forged"}
+    )
     assert r.status_code == 403
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(LoginAttempt)) == 0
@@ -143,7 +170,12 @@ def test_login_next_is_local_only(client: TestClient, db: Session) -> None:
     client.get("/login")
     r = client.post(
         "/login",
-        data={"email": "next@example.org", "password": PASSWORD, "next": "//evil.example/x", "csrftoken": client.cookies["csrftoken"]},
+        data={
+            "email": "next@example.org",
+            "password": PASSWORD,
+            "next": "//evil.example/x",
+            "csrftoken": client.cookies["csrftoken"],
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/staff"

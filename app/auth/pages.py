@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.auth import service
@@ -67,8 +67,8 @@ def login(
         service.revoke_token(session, old)
     lifetime = timedelta(days=settings.session_days)
     token = service.issue_token(session, found, TokenKind.session, lifetime)
-    response = redirect(safe_next(next) or home_for(found))
-    response.set_cookie(
+    done = redirect(safe_next(next) or home_for(found))
+    done.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=int(lifetime.total_seconds()),
@@ -76,8 +76,8 @@ def login(
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    response.set_cookie(LOCALE_COOKIE, found.locale, samesite="lax", max_age=365 * 86400)
-    return response
+    done.set_cookie(LOCALE_COOKIE, found.locale, samesite="lax", max_age=365 * 86400)
+    return done
 
 
 @router.post("/logout")
@@ -86,7 +86,9 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
     if token:
         service.revoke_token(session, token)
     response = redirect("/")
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
     return response
 
 

@@ -18,14 +18,14 @@ _hasher = PasswordHash.recommended()
 @cache
 def _common() -> frozenset[str]:
     lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
 
 
 def check_strength(password: str, *, email: str | None = None) -> None:
     if len(password) < MIN_LENGTH:
-        raise Invalid(
-            N_("Use at least %(min)s characters."), field="password", min=MIN_LENGTH
-        )
+        raise Invalid(N_("Use at least %(min)s characters."), field="password", min=MIN_LENGTH)
     lowered = password.lower()
     local_part = (email or "").split("@")[0].lower()
     if lowered in _common() or len(set(lowered)) <= 2 or (local_part and lowered == local_part):

@@ -31,9 +31,7 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(
-    session: Session, *, email: str, password: str, role: Role, locale: str
-) -> User:
+def create_user(session: Session, *, email: str, password: str, role: Role, locale: str) -> User:
     email = normalise_email(email)
     check_strength(password, email=email)
     if get_user_by_email(session, email) is not None:

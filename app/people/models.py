@@ -41,7 +41,7 @@ class VettingStatus(StrEnum):
 
 class Person(Base):
     __tablename__ = "people"
-    __table_args__ = (
+    __table_args__: tuple[CheckConstraint, ...] = (
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
     )
@@ -115,7 +115,9 @@ class Newcomer(Person):
 
 class Volunteer(Person):
     __tablename__ = "volunteers"
-    __table_args__ = (CheckConstraint("max_buddies BETWEEN 1 AND 5", name="max_buddies_range"),)
+    __table_args__: tuple[CheckConstraint, ...] = (
+        CheckConstraint("max_buddies BETWEEN 1 AND 5", name="max_buddies_range"),
+    )
 
     id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     bio: Mapped[str] = mapped_column(Text, default="")

@@ -57,7 +57,8 @@ COMMON_LANGUAGES = (
 
 @cache
 def language_codes() -> frozenset[str]:
-    cldr = {c for c in Locale("en").languages if c.isalpha() and c.islower() and len(c) in (2, 3)}
+    names: dict[str, str] = dict(Locale("en").languages)
+    cldr = {c for c in names if c.isalpha() and c.islower() and len(c) in (2, 3)}
     return frozenset(cldr | set(_EXTRA_LANGUAGES))
 
 

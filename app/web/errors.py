@@ -95,7 +95,9 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = gettext(_locale(request), detail)
         if not request.url.path.startswith("/api/") and exc.status_code in (404, 405):
             return render(
-                request, "errors/error.html", {"status": exc.status_code, "message": detail},
+                request,
+                "errors/error.html",
+                {"status": exc.status_code, "message": detail},
                 status_code=exc.status_code,
             )
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)

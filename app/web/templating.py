@@ -22,7 +22,9 @@ FRONTEND = Path(__file__).resolve().parent.parent.parent / "frontend"
 
 
 def _context(request: Request) -> dict[str, Any]:
-    locale: str = getattr(request.state, "locale", None) or request.app.state.settings.city.default_locale
+    locale: str = (
+        getattr(request.state, "locale", None) or request.app.state.settings.city.default_locale
+    )
     city = request.app.state.settings.city
     csrf = request.scope.get("csrftoken")
 
@@ -43,8 +45,7 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": csrf() if callable(csrf) else "",
         "locale_choices": [(code, locale_display_name(code)) for code in city.locales],
         "language_name": lambda code: language_name(code, locale),
-        "current_path": request.url.path
-        + (f"?{request.url.query}" if request.url.query else ""),
+        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 
 
