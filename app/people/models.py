@@ -117,11 +117,16 @@ class Volunteer(Person):
     __tablename__ = "volunteers"
     __table_args__: tuple[CheckConstraint, ...] = (
         CheckConstraint("max_buddies BETWEEN 1 AND 5", name="max_buddies_range"),
+        CheckConstraint("committed_buddies >= 0", name="committed_buddies_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     bio: Mapped[str] = mapped_column(Text, default="")
     max_buddies: Mapped[int] = mapped_column(default=1)
+    # Pending + active contracts, kept by app/contracts/service.py. Claimed with one conditional
+    # UPDATE (``... WHERE committed_buddies < max_buddies``) so two simultaneous picks can never
+    # both take a volunteer's last place.
+    committed_buddies: Mapped[int] = mapped_column(default=0, server_default="0")
     vetting_status: Mapped[VettingStatus] = mapped_column(
         str_enum(VettingStatus, "vetting_status"), default=VettingStatus.pending, index=True
     )
