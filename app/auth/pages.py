@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.auth import service
 from app.auth.models import Role, TokenKind, User
 from app.auth.router import client_ip, throttle_policy
+from app.config import Settings
 from app.deps import SESSION_COOKIE, MaybePageUser, SessionDep, SettingsDep
 from app.errors import Throttled
 from app.i18n.catalog import LOCALE_COOKIE, gettext
@@ -61,13 +63,20 @@ def login(
     if found is None:
         context["error"] = gettext(locale, "Wrong email or password.")
         return render(request, "auth/login.html", context, status_code=401)
-    # A fresh session id at every login (no session fixation); any earlier one ends here.
+    return start_session(request, session, settings, found, safe_next(next) or home_for(found))
+
+
+def start_session(
+    request: Request, session: Session, settings: Settings, user: User, target: str
+) -> Response:
+    """Log ``user`` in and redirect to ``target``: after the login form, and right after
+    registering. A fresh session id every time (no session fixation); any earlier one ends."""
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.revoke_token(session, old)
     lifetime = timedelta(days=settings.session_days)
-    token = service.issue_token(session, found, TokenKind.session, lifetime)
-    done = redirect(safe_next(next) or home_for(found))
+    token = service.issue_token(session, user, TokenKind.session, lifetime)
+    done = redirect(target)
     done.set_cookie(
         SESSION_COOKIE,
         token,
@@ -76,7 +85,7 @@ def login(
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    done.set_cookie(LOCALE_COOKIE, found.locale, samesite="lax", max_age=365 * 86400)
+    done.set_cookie(LOCALE_COOKIE, user.locale, samesite="lax", max_age=365 * 86400)
     return done
 
 
