@@ -1,0 +1,1 @@
+"""A realistic demo city, so a new user can look around at once (``buddy demo-data``)."""

@@ -1,0 +1,207 @@
+"""The ``buddy`` command against a throwaway SQLite file named by ``BUDDY_DATABASE_URL``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.audit.models import AuditEntry
+from app.auth.models import Role, User
+from app.auth.passwords import verify_password
+from app.cli import cli
+from app.config import CITIES_DIR, load_city
+from app.db import make_engine
+from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD
+from app.people.models import Newcomer, Volunteer
+from tests.test_demo import assert_demo_city
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    # Settings also read a .env file from the working directory: make sure none is picked up.
+    monkeypatch.chdir(tmp_path)
+    return {
+        "BUDDY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "BUDDY_SECRET_FILE": str(tmp_path / "secret"),
+        "BUDDY_CITY_FILE": str(CITIES_DIR / "mechelen.json"),
+        "BUDDY_ENVIRONMENT": "development",
+    }
+
+
+@pytest.fixture
+def cli_engine(env: dict[str, str]) -> Iterator[Engine]:
+    eng = make_engine(env["BUDDY_DATABASE_URL"])
+    yield eng
+    eng.dispose()
+
+
+def invoke(env: dict[str, str], *args: str, input: str | None = None) -> Any:
+    return runner.invoke(cli, list(args), env=env, input=input)
+
+
+def _count(cli_engine: Engine, model: type[Any]) -> int:
+    with Session(cli_engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_db_upgrade_and_current(env: dict[str, str], cli_engine: Engine) -> None:
+    result = invoke(env, "db", "current")
+    assert result.exit_code == 0, result.output
+    assert "base (empty)" in result.output
+
+    result = invoke(env, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert {"users", "people", "newcomers", "volunteers"} <= set(
+        inspect(cli_engine).get_table_names()
+    )
+
+    result = invoke(env, "db", "current")
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    # Upgrading an up-to-date database is harmless.
+    assert invoke(env, "db", "upgrade").exit_code == 0
+
+
+def test_create_staff_with_password_option(env: dict[str, str], cli_engine: Engine) -> None:
+    invoke(env, "db", "upgrade")
+    result = invoke(env, "create-staff", "Coordinator@City.example", "--password", "kettle-lamp-42")
+    assert result.exit_code == 0, result.output
+    assert "coordinator@city.example" in result.output
+    with Session(cli_engine) as session:
+        user = session.scalar(select(User).where(User.email == "coordinator@city.example"))
+        assert user is not None
+        assert user.role is Role.staff
+        assert user.locale == "nl"
+        assert verify_password("kettle-lamp-42", user.password_hash)
+        audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.created"))
+        assert audit is not None
+        assert audit.subject_id == user.id
+
+    # The same address twice is refused, and nothing changes.
+    again = invoke(env, "create-staff", "coordinator@city.example", "--password", "other-pass-77")
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    assert _count(cli_engine, User) == 1
+
+
+def test_create_staff_prompts_for_password_twice(env: dict[str, str], cli_engine: Engine) -> None:
+    invoke(env, "db", "upgrade")
+    result = invoke(
+        env, "create-staff", "desk@city.example", input="river-stone-9\nriver-stone-9\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+    assert "river-stone-9" not in result.output  # hidden input
+    with Session(cli_engine) as session:
+        user = session.scalar(select(User).where(User.email == "desk@city.example"))
+        assert user is not None
+        assert verify_password("river-stone-9", user.password_hash)
+
+    # A mismatched confirmation asks again; the second pair is used.
+    answers = "first-try-111\nsecond-try-22\ngood-choice-33\ngood-choice-33\n"
+    result = invoke(env, "create-staff", "desk2@city.example", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output
+
+
+def test_create_staff_refuses_weak_password(env: dict[str, str], cli_engine: Engine) -> None:
+    invoke(env, "db", "upgrade")
+    result = invoke(env, "create-staff", "weak@city.example", "--password", "short")
+    assert result.exit_code == 1
+    assert "password: Use at least 10 characters." in result.output
+    assert _count(cli_engine, User) == 0
+
+
+def test_commands_need_a_migrated_database(env: dict[str, str]) -> None:
+    for args in (["demo-data"], ["create-staff", "x@city.example", "--password", "long-enough-1"]):
+        result = invoke(env, *args)
+        assert result.exit_code == 1
+        assert "buddy db upgrade" in result.output
+
+
+def test_demo_data_twice_keeps_the_data(env: dict[str, str], cli_engine: Engine) -> None:
+    invoke(env, "db", "upgrade")
+    first = invoke(env, "demo-data")
+    assert first.exit_code == 0, first.output
+    assert "Loaded the demo city of Mechelen" in first.output
+    for email in DEMO_LOGINS.values():
+        assert email in first.output
+    assert DEMO_PASSWORD in first.output
+    counts = (_count(cli_engine, User), _count(cli_engine, Volunteer), _count(cli_engine, Newcomer))
+    assert counts == (101, 60, 40)
+
+    second = invoke(env, "demo-data")
+    assert second.exit_code == 0, second.output
+    assert "already present" in second.output
+    assert (
+        _count(cli_engine, User),
+        _count(cli_engine, Volunteer),
+        _count(cli_engine, Newcomer),
+    ) == counts
+    with Session(cli_engine) as session:
+        assert_demo_city(session, load_city(CITIES_DIR / "mechelen.json"))
+
+
+def test_demo_data_for_another_city(env: dict[str, str], cli_engine: Engine) -> None:
+    env = {**env, "BUDDY_CITY_FILE": str(CITIES_DIR / "vilvoorde.json")}
+    invoke(env, "db", "upgrade")
+    result = invoke(env, "demo-data")
+    assert result.exit_code == 0, result.output
+    assert "Vilvoorde" in result.output
+    with Session(cli_engine) as session:
+        assert_demo_city(session, load_city(CITIES_DIR / "vilvoorde.json"))
+
+
+def test_run_migrates_loads_demo_and_serves(
+    env: dict[str, str], cli_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[dict[str, Any]] = []
+
+    def fake_uvicorn_run(app: str, **kwargs: Any) -> None:
+        served.append({"app": app, **kwargs})
+
+    monkeypatch.setattr("uvicorn.run", fake_uvicorn_run)
+    result = invoke(env, "run", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert served == [{"app": "app.main:app", "host": "127.0.0.1", "port": 8123, "reload": False}]
+    assert "http://127.0.0.1:8123/login" in result.output
+    assert "http://127.0.0.1:8123/docs" in result.output
+    assert DEMO_LOGINS["staff"] in result.output
+    assert _count(cli_engine, Volunteer) == 60
+
+    # Starting again keeps the data and still shows the logins.
+    result = invoke(env, "run", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert "already present" in result.output
+    assert DEMO_LOGINS["newcomer"] in result.output
+    assert _count(cli_engine, Volunteer) == 60
+
+
+def test_serve_passes_options_to_uvicorn(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.append({"app": app, **kw}))
+    result = invoke(env, "serve", "--host", "0.0.0.0", "--port", "9000", "--reload")
+    assert result.exit_code == 0, result.output
+    assert served == [{"app": "app.main:app", "host": "0.0.0.0", "port": 9000, "reload": True}]
+
+
+def test_bad_configuration_is_reported(env: dict[str, str]) -> None:
+    # ``None`` unsets the variable for the run, in case the developer's shell has one.
+    env_: dict[str, str | None] = {
+        **env,
+        "BUDDY_ENVIRONMENT": "production",
+        "BUDDY_SECRET_KEY": None,
+    }
+    result = runner.invoke(cli, ["db", "upgrade"], env=env_)
+    assert result.exit_code == 2
+    assert "BUDDY_SECRET_KEY is required" in result.output
