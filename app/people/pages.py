@@ -1,3 +1,232 @@
-from fastapi import APIRouter
+"""Registration forms, one's own profile page (``/me``) and its edit form.
 
-router = APIRouter()
+Other domains add sections to ``/me`` (a newcomer's panel, contracts…) with
+``add_me_section(template, provider)``: the provider returns the template's context, or ``None``
+to leave the section out for this person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.auth.pages import home_for, start_session
+from app.auth.passwords import check_strength
+from app.config import CityProfile
+from app.deps import CityDep, MaybePageUser, PageUser, PageVolunteer, SessionDep, SettingsDep
+from app.errors import DomainError, Invalid
+from app.i18n.catalog import N_, gettext
+from app.people import forms, service
+from app.people.models import Newcomer, Person, Volunteer
+from app.people.schemas import NewcomerCreate, NewcomerUpdate, VolunteerCreate, VolunteerUpdate
+from app.web.templating import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+SectionProvider = Callable[[Request, Session, User, Person], dict[str, Any] | None]
+_ME_SECTIONS: list[tuple[str, SectionProvider]] = []
+
+# Messages shown on /me after an action (``/me?done=…``), so a redirect can say what happened.
+_DONE = {
+    "saved": N_("Your profile has been saved."),
+    "paused": N_("You are paused: newcomers will not be offered you as a buddy until you resume."),
+    "resumed": N_("Welcome back: newcomers can be offered you as a buddy again."),
+}
+
+
+def add_me_section(template: str, provider: SectionProvider) -> None:
+    """Let another domain show a section on ``/me`` (rendered in order of registration)."""
+    _ME_SECTIONS.append((template, provider))
+
+
+def _form_context(
+    request: Request,
+    city: CityProfile,
+    kind: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    chosen = [row["code"] for row in values["languages"] if row["code"]]
+    return {
+        "kind": kind,
+        "values": values,
+        "errors": errors,
+        "language_rows": forms.language_rows_for_display(values["languages"]),
+        "language_choices": forms.language_choices(request.state.locale, chosen),
+        "levels": forms.LEVELS,
+        "neighbourhoods": sorted(city.neighbourhoods, key=lambda n: n.name),
+        **forms.VOCABULARY,
+    }
+
+
+def _domain_error(errors: dict[str, str], exc: DomainError, locale: str) -> None:
+    errors.setdefault(exc.field or "form", gettext(locale, exc.message, **exc.params))
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def _register_form(request: Request, user: User | None, city: CityProfile, kind: str) -> Response:
+    if user is not None:
+        return redirect(home_for(user))
+    context = _form_context(request, city, kind, forms.empty_values(), {})
+    return render(request, "people/register.html", context)
+
+
+@router.get("/register/newcomer")
+def register_newcomer_form(request: Request, user: MaybePageUser, city: CityDep) -> Response:
+    return _register_form(request, user, city, "newcomer")
+
+
+@router.get("/register/volunteer")
+def register_volunteer_form(request: Request, user: MaybePageUser, city: CityDep) -> Response:
+    return _register_form(request, user, city, "volunteer")
+
+
+async def _register(
+    request: Request,
+    session: Session,
+    settings: SettingsDep,
+    user: User | None,
+    kind: str,
+) -> Response:
+    if user is not None:
+        return redirect(home_for(user))
+    city = settings.city
+    locale: str = request.state.locale
+    form = await request.form()
+    values = forms.form_values(form)
+    password = str(form.get("password") or "")
+    data = forms.schema_input(values, kind=kind, account=True)
+    data.update(password=password, locale=locale)
+    errors: dict[str, str] = {}
+    schema = NewcomerCreate if kind == "newcomer" else VolunteerCreate
+    parsed: NewcomerCreate | VolunteerCreate | None = None
+    try:
+        parsed = schema.model_validate(data)
+    except ValidationError as exc:
+        errors = forms.form_errors(exc, locale, data)
+    # Rules the schema cannot check, reported together with the schema's own findings.
+    try:
+        check_strength(password, email=values["email"].strip().lower())
+    except Invalid as exc:
+        _domain_error(errors, exc, locale)
+    if parsed is not None and not errors:
+        try:
+            person: Person = (
+                service.register_newcomer(session, parsed, city=city)
+                if isinstance(parsed, NewcomerCreate)
+                else service.register_volunteer(session, parsed, city=city)
+            )
+        except DomainError as exc:
+            session.rollback()  # the response below is a success for the session dependency
+            _domain_error(errors, exc, locale)
+        else:
+            return start_session(request, session, settings, person.user, "/me")
+    context = _form_context(request, city, kind, values, errors)
+    return render(request, "people/register.html", context, status_code=422)
+
+
+@router.post("/register/newcomer")
+async def register_newcomer(
+    request: Request, session: SessionDep, settings: SettingsDep, user: MaybePageUser
+) -> Response:
+    return await _register(request, session, settings, user, "newcomer")
+
+
+@router.post("/register/volunteer")
+async def register_volunteer(
+    request: Request, session: SessionDep, settings: SettingsDep, user: MaybePageUser
+) -> Response:
+    return await _register(request, session, settings, user, "volunteer")
+
+
+# --- own profile ---------------------------------------------------------------------------
+
+
+def _own_person(session: Session, user: User) -> Person | None:
+    return service.person_for_user(session, user)
+
+
+@router.get("/me")
+def me(request: Request, session: SessionDep, user: PageUser, done: str | None = None) -> Response:
+    person = _own_person(session, user)
+    if person is None:  # staff have no profile of their own
+        return redirect(home_for(user))
+    sections = []
+    for template, provider in _ME_SECTIONS:
+        section = provider(request, session, user, person)
+        if section is not None:
+            sections.append((template, section))
+    locale: str = request.state.locale
+    context = {
+        "person": person,
+        "kind": "newcomer" if isinstance(person, Newcomer) else "volunteer",
+        "sections": sections,
+        "flash": gettext(locale, _DONE[done]) if done in _DONE else None,
+        **forms.VOCABULARY,
+    }
+    return render(request, "people/me.html", context)
+
+
+@router.get("/me/edit")
+def edit_form(request: Request, session: SessionDep, user: PageUser, city: CityDep) -> Response:
+    person = _own_person(session, user)
+    if person is None:
+        return redirect(home_for(user))
+    kind = "newcomer" if isinstance(person, Newcomer) else "volunteer"
+    values = forms.values_from_person(person, city)
+    return render(request, "people/edit.html", _form_context(request, city, kind, values, {}))
+
+
+@router.post("/me/edit")
+async def edit(request: Request, session: SessionDep, user: PageUser, city: CityDep) -> Response:
+    person = _own_person(session, user)
+    if person is None:
+        return redirect(home_for(user))
+    locale: str = request.state.locale
+    kind = "newcomer" if isinstance(person, Newcomer) else "volunteer"
+    values = forms.form_values(await request.form())
+    data = forms.schema_input(values, kind=kind, account=False)
+    schema = NewcomerUpdate if kind == "newcomer" else VolunteerUpdate
+    errors: dict[str, str] = {}
+    try:
+        service.update_profile(session, person, schema.model_validate(data), city=city)
+    except ValidationError as exc:
+        errors = forms.form_errors(exc, locale, data)
+    except DomainError as exc:
+        _domain_error(errors, exc, locale)
+    if not errors:
+        return redirect("/me?done=saved")
+    session.rollback()
+    context = _form_context(request, city, kind, values, errors)
+    return render(request, "people/edit.html", context, status_code=422)
+
+
+def _pause(request: Request, session: Session, user: User, paused: bool) -> Response:
+    person = service.person_for_user(session, user)
+    assert isinstance(person, Volunteer)  # PageVolunteer guarantees the role
+    try:
+        service.set_volunteer_paused(session, person, paused)
+    except DomainError as exc:
+        message = gettext(request.state.locale, exc.message, **exc.params)
+        context = {"status": exc.status_code, "message": message}
+        return render(request, "errors/error.html", context, status_code=exc.status_code)
+    return redirect("/me?done=" + ("paused" if paused else "resumed"))
+
+
+@router.post("/me/pause")
+def pause(request: Request, session: SessionDep, user: PageVolunteer) -> Response:
+    return _pause(request, session, user, True)
+
+
+@router.post("/me/resume")
+def resume(request: Request, session: SessionDep, user: PageVolunteer) -> Response:
+    return _pause(request, session, user, False)
+

@@ -1,3 +1,289 @@
-from fastapi import APIRouter
+"""JSON API for registration, one's own profile, and staff screening of newcomers/volunteers."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from app.auth.models import Role, TokenKind, User
+from app.auth.service import user_for_token
+from app.deps import ApiStaff, ApiUser, CityDep, SessionDep, _bearer, request_locale
+from app.people import service
+from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from app.people.schemas import (
+    IntakeDecision,
+    MeRead,
+    NeighbourhoodRead,
+    NewcomerCreate,
+    NewcomerRead,
+    NewcomerStaffRead,
+    NewcomerUpdate,
+    Page,
+    UserRead,
+    VettingDecision,
+    VolunteerCreate,
+    VolunteerRead,
+    VolunteerStaffRead,
+    VolunteerUpdate,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["people"])
+
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not authenticated"},
+    403: {"description": "Wrong role"},
+}
+_STAFF: dict[int | str, dict[str, Any]] = {**_AUTH, 404: {"description": "No such record"}}
+
+
+def optional_api_user(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User | None:
+    """Registration is open to anyone, but a token that *is* sent must be valid: silently
+    ignoring a bad staff token would register a welcome-desk newcomer as self-registered."""
+    if token is None:
+        request_locale(request)
+        return None
+    user = user_for_token(session, token, TokenKind.api)
+    request_locale(request, user)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Not authenticated.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+MaybeApiUser = Annotated[User | None, Depends(optional_api_user)]
+
+
+def profile_read(person: object) -> NewcomerRead | VolunteerRead:
+    if isinstance(person, Newcomer):
+        return NewcomerRead.model_validate(person)
+    return VolunteerRead.model_validate(person)
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+@router.get("/neighbourhoods", response_model=list[NeighbourhoodRead])
+def neighbourhoods(city: CityDep) -> list[NeighbourhoodRead]:
+    """The city's neighbourhoods, for the ``location`` of a profile."""
+    return [NeighbourhoodRead.model_validate(n.model_dump()) for n in city.neighbourhoods]
+
+
+@router.post(
+    "/newcomers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NewcomerRead,
+    responses={
+        401: {"description": "A bearer token was sent but is not valid"},
+        403: {"description": "Already logged in with a non-staff account"},
+        409: {"description": "Email already registered"},
+    },
+)
+def register_newcomer(
+    data: NewcomerCreate, session: SessionDep, city: CityDep, user: MaybeApiUser
+) -> NewcomerRead:
+    """Self-registration (intake pending). With a **staff** bearer token, staff register a
+    newcomer on their behalf at the welcome desk: intake is approved and the action audited."""
+    if user is not None and user.role is not Role.staff:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
+    newcomer = service.register_newcomer(session, data, city=city, by_staff=user)
+    return NewcomerRead.model_validate(newcomer)
+
+
+@router.post(
+    "/volunteers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=VolunteerRead,
+    responses={
+        401: {"description": "A bearer token was sent but is not valid"},
+        403: {"description": "Called while logged in"},
+        409: {"description": "Email already registered"},
+    },
+)
+def register_volunteer(
+    data: VolunteerCreate, session: SessionDep, city: CityDep, user: MaybeApiUser
+) -> VolunteerRead:
+    """Self-registration of a volunteer; screening (vetting) is pending until staff decide.
+    Volunteers must speak Dutch at least at conversational level."""
+    if user is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
+    return VolunteerRead.model_validate(service.register_volunteer(session, data, city=city))
+
+
+# --- own profile ---------------------------------------------------------------------------
+
+
+@router.get("/me", response_model=MeRead, responses=_AUTH)
+def me(user: ApiUser, session: SessionDep) -> MeRead:
+    """The account and, for newcomers and volunteers, their profile (``null`` for staff)."""
+    person = service.person_for_user(session, user)
+    return MeRead(
+        user=UserRead.model_validate(user),
+        profile=profile_read(person) if person is not None else None,
+    )
+
+
+def _update_schema(model: type[NewcomerUpdate | VolunteerUpdate]) -> dict[str, Any]:
+    # The nested models (LanguageIn, LocationIn…) are already components via the create schemas.
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+@router.patch(
+    "/me",
+    response_model=MeRead,
+    responses={**_AUTH, 422: {"description": "Invalid field"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [_update_schema(NewcomerUpdate), _update_schema(VolunteerUpdate)]
+                    }
+                }
+            },
+        }
+    },
+)
+def update_me(
+    user: ApiUser,
+    session: SessionDep,
+    city: CityDep,
+    body: Annotated[dict[str, Any], Body()],
+) -> MeRead:
+    """Partial update of one's own profile and site ``locale``: newcomers send
+    ``NewcomerUpdate`` fields, volunteers ``VolunteerUpdate`` fields. Email, role, statuses and
+    consent cannot be changed here. Send ``null`` only to clear ``phone`` or ``arrived_on``."""
+    person = service.person_for_user(session, user)
+    if person is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Staff accounts have no profile.")
+    schema = NewcomerUpdate if isinstance(person, Newcomer) else VolunteerUpdate
+    try:
+        data = schema.model_validate(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
+    service.update_profile(session, person, data, city=city)
+    return MeRead(user=UserRead.model_validate(user), profile=profile_read(person))
+
+
+def _own_volunteer(user: User, session: SessionDep) -> Volunteer:
+    person = service.person_for_user(session, user)
+    if not isinstance(person, Volunteer):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only volunteers can do this.")
+    return person
+
+
+@router.post(
+    "/me/pause",
+    response_model=VolunteerRead,
+    responses={**_AUTH, 409: {"description": "Not approved (yet)"}},
+)
+def pause(user: ApiUser, session: SessionDep) -> VolunteerRead:
+    """Volunteers only: stop being proposed to newcomers for now (approved → paused)."""
+    volunteer = service.set_volunteer_paused(session, _own_volunteer(user, session), True)
+    return VolunteerRead.model_validate(volunteer)
+
+
+@router.post(
+    "/me/resume",
+    response_model=VolunteerRead,
+    responses={**_AUTH, 409: {"description": "Not paused and not approved"}},
+)
+def resume(user: ApiUser, session: SessionDep) -> VolunteerRead:
+    """Volunteers only: be proposed again (paused → approved)."""
+    volunteer = service.set_volunteer_paused(session, _own_volunteer(user, session), False)
+    return VolunteerRead.model_validate(volunteer)
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
+Search = Annotated[str | None, Query(max_length=100, description="Words in name or email")]
+
+
+@router.get("/volunteers", response_model=Page[VolunteerStaffRead], responses=_AUTH)
+def list_volunteers(
+    staff: ApiStaff,
+    session: SessionDep,
+    status_: Annotated[VettingStatus | None, Query(alias="status")] = None,
+    q: Search = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[VolunteerStaffRead]:
+    items, total = service.list_volunteers(
+        session, status=status_, q=q, limit=limit, offset=offset
+    )
+    return Page[VolunteerStaffRead](
+        items=[VolunteerStaffRead.model_validate(v) for v in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/volunteers/{volunteer_id}", response_model=VolunteerStaffRead, responses=_STAFF)
+def get_volunteer(staff: ApiStaff, session: SessionDep, volunteer_id: int) -> VolunteerStaffRead:
+    return VolunteerStaffRead.model_validate(service.get_volunteer(session, volunteer_id))
+
+
+@router.post(
+    "/volunteers/{volunteer_id}/vetting",
+    response_model=VolunteerStaffRead,
+    responses={**_STAFF, 409: {"description": "Decision does not fit the current status"}},
+)
+def vet_volunteer(
+    staff: ApiStaff, session: SessionDep, volunteer_id: int, data: VettingDecision
+) -> VolunteerStaffRead:
+    """Approve or reject a volunteer after screening (audited). Allowed: pending → approved or
+    rejected; approved or paused → rejected; rejected → approved."""
+    volunteer = service.vet_volunteer(
+        session, volunteer_id, data.decision, data.note, staff=staff
+    )
+    return VolunteerStaffRead.model_validate(volunteer)
+
+
+@router.get("/newcomers", response_model=Page[NewcomerStaffRead], responses=_AUTH)
+def list_newcomers(
+    staff: ApiStaff,
+    session: SessionDep,
+    status_: Annotated[IntakeStatus | None, Query(alias="status")] = None,
+    q: Search = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[NewcomerStaffRead]:
+    items, total = service.list_newcomers(session, status=status_, q=q, limit=limit, offset=offset)
+    return Page[NewcomerStaffRead](
+        items=[NewcomerStaffRead.model_validate(n) for n in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/newcomers/{newcomer_id}", response_model=NewcomerStaffRead, responses=_STAFF)
+def get_newcomer(staff: ApiStaff, session: SessionDep, newcomer_id: int) -> NewcomerStaffRead:
+    return NewcomerStaffRead.model_validate(service.get_newcomer(session, newcomer_id))
+
+
+@router.post(
+    "/newcomers/{newcomer_id}/intake",
+    response_model=NewcomerStaffRead,
+    responses={**_STAFF, 409: {"description": "Decision does not fit the current status"}},
+)
+def decide_intake(
+    staff: ApiStaff, session: SessionDep, newcomer_id: int, data: IntakeDecision
+) -> NewcomerStaffRead:
+    """Record the intake outcome (audited). Allowed: pending → approved or rejected;
+    approved → rejected; rejected → approved."""
+    newcomer = service.decide_intake(session, newcomer_id, data.decision, data.note, staff=staff)
+    return NewcomerStaffRead.model_validate(newcomer)

@@ -64,6 +64,8 @@ class LanguageIn(_Strict):
     @field_validator("code", mode="before")
     @classmethod
     def _code(cls, value: Any) -> Any:
+        if value is None or value == "":
+            raise ValueError(N_("Choose a language."))
         if isinstance(value, str):
             value = value.strip().lower()
             if not is_language_code(value):

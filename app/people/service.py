@@ -208,6 +208,14 @@ def update_profile(
     resolved = resolve_location(city, location) if location is not None else None
     locale = check_locale(city, changes.pop("locale")) if "locale" in changes else None
     languages = changes.pop("languages", None)
+    # Lowering capacity below the buddies already promised would break live agreements.
+    committed = int(getattr(person, "committed_buddies", 0) or 0)
+    if "max_buddies" in changes and changes["max_buddies"] < committed:
+        raise Invalid(
+            N_("You already have %(count)s buddies; choose at least that many."),
+            field="max_buddies",
+            count=committed,
+        )
 
     if resolved is not None:
         person.neighbourhood, person.lat, person.lon = resolved
