@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
+from app.contracts.models import Contract, ContractStatus
 from app.db import utcnow
 from app.people.models import (
     IntakeStatus,
@@ -124,3 +125,35 @@ def browser_login(client: TestClient, email: str, password: str = PASSWORD) -> N
         follow_redirects=False,
     )
     assert response.status_code == 303, (page.status_code, response.text)
+
+
+def make_contract(
+    session: Session,
+    newcomer: Newcomer | None = None,
+    volunteer: Volunteer | None = None,
+    *,
+    signed: bool = False,
+    start: date | None = None,
+) -> Contract:
+    """A pending contract made the way a pick makes it (capacity claimed); ``signed=True``
+    makes it active, starting ``start`` (default: today)."""
+    from app.config import Settings
+    from app.contracts import rules, service
+
+    city = Settings().city
+    newcomer = newcomer or make_newcomer(session)
+    volunteer = volunteer or make_volunteer(session)
+    contract = service.create_pending(
+        session, newcomer=newcomer, volunteer=volunteer, panel_id=None, city=city
+    )
+    if signed:
+        now = utcnow()
+        contract.newcomer_signed_name = newcomer.display_name
+        contract.newcomer_signed_at = now
+        contract.volunteer_signed_name = volunteer.display_name
+        contract.volunteer_signed_at = now
+        contract.status = ContractStatus.active
+        contract.start_date = start or now.date()
+        contract.end_date = rules.end_date(contract.start_date, contract.months)
+        session.flush()
+    return contract
