@@ -1,0 +1,112 @@
+"""Contracts JSON API: own contracts (staff: all), signing, declining, ending, PDF and ICS."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import Response
+
+from app.auth.models import Role, User
+from app.auth.router import client_ip
+from app.contracts import service
+from app.contracts.ics import ics_for
+from app.contracts.models import Contract, ContractStatus
+from app.contracts.pdf import pdf_for
+from app.contracts.schemas import ContractRead, DeclineIn, EndIn, SignIn
+from app.deps import ApiUser, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
+
+_ERRORS: dict[int | str, dict[str, str]] = {
+    403: {"description": "Not a party to this contract"},
+    404: {"description": "No such contract (or not yours)"},
+    409: {"description": "Not allowed in the contract's current state"},
+    422: {"description": "Invalid input"},
+}
+
+
+def read(contract: Contract, user: User) -> ContractRead:
+    return ContractRead.build(
+        contract, side=service.side_of(contract, user), staff=user.role is Role.staff
+    )
+
+
+def filename(contract: Contract, ext: str) -> str:
+    return f"buddy-contract-{contract.id}.{ext}"
+
+
+@router.get("", response_model=list[ContractRead])
+def list_contracts(
+    user: ApiUser, session: SessionDep, state: ContractStatus | None = None
+) -> list[ContractRead]:
+    """Your contracts; staff see every contract, optionally only those in one ``state``."""
+    return [read(c, user) for c in service.list_for_user(session, user, state)]
+
+
+@router.get("/{contract_id:int}.pdf", responses={200: {"content": {"application/pdf": {}}}})
+def contract_pdf(
+    contract_id: int, request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    contract = service.get_for_user(session, user, contract_id)
+    body = pdf_for(contract, city=settings.city, locale=request.state.locale)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename(contract, "pdf")}"'},
+    )
+
+
+@router.get("/{contract_id:int}.ics", responses={200: {"content": {"text/calendar": {}}}})
+def contract_ics(
+    contract_id: int, request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    contract = service.get_for_user(session, user, contract_id)
+    host = urlsplit(settings.base_url).hostname or "welcome-buddy"
+    body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename(contract, "ics")}"'},
+    )
+
+
+@router.get("/{contract_id:int}", response_model=ContractRead, responses=_ERRORS)
+def get_contract(contract_id: int, user: ApiUser, session: SessionDep) -> ContractRead:
+    return read(service.get_for_user(session, user, contract_id), user)
+
+
+@router.post("/{contract_id:int}/sign", response_model=ContractRead, responses=_ERRORS)
+def sign_contract(
+    contract_id: int,
+    body: SignIn,
+    request: Request,
+    user: ApiUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ContractRead:
+    """Sign with your full name. The contract becomes active with the second signature."""
+    contract = service.get_for_user(session, user, contract_id)
+    signature = service.Signature(body.full_name, client_ip(request), body.start_date)
+    return read(service.sign(session, contract, user, signature, city=settings.city), user)
+
+
+@router.post("/{contract_id:int}/decline", response_model=ContractRead, responses=_ERRORS)
+def decline_contract(
+    contract_id: int, body: DeclineIn, user: ApiUser, session: SessionDep
+) -> ContractRead:
+    """The volunteer turns down a pending contract; the newcomer gets their panel back."""
+    contract = service.get_for_user(session, user, contract_id)
+    return read(service.decline(session, contract, user, body.reason), user)
+
+
+@router.post(
+    "/{contract_id:int}/end",
+    response_model=ContractRead,
+    status_code=status.HTTP_200_OK,
+    responses=_ERRORS,
+)
+def end_contract(contract_id: int, body: EndIn, user: ApiUser, session: SessionDep) -> ContractRead:
+    """End early (either side or staff), with a reason from the fixed list and a note."""
+    contract = service.get_for_user(session, user, contract_id)
+    return read(service.end_early(session, contract, user, body.reason, body.note), user)
