@@ -56,12 +56,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _include_domains(app: FastAPI) -> None:
     """Routers of the programme's domains, in one place so the order of routes is explicit."""
+    from app.contracts import pages as contracts_pages
     from app.contracts import router as contracts_router
     from app.people import pages as people_pages
     from app.people import router as people_router
     from app.staff import pages as staff_pages
 
-    for module in (people_router, people_pages, staff_pages, contracts_router):
+    for module in (people_router, people_pages, staff_pages, contracts_router, contracts_pages):
         app.include_router(module.router)
 
 

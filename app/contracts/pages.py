@@ -1,0 +1,317 @@
+"""Contract pages: read and sign, decline, end early, downloads; lists for people and staff.
+
+Forms post back to the contract page; on an error the page is shown again with the message
+beside the field and what was typed kept, and the transaction is rolled back first so nothing
+of the refused action is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, User
+from app.auth.router import client_ip
+from app.config import CityProfile
+from app.contracts import rules, service
+from app.contracts.ics import ics_for
+from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndReason
+from app.contracts.pdf import pdf_for
+from app.contracts.text import STATUS_LABELS, contract_text, long_date
+from app.deps import CityDep, PageStaff, PageUser, SessionDep, SettingsDep
+from app.errors import DomainError, Invalid, NotFound
+from app.i18n.catalog import N_, gettext
+from app.matches.reasons import languages_phrase
+from app.people.models import Person
+from app.people.pages import add_me_section
+from app.web.templating import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+END_REASON_LABELS = {
+    EndReason.moved_away: N_("Moved away"),
+    EndReason.no_time: N_("No time any more"),
+    EndReason.no_click: N_("We did not get on"),
+    EndReason.health: N_("Health"),
+    EndReason.found_work: N_("Found work or a course"),
+    EndReason.not_meeting: N_("We stopped meeting"),
+    EndReason.other: N_("Another reason"),
+}
+_DONE = {
+    "signed": N_("Thank you: your signature is saved. The contract starts when both have signed."),
+    "active": N_("Both of you have signed: your buddy contract is active."),
+    "declined": N_("You declined. The newcomer can choose another buddy."),
+    "ended": N_("The contract has ended. Thank you for letting us know why."),
+}
+
+
+def _load(session: Session, user: User, contract_id: int) -> Contract | None:
+    try:
+        return service.get_for_user(session, user, contract_id)
+    except NotFound:
+        return None
+
+
+def not_found(request: Request) -> Response:
+    """Rendered here, while the session still holds the user (the base template needs it)."""
+    message = gettext(request.state.locale, "This page does not exist.")
+    return render(request, "errors/error.html", {"status": 404, "message": message},
+                  status_code=404)
+
+
+def _context(
+    request: Request,
+    contract: Contract,
+    user: User,
+    city: CityProfile,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    flash: str | None = None,
+) -> dict[str, Any]:
+    locale: str = request.state.locale
+    side = service.side_of(contract, user)
+    other: Person | None = None
+    if side == service.Side.newcomer:
+        other = contract.volunteer
+    elif side == service.Side.volunteer:
+        other = contract.newcomer
+    signed_by_me = bool(side and getattr(contract, f"{side}_signed_at"))
+    pending = contract.status is ContractStatus.pending
+    return {
+        "contract": contract,
+        "text": contract_text(contract, city_name=city.name, timezone=city.timezone,
+                              locale=locale),
+        "side": side,
+        "staff": user.role is Role.staff,
+        "other": other,
+        "other_languages": languages_phrase([x.code for x in other.languages], locale)
+        if other else "",
+        "show_contact": rules.contact_visible(contract.status),
+        "can_sign": pending and side is not None and not signed_by_me,
+        "waiting_for_other": pending and signed_by_me,
+        "can_decline": pending and side == service.Side.volunteer,
+        "can_end": contract.status in LIVE_STATUSES,
+        "has_calendar": contract.start_date is not None and rules.contact_visible(contract.status),
+        "end_reasons": END_REASON_LABELS,
+        "errors": errors or {},
+        "values": values or {},
+        "flash": flash,
+        "today": date.today().isoformat(),
+    }
+
+
+def _refused(
+    request: Request,
+    session: Session,
+    user: User,
+    contract_id: int,
+    city: CityProfile,
+    exc: DomainError,
+    values: dict[str, Any],
+    default_field: str,
+) -> Response:
+    session.rollback()  # nothing of the refused action may be committed
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    message = gettext(request.state.locale, exc.message, **exc.params)
+    errors = {exc.field or default_field: message}
+    context = _context(request, contract, user, city, errors=errors, values=values)
+    return render(request, "contracts/detail.html", context, status_code=exc.status_code)
+
+
+@router.get("/contracts/{contract_id:int}")
+def contract_page(
+    contract_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    city: CityDep,
+    done: str | None = None,
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    flash = gettext(request.state.locale, _DONE[done]) if done in _DONE else None
+    return render(request, "contracts/detail.html",
+                  _context(request, contract, user, city, flash=flash))
+
+
+@router.post("/contracts/{contract_id:int}/sign")
+def sign(
+    contract_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    city: CityDep,
+    full_name: str = Form(""),
+    commitment: str = Form(""),
+    start_date: str = Form(""),
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    values = {"full_name": full_name, "commitment": bool(commitment), "start_date": start_date}
+    try:
+        if not commitment:
+            raise Invalid(N_("Tick the box to confirm your commitment."), field="commitment")
+        try:
+            start = date.fromisoformat(start_date) if start_date.strip() else None
+        except ValueError:
+            raise Invalid(N_("Enter a valid date."), field="start_date") from None
+        signature = service.Signature(full_name, client_ip(request), start)
+        service.sign(session, contract, user, signature, city=city)
+    except DomainError as exc:
+        return _refused(request, session, user, contract_id, city, exc, values, "full_name")
+    done = "active" if contract.status is ContractStatus.active else "signed"
+    return redirect(f"/contracts/{contract.id}?done={done}")
+
+
+@router.post("/contracts/{contract_id:int}/decline")
+def decline(
+    contract_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    city: CityDep,
+    reason: str = Form(""),
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    try:
+        service.decline(session, contract, user, reason)
+    except DomainError as exc:
+        values = {"decline_reason": reason}
+        if exc.field == "reason":
+            exc.field = "decline_reason"
+        return _refused(request, session, user, contract_id, city, exc, values, "decline_reason")
+    return redirect(f"/contracts/{contract.id}?done=declined")
+
+
+@router.post("/contracts/{contract_id:int}/end")
+def end(
+    contract_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    city: CityDep,
+    reason: str = Form(""),
+    note: str = Form(""),
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    values = {"end_reason": reason, "end_note": note}
+    try:
+        try:
+            chosen = EndReason(reason)
+        except ValueError:
+            raise Invalid(N_("Choose one of the options."), field="end_reason") from None
+        service.end_early(session, contract, user, chosen, note)
+    except DomainError as exc:
+        if exc.field == "note":
+            exc.field = "end_note"
+        return _refused(request, session, user, contract_id, city, exc, values, "end_reason")
+    return redirect(f"/contracts/{contract.id}?done=ended")
+
+
+@router.get("/contracts/{contract_id:int}.pdf")
+def contract_pdf(
+    contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    body = pdf_for(contract, city=city, locale=request.state.locale)
+    disposition = f'attachment; filename="buddy-contract-{contract.id}.pdf"'
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": disposition})
+
+
+@router.get("/contracts/{contract_id:int}.ics")
+def contract_ics(
+    contract_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    host = urlsplit(settings.base_url).hostname or "welcome-buddy"
+    try:
+        body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
+    except DomainError as exc:
+        message = gettext(request.state.locale, exc.message, **exc.params)
+        return render(request, "errors/error.html", {"status": 409, "message": message},
+                      status_code=409)
+    disposition = f'attachment; filename="buddy-contract-{contract.id}.ics"'
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": disposition})
+
+
+def _rows(request: Request, contracts: list[Contract], user: User) -> list[dict[str, Any]]:
+    locale: str = request.state.locale
+    rows = []
+    for c in contracts:
+        side = service.side_of(c, user)
+        partner = c.volunteer if side == service.Side.newcomer else c.newcomer
+        rows.append({
+            "contract": c,
+            "status": gettext(locale, STATUS_LABELS[c.status]),
+            "partner": partner,
+            "languages": languages_phrase([x.code for x in partner.languages], locale),
+            "show_contact": rules.contact_visible(c.status),
+            "start": long_date(c.start_date, locale) if c.start_date else "",
+            "end": long_date(c.end_date, locale) if c.end_date else "",
+            "needs_my_signature": c.status is ContractStatus.pending
+            and side is not None and getattr(c, f"{side}_signed_at") is None,
+        })  # fmt: skip
+    return rows
+
+
+@router.get("/me/contracts")
+def my_contracts(request: Request, session: SessionDep, user: PageUser) -> Response:
+    if user.role is Role.staff:
+        return redirect("/staff/contracts")
+    contracts = service.list_for_user(session, user)
+    current = [c for c in contracts if c.status in LIVE_STATUSES]
+    past = [c for c in contracts if c.status not in LIVE_STATUSES]
+    return render(request, "contracts/mine.html", {
+        "current": _rows(request, current, user),
+        "past": _rows(request, past, user),
+    })  # fmt: skip
+
+
+@router.get("/staff/contracts")
+def staff_contracts(
+    request: Request, session: SessionDep, user: PageStaff, state: str | None = None
+) -> Response:
+    chosen = ContractStatus(state) if state in set(ContractStatus) else None
+    contracts = service.list_for_user(session, user, chosen)
+    locale: str = request.state.locale
+    return render(request, "contracts/staff_list.html", {
+        "contracts": contracts,
+        "state": chosen.value if chosen else "",
+        "states": [(s.value, gettext(locale, STATUS_LABELS[s])) for s in ContractStatus],
+        "status_labels": {s: gettext(locale, label) for s, label in STATUS_LABELS.items()},
+        "long_date": lambda d: long_date(d, locale) if d else "",
+    })  # fmt: skip
+
+
+def _me_section(
+    request: Request, session: Session, user: User, person: Person
+) -> dict[str, Any] | None:
+    contracts = [c for c in service.list_for_user(session, user) if c.status in LIVE_STATUSES]
+    return {"rows": _rows(request, contracts, user)} if contracts else None
+
+
+add_me_section("contracts/_me_section.html", _me_section)
