@@ -1,0 +1,150 @@
+"""The welcome desk: staff register a newcomer on their behalf."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEntry
+from app.auth.models import User
+from app.people.models import IntakeStatus, Newcomer
+from app.staff.service import generate_password
+from tests.factories import browser_login, make_staff
+
+
+def _form(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "email": "hodan.farah@example.org",
+        "password": "",
+        "locale": "ar",
+        "first_name": "Hodan",
+        "last_name": "Farah",
+        "year_of_birth": "1994",
+        "gender": "female",
+        "buddy_gender": "same",
+        "phone": "+32 470 11 22 33",
+        "lang_code_0": "so",
+        "lang_level_0": "native",
+        "lang_code_1": "nl",
+        "lang_level_1": "basic",
+        "availability": ["tue-afternoon", "thu-afternoon"],
+        "neighbourhood": "nekkerspoel",
+        "goals": ["dutch", "paperwork"],
+        "interests": "sewing, cooking",
+        "arrived_on": "2026-03-01",
+        "civic_integration": "1",
+        "note": "Prefers meeting near the library.",
+        "consent": "1",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _staff(client: TestClient, db: Session) -> User:
+    staff = make_staff(db, "desk@city.example")
+    db.commit()
+    browser_login(client, staff.email)
+    return staff
+
+
+def _post(client: TestClient, data: dict[str, Any]) -> Any:
+    return client.post(
+        "/staff/newcomers/new", data={**data, "csrftoken": client.cookies["csrftoken"]}
+    )
+
+
+def test_form_offers_the_registration_fields(client: TestClient, db: Session) -> None:
+    _staff(client, db)
+    page = client.get("/staff/newcomers/new")
+    assert page.status_code == 200
+    for name in ("email", "password", "locale", "first_name", "lang_code_0", "neighbourhood",
+                 "availability", "consent", "arrived_on", "civic_integration"):  # fmt: skip
+        assert f'name="{name}"' in page.text, name
+
+
+def test_register_with_generated_password(client: TestClient, db: Session) -> None:
+    staff = _staff(client, db)
+    response = _post(client, _form())
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    match = re.search(r'id="new-password">([^<]+)</code>', response.text)
+    assert match, response.text
+    password = match.group(1)
+
+    newcomer = db.scalar(select(Newcomer).where(Newcomer.first_name == "Hodan"))
+    assert newcomer is not None
+    # The welcome-desk talk is the intake.
+    assert newcomer.intake_status is IntakeStatus.approved
+    assert newcomer.user.locale == "ar"
+    assert newcomer.neighbourhood == "nekkerspoel"
+    assert newcomer.availability == ["tue-afternoon", "thu-afternoon"]
+    assert newcomer.language_levels == {"nl": "basic", "so": "native"}
+    assert newcomer.civic_integration is True
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.subject_id == newcomer.id))
+    assert entry is not None
+    assert entry.action == "newcomer.registered_by_staff"
+    assert entry.actor_id == staff.id
+
+    # The newcomer can log in with the password shown once.
+    with TestClient(client.app) as own:
+        browser_login(own, "hodan.farah@example.org", password)
+        assert "Hodan" in own.get("/me").text
+    # The staff member's file on them shows the desk registration.
+    page = client.get(f"/staff/people/{newcomer.id}")
+    assert "Registered at the welcome desk" in page.text
+
+
+def test_register_with_chosen_password_does_not_show_it(client: TestClient, db: Session) -> None:
+    _staff(client, db)
+    response = _post(client, _form(password="sunflower-bridge-7"))
+    assert response.status_code == 200
+    assert "sunflower-bridge-7" not in response.text
+    assert 'id="new-password"' not in response.text
+    with TestClient(client.app) as own:
+        browser_login(own, "hodan.farah@example.org", "sunflower-bridge-7")
+
+
+def test_errors_keep_what_was_typed(client: TestClient, db: Session) -> None:
+    _staff(client, db)
+    response = _post(client, _form(consent=None, password="short", year_of_birth="2015"))
+    assert response.status_code == 422
+    html = response.text
+    assert 'id="consent-error"' in html
+    assert "You need to agree to the privacy notice" in html
+    assert "Use at least 10 characters." in html
+    assert "The programme is for adults" in html
+    # Everything else is still there.
+    assert 'value="Hodan"' in html
+    assert 'value="hodan.farah@example.org"' in html
+    assert re.search(r'<option value="nekkerspoel"\s+selected', html)
+    assert re.search(r'id="slot-thu-afternoon"[^>]*checked', html)
+    assert re.search(r'<option value="so" selected', html)
+    assert re.search(r'<option value="ar" lang="ar" selected', html)
+    assert "Prefers meeting near the library.</textarea>" in html
+    assert "short" not in re.findall(r'name="password"[^>]*value="([^"]*)"', html)
+    assert db.scalar(select(func.count()).select_from(Newcomer)) == 0
+
+
+def test_existing_email_is_reported_beside_the_field(client: TestClient, db: Session) -> None:
+    _staff(client, db)
+    assert _post(client, _form()).status_code == 200
+    again = _post(client, _form(first_name="Other"))
+    assert again.status_code == 422
+    assert 'id="email-error"' in again.text
+    assert "already exists" in again.text
+    assert 'value="Other"' in again.text
+    assert db.scalar(select(func.count()).select_from(Newcomer)) == 1
+
+
+def test_generated_passwords_are_strong_and_readable() -> None:
+    from app.auth.passwords import check_strength
+
+    seen = {generate_password() for _ in range(50)}
+    assert len(seen) == 50
+    for password in seen:
+        assert re.fullmatch(r"[a-km-np-z2-9]{4}-[a-km-np-z2-9]{4}-[a-km-np-z2-9]{4}", password)
+        check_strength(password)
