@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from jinja2 import Template
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,8 @@ from app.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 
 SectionProvider = Callable[[Request, Session, User, Person], dict[str, Any] | None]
-_ME_SECTIONS: list[tuple[str, SectionProvider]] = []
+# Template name (or a compiled Template) and the function giving its ``section`` variable.
+_ME_SECTIONS: list[tuple[str | Template, SectionProvider]] = []
 
 # Messages shown on /me after an action (``/me?done=…``), so a redirect can say what happened.
 _DONE = {
@@ -40,8 +42,9 @@ _DONE = {
 }
 
 
-def add_me_section(template: str, provider: SectionProvider) -> None:
-    """Let another domain show a section on ``/me`` (rendered in order of registration)."""
+def add_me_section(template: str | Template, provider: SectionProvider) -> None:
+    """Let another domain show a section on ``/me``, in order of registration. The template is
+    included with the page's context plus ``section`` (what the provider returned)."""
     _ME_SECTIONS.append((template, provider))
 
 

@@ -61,6 +61,18 @@ def optional_api_user(
 MaybeApiUser = Annotated[User | None, Depends(optional_api_user)]
 
 
+# Role checks as dependencies, so a refused caller gets 403 before the body is even validated.
+def visitor_or_staff(user: MaybeApiUser) -> User | None:
+    if user is not None and user.role is not Role.staff:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
+    return user
+
+
+def visitor_only(user: MaybeApiUser) -> None:
+    if user is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
+
+
 def profile_read(person: object) -> NewcomerRead | VolunteerRead:
     if isinstance(person, Newcomer):
         return NewcomerRead.model_validate(person)
@@ -87,18 +99,20 @@ def neighbourhoods(city: CityDep) -> list[NeighbourhoodRead]:
     },
 )
 def register_newcomer(
-    data: NewcomerCreate, session: SessionDep, city: CityDep, user: MaybeApiUser
+    data: NewcomerCreate,
+    session: SessionDep,
+    city: CityDep,
+    user: Annotated[User | None, Depends(visitor_or_staff)],
 ) -> NewcomerRead:
     """Self-registration (intake pending). With a **staff** bearer token, staff register a
     newcomer on their behalf at the welcome desk: intake is approved and the action audited."""
-    if user is not None and user.role is not Role.staff:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
     newcomer = service.register_newcomer(session, data, city=city, by_staff=user)
     return NewcomerRead.model_validate(newcomer)
 
 
 @router.post(
     "/volunteers",
+    dependencies=[Depends(visitor_only)],
     status_code=status.HTTP_201_CREATED,
     response_model=VolunteerRead,
     responses={
@@ -108,12 +122,12 @@ def register_newcomer(
     },
 )
 def register_volunteer(
-    data: VolunteerCreate, session: SessionDep, city: CityDep, user: MaybeApiUser
+    data: VolunteerCreate,
+    session: SessionDep,
+    city: CityDep,
 ) -> VolunteerRead:
     """Self-registration of a volunteer; screening (vetting) is pending until staff decide.
     Volunteers must speak Dutch at least at conversational level."""
-    if user is not None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
     return VolunteerRead.model_validate(service.register_volunteer(session, data, city=city))
 
 

@@ -1,0 +1,196 @@
+"""Who may call which API endpoint: every role × every ``/api/v1`` route of the real app.
+
+The routes are read from ``app.routes``, so an endpoint added later is tested too — and this
+test FAILS until its expectations are added to ``EXPECTATIONS`` below (and, for a new path
+parameter, a value to ``PATH_VALUES``). Add yours when you add a route.
+
+Path ids always point at records that are NOT the caller's own (another newcomer, another
+volunteer), so "someone else's record" must come back 403 or 404 for non-staff callers.
+Requests carry an empty body: an allowed caller then gets past authorisation and fails on
+validation (422) — which counts as allowed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.auth.models import TokenKind, User
+from app.auth.service import issue_token
+from app.config import Settings
+from app.main import create_app
+from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from tests.factories import make_newcomer, make_staff, make_volunteer
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # older FastAPI: included routes are copied flat into app.routes
+
+    def iter_route_contexts(routes: Any) -> Any:  # type: ignore[misc]
+        return iter(routes)
+
+ROLES = ("anonymous", "newcomer", "volunteer", "staff")
+
+OK = "allowed"  # got past authorisation: anything but 401/403/404/405 or a server error
+UNAUTHENTICATED = "401"
+FORBIDDEN = "403"
+HIDDEN = "403 or 404"  # someone else's record: refusing or pretending it does not exist
+
+Expectation = dict[str, str]
+
+
+def only(*allowed: str, anonymous: str = UNAUTHENTICATED, others: str = FORBIDDEN) -> Expectation:
+    return {
+        role: OK if role in allowed else (anonymous if role == "anonymous" else others)
+        for role in ROLES
+    }
+
+
+PUBLIC = dict.fromkeys(ROLES, OK)
+ANY_USER = only("newcomer", "volunteer", "staff")
+STAFF = only("staff")
+
+EXPECTATIONS: dict[tuple[str, str], Expectation] = {
+    # auth
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): ANY_USER,
+    # people: registration is for visitors; staff may register newcomers on their behalf
+    ("GET", "/api/v1/neighbourhoods"): PUBLIC,
+    ("POST", "/api/v1/newcomers"): only("anonymous", "staff"),
+    ("POST", "/api/v1/volunteers"): only("anonymous"),
+    ("GET", "/api/v1/me"): ANY_USER,
+    ("PATCH", "/api/v1/me"): only("newcomer", "volunteer"),
+    ("POST", "/api/v1/me/pause"): only("volunteer"),
+    ("POST", "/api/v1/me/resume"): only("volunteer"),
+    # people: staff screening
+    ("GET", "/api/v1/volunteers"): STAFF,
+    ("GET", "/api/v1/volunteers/{volunteer_id}"): STAFF,
+    ("POST", "/api/v1/volunteers/{volunteer_id}/vetting"): STAFF,
+    ("GET", "/api/v1/newcomers"): STAFF,
+    ("GET", "/api/v1/newcomers/{newcomer_id}"): STAFF,
+    ("POST", "/api/v1/newcomers/{newcomer_id}/intake"): STAFF,
+}
+
+
+@dataclass
+class World:
+    """The acting users, and records that belong to none of them."""
+
+    staff: User
+    newcomer: Newcomer
+    volunteer: Volunteer
+    other_newcomer: Newcomer
+    other_volunteer: Volunteer
+    # Records other domains need for their path parameters (see RECORD_BUILDERS).
+    records: dict[str, Any] = field(default_factory=dict)
+
+
+# Builders for more records, run after the people exist: e.g. a contract between
+# ``other_newcomer`` and ``other_volunteer``, stored as ``world.records["contract"]``.
+RECORD_BUILDERS: list[Callable[[Session, World], None]] = []
+
+
+# Values for path parameters. Add one when your route introduces a new parameter name.
+PATH_VALUES: dict[str, Callable[[World], object]] = {
+    "volunteer_id": lambda w: w.other_volunteer.id,
+    "newcomer_id": lambda w: w.other_newcomer.id,
+}
+
+
+def _api_routes() -> list[tuple[str, str]]:
+    """Every (method, path) under ``/api/``, including routes of included routers (which
+    FastAPI ≥ 0.16x keeps nested inside ``app.routes`` rather than copying them flat)."""
+    # Routes do not depend on the database, so an unconnected app is enough to list them.
+    settings = Settings(environment="test", database_url="sqlite://", secret_key="matrix")
+    found = set()
+    for route in iter_route_contexts(create_app(settings).routes):
+        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if path and methods and path.startswith("/api/"):
+            for method in set(methods) - {"HEAD", "OPTIONS"}:
+                found.add((method, path))
+    assert found, "no API routes found: has FastAPI changed how app.routes looks?"
+    return sorted(found, key=lambda key: (key[1], key[0]))
+
+
+API_ROUTES = _api_routes()
+
+
+def test_every_expectation_names_a_real_route() -> None:
+    stale = sorted(set(EXPECTATIONS) - set(API_ROUTES))
+    assert not stale, f"EXPECTATIONS lists routes the app no longer has: {stale}"
+    assert all(set(e) == set(ROLES) for e in EXPECTATIONS.values())
+
+
+def _world(db: Session) -> World:
+    world = World(
+        staff=make_staff(db),
+        newcomer=make_newcomer(db, intake=IntakeStatus.approved),
+        volunteer=make_volunteer(db, vetting=VettingStatus.approved),
+        other_newcomer=make_newcomer(db, intake=IntakeStatus.pending),
+        other_volunteer=make_volunteer(db, vetting=VettingStatus.pending),
+    )
+    for build in RECORD_BUILDERS:
+        build(db, world)
+    db.commit()
+    return world
+
+
+def _headers(db: Session, world: World, role: str) -> dict[str, str]:
+    user = {
+        "anonymous": None,
+        "newcomer": world.newcomer.user,
+        "volunteer": world.volunteer.user,
+        "staff": world.staff,
+    }[role]
+    if user is None:
+        return {}
+    token = issue_token(db, user, TokenKind.api, timedelta(hours=1))
+    db.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _url(path: str, world: World) -> str:
+    for part in [p for p in path.split("/") if p.startswith("{")]:
+        name = part[1:-1].split(":")[0]  # "{contract_id:int}" → contract_id
+        if name not in PATH_VALUES:
+            pytest.fail(f"no value for path parameter {{{name}}}: add it to PATH_VALUES")
+        path = path.replace(part, str(PATH_VALUES[name](world)))
+    return path
+
+
+def _matches(expected: str, status: int) -> bool:
+    if expected == OK:
+        return status not in (401, 403, 404, 405) and status < 500
+    if expected == HIDDEN:
+        return status in (403, 404)
+    return str(status) == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), API_ROUTES)
+def test_authorisation_matrix(
+    client: TestClient, db: Session, method: str, path: str, role: str
+) -> None:
+    expectations = EXPECTATIONS.get((method, path))
+    if expectations is None:
+        pytest.fail(
+            f"{method} {path} has no authorisation expectation: add it to EXPECTATIONS in "
+            "tests/test_authz_matrix.py"
+        )
+    world = _world(db)
+    headers = _headers(db, world, role)
+    kwargs: dict[str, object] = {"headers": headers}
+    if method in ("POST", "PUT", "PATCH"):
+        kwargs["json"] = {}
+    response = client.request(method, _url(path, world), **kwargs)  # type: ignore[arg-type]
+    expected = expectations[role]
+    assert _matches(expected, response.status_code), (
+        f"{role} {method} {path}: expected {expected}, got {response.status_code} "
+        f"{response.text[:200]}"
+    )
