@@ -107,7 +107,8 @@ class PanelCandidate(Base):
     )
     rank: Mapped[int]
     score: Mapped[float]
-    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # matching.Reasons.to_dict(): shared languages and slots, distance, each criterion.
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     distance_km: Mapped[float | None]
     # Set when this volunteer can no longer be picked from this panel (they declined the
     # newcomer's contract): the newcomer keeps the rest of the panel.

@@ -1,0 +1,319 @@
+"""Matching rounds: who waits, who can be proposed, the engine, and storing its panels.
+
+This is the one module that talks to the ``matching`` engine. A round runs in one transaction
+(the caller's): the round record, every panel and every candidate are written together, or —
+on any error — not at all. One round at a time: a PostgreSQL advisory lock held until the
+transaction ends; on SQLite a lock row inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import fmean
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+import matching
+from app.auth.models import User
+from app.config import CityProfile
+from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus
+from app.db import utcnow
+from app.errors import Conflict
+from app.i18n.catalog import N_
+from app.matches.models import (
+    MatchingLock,
+    MatchingRound,
+    Panel,
+    PanelCandidate,
+    PanelStatus,
+)
+from app.matches.rules import panel_expires_at
+from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+
+ROUND_LOCK = "matching_round"
+ROUND_LOCK_KEY = 0x6275_6464_79  # "buddy": the advisory-lock key of matching rounds
+# A newcomer who turned a panel down is not shown the same volunteers again for a while.
+DECLINED_PANEL_MEMORY = timedelta(days=90)
+_panels = cast(Table, Panel.__table__)
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+# --- the lock -------------------------------------------------------------------------------
+
+
+def acquire_round_lock(session: Session) -> None:
+    """Take the one-round-at-a-time lock for the rest of this transaction, or 409."""
+    busy = Conflict(N_("A matching round is already running. Try again in a minute."))
+    if session.get_bind().dialect.name == "postgresql":
+        got = session.scalar(select(func.pg_try_advisory_xact_lock(ROUND_LOCK_KEY)))
+        if not got:
+            raise busy
+        return
+    # SQLite: the insert takes the database's single write lock until commit; a concurrent
+    # round waits at most briefly for it and then gets 409 instead of queueing behind us.
+    connection = session.connection()
+    connection.exec_driver_sql("PRAGMA busy_timeout = 1500")
+    try:
+        session.add(MatchingLock(name=ROUND_LOCK))
+        session.flush()
+    except (OperationalError, IntegrityError):
+        raise busy from None
+    finally:
+        connection.exec_driver_sql("PRAGMA busy_timeout = 30000")
+
+
+def release_round_lock(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(delete(MatchingLock).where(MatchingLock.name == ROUND_LOCK))
+
+
+# --- who takes part -------------------------------------------------------------------------
+
+
+def open_panel_filter(now: datetime) -> Any:
+    return and_(Panel.status == PanelStatus.open, Panel.expires_at > now)
+
+
+def waiting_newcomers(session: Session, now: datetime) -> list[Newcomer]:
+    """Approved newcomers with no pending or active contract and no open panel. Someone whose
+    contract was completed has finished the programme and does not wait again."""
+    has_contract = exists().where(
+        Contract.newcomer_id == Newcomer.id,
+        Contract.status.in_((*LIVE_STATUSES, ContractStatus.completed)),
+    )
+    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_filter(now))
+    stmt = (
+        select(Newcomer)
+        .where(Newcomer.intake_status == IntakeStatus.approved, ~has_contract, ~has_panel)
+        .order_by(Newcomer.civic_integration.desc(), Newcomer.waiting_since, Newcomer.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def exposure(session: Session, now: datetime) -> dict[int, int]:
+    """Open panels each volunteer currently appears in (and can still be picked from)."""
+    stmt = (
+        select(PanelCandidate.volunteer_id, func.count())
+        .join(Panel, Panel.id == PanelCandidate.panel_id)
+        .where(open_panel_filter(now), PanelCandidate.withdrawn_at.is_(None))
+        .group_by(PanelCandidate.volunteer_id)
+    )
+    return {vid: int(n) for vid, n in session.execute(stmt).all()}
+
+
+def available_volunteers(
+    session: Session, city: CityProfile, now: datetime
+) -> list[tuple[Volunteer, int]]:
+    """Approved, not paused volunteers with a free place and exposure below the city's limit,
+    each with their current exposure."""
+    shown = exposure(session, now)
+    stmt = (
+        select(Volunteer)
+        .where(
+            Volunteer.vetting_status == VettingStatus.approved,
+            Volunteer.committed_buddies < Volunteer.max_buddies,
+        )
+        .order_by(Volunteer.id)
+    )
+    return [
+        (v, shown.get(v.id, 0))
+        for v in session.scalars(stmt)
+        if shown.get(v.id, 0) < city.max_open_panels
+    ]
+
+
+def excluded_pairs(session: Session, now: datetime) -> set[tuple[int, int]]:
+    """Pairs never to propose again: any earlier contract of the two (declined, ended early,
+    completed …), and the volunteers of a panel the newcomer declined recently."""
+    earlier = select(Contract.newcomer_id, Contract.volunteer_id)
+    pairs: set[tuple[int, int]] = {(n, v) for n, v in session.execute(earlier)}
+    declined = (
+        select(Panel.newcomer_id, PanelCandidate.volunteer_id)
+        .join(PanelCandidate, PanelCandidate.panel_id == Panel.id)
+        .where(
+            Panel.status == PanelStatus.declined,
+            or_(Panel.closed_at.is_(None), Panel.closed_at > now - DECLINED_PANEL_MEMORY),
+        )
+    )
+    pairs.update((n, v) for n, v in session.execute(declined))
+    return pairs
+
+
+def engine_config(city: CityProfile) -> matching.MatchingConfig:
+    return matching.MatchingConfig(
+        panel_size=city.panel_size,
+        max_open_panels=city.max_open_panels,
+        max_distance_km=city.max_distance_km,
+    )
+
+
+def _languages(person: Newcomer | Volunteer) -> dict[str, str]:
+    return {lang.code: lang.level.value for lang in person.languages}
+
+
+def to_engine_newcomer(n: Newcomer, now: datetime) -> matching.Newcomer:
+    return matching.Newcomer(
+        id=n.id,
+        languages=_languages(n),
+        availability=set(n.availability),
+        lat=n.lat,
+        lon=n.lon,
+        gender=n.gender.value,
+        buddy_gender=n.buddy_gender.value,
+        priority=n.civic_integration,
+        waiting_days=max(0, (now - n.waiting_since).days),
+        area=n.neighbourhood,
+    )
+
+
+def to_engine_volunteer(v: Volunteer, open_panels: int) -> matching.Volunteer:
+    return matching.Volunteer(
+        id=v.id,
+        languages=_languages(v),
+        availability=set(v.availability),
+        lat=v.lat,
+        lon=v.lon,
+        gender=v.gender.value,
+        buddy_gender=v.buddy_gender.value,
+        open_panels=open_panels,
+        free_capacity=max(0, v.max_buddies - v.committed_buddies),
+    )
+
+
+# --- the round ------------------------------------------------------------------------------
+
+
+def expire_panels(session: Session, now: datetime | None = None) -> int:
+    """Open panels past their expiry become ``expired`` (their volunteers' exposure is freed,
+    their newcomers wait again). Idempotent."""
+    now = now or utcnow()
+    result = session.execute(
+        update(_panels)
+        .where(_panels.c.status == PanelStatus.open.value, _panels.c.expires_at <= now)
+        .values(status=PanelStatus.expired.value, closed_at=now)
+    )
+    return int(cast(Any, result).rowcount or 0)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    panels: int
+    scores: list[float]
+    empty_ids: list[int]
+
+
+def _store_panels(
+    session: Session,
+    record: MatchingRound,
+    result: matching.PanelResult,
+    expires_at: datetime,
+    progress: Progress,
+) -> _Stored:
+    total = len(result.panels)
+    scores: list[float] = []
+    empty: list[int] = []
+    made = 0
+    for done, (newcomer_id, candidates) in enumerate(result.panels.items(), start=1):
+        if not candidates:
+            empty.append(int(newcomer_id))
+        else:
+            panel = Panel(
+                round=record,
+                newcomer_id=int(newcomer_id),
+                status=PanelStatus.open,
+                expires_at=expires_at,
+                decline_reason="",
+            )
+            panel.candidates = [
+                PanelCandidate(
+                    volunteer_id=int(c.volunteer_id),
+                    rank=c.rank,
+                    score=float(c.score),
+                    reasons=c.reasons.to_dict(),
+                    distance_km=float(c.reasons.distance_km),
+                )
+                for c in candidates
+            ]
+            session.add(panel)
+            scores.extend(float(c.score) for c in candidates)
+            made += 1
+        if done % 200 == 0 or done == total:
+            session.flush()
+            progress("store", done, total)
+    return _Stored(made, scores, empty)
+
+
+def _summary(result: matching.PanelResult, empty_ids: Sequence[int]) -> dict[str, Any]:
+    s = result.summary
+    busiest = max(s.exposure.values(), default=0)
+    return {
+        "objective": s.objective,
+        "total_score": s.total_score,
+        "certificate": s.certificate.to_dict() if s.certificate else None,
+        "max_exposure": busiest,
+        "timings": s.timings,
+        "empty_newcomer_ids": list(empty_ids[:500]),
+    }
+
+
+def run_round(
+    session: Session,
+    *,
+    city: CityProfile,
+    started_by: User | None,
+    now: datetime | None = None,
+    progress: Progress = _no_progress,
+) -> MatchingRound:
+    """Run one matching round. Never commits: the caller's transaction makes it all-or-nothing."""
+    acquire_round_lock(session)
+    now = now or utcnow()
+    expire_panels(session, now)
+    progress("collect", 0, 3)
+    newcomers = waiting_newcomers(session, now)
+    volunteers = available_volunteers(session, city, now)
+    excluded = excluded_pairs(session, now)
+    progress("collect", 3, 3)
+    progress("solve", 0, 1)
+    result = matching.propose_panels(
+        [to_engine_newcomer(n, now) for n in newcomers],
+        [to_engine_volunteer(v, shown) for v, shown in volunteers],
+        engine_config(city),
+        frozenset(excluded),
+    )
+    progress("solve", 1, 1)
+    record = MatchingRound(
+        started_at=now,
+        started_by_id=started_by.id if started_by else None,
+        newcomers_waiting=len(newcomers),
+        volunteers_available=len(volunteers),
+        full_panels=result.summary.full_panels,
+        partial_panels=result.summary.partial_panels,
+        empty_panels=result.summary.empty_panels,
+        shortage=result.summary.shortage.to_dict(),
+    )
+    session.add(record)
+    stored = _store_panels(
+        session, record, result, panel_expires_at(now, city.panel_expiry_days), progress
+    )
+    record.panels_made = stored.panels
+    record.average_score = fmean(stored.scores) if stored.scores else None
+    record.summary = _summary(result, stored.empty_ids)
+    record.finished_at = utcnow()
+    release_round_lock(session)
+    session.flush()
+    return record
+
+
+def list_rounds(session: Session, limit: int = 50) -> list[MatchingRound]:
+    stmt = select(MatchingRound).order_by(MatchingRound.started_at.desc(), MatchingRound.id.desc())
+    return list(session.scalars(stmt.limit(limit)))
