@@ -59,11 +59,14 @@ def test_running_period_without_meeting_is_not_missed() -> None:
 def test_meetings_on_period_boundaries() -> None:
     # Last day of P0 and first day of P1: two periods, two meetings.
     a = rules.attendance(WED, W, [d(1, 13), d(1, 14)], today=d(1, 21))
-    assert a.completed == 2 and a.met_periods == {0, 1}
-    assert a.adherence == 1.0 and a.streak == 2
+    assert a.completed == 2
+    assert a.met_periods == {0, 1}
+    assert a.adherence == 1.0
+    assert a.streak == 2
     # Two meetings in the same period count once.
     b = rules.attendance(WED, W, [d(1, 7), d(1, 13)], today=d(1, 21))
-    assert b.met_periods == {0} and b.adherence == 0.5
+    assert b.met_periods == {0}
+    assert b.adherence == 0.5
 
 
 def test_weekly_with_gaps() -> None:
@@ -104,7 +107,8 @@ def test_weekly_at_risk(meetings: list[date], today: date, at_risk: bool) -> Non
 def test_fortnightly_cadence() -> None:
     # Met in P0 (on its last day) and P2; P1 missed; P3 running (today 16 Apr), empty.
     a = rules.attendance(THU, F, [d(3, 18), d(4, 2)], today=d(4, 16))
-    assert a.length == 14 and a.completed == 3
+    assert a.length == 14
+    assert a.completed == 3
     assert a.met_periods == {0, 2}
     assert a.adherence == pytest.approx(2 / 3)
     assert a.streak == 1
