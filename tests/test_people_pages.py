@@ -304,7 +304,7 @@ def test_edit_profile_round_trip(client: TestClient, db: Session) -> None:
     response = client.post("/me/edit", data=submitted)
     assert response.status_code == 422
     again = Form(response.text)
-    assert "first_name" in again.errors
+    assert again.errors["first_name"] == "This field is required."
     assert again.values["availability"] == ["fri-evening"]
     assert again.value("note") == "Changed"
     db.expire_all()

@@ -164,6 +164,8 @@ def form_errors(exc: ValidationError, locale: str, data: dict[str, Any]) -> dict
         errors["location"] = gettext(locale, N_("Choose your neighbourhood."))
     for raw in exc.errors():
         error = translate_validation_error(dict(raw), locale)
+        if raw["type"] == "string_too_short" and not raw.get("input"):
+            error["message"] = gettext(locale, N_("This field is required."))
         errors.setdefault(field_key(error["loc"]), error["message"])
     return errors
 

@@ -1,16 +1,17 @@
-"""Registering newcomers and volunteers, their own profile changes, and staff decisions.
+"""Registering newcomers and volunteers, their own profile changes; staff decisions are in
+``screening`` and re-exported here, so this module is the people domain's one entry point.
 
 Every function validates all its input before adding anything to the session, so a refused
-request leaves nothing behind even before the request's rollback. Staff decisions are written
+request leaves nothing behind even before the request's rollback. Staff actions are written
 to the audit log in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -18,7 +19,7 @@ from app.auth.models import Role, User
 from app.auth.service import create_user
 from app.config import CityProfile
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
 from app.i18n.catalog import N_
 from app.people.models import (
     IntakeStatus,
@@ -37,23 +38,17 @@ from app.people.schemas import (
     VolunteerUpdate,
 )
 
-P = TypeVar("P", bound=Person)
-
-# Which staff decisions make sense from which state. A paused volunteer is approved but has
-# stepped back; staff may still withdraw the approval, but "approving" them again would silently
-# override the volunteer's own choice, so it is refused.
-VETTING_TRANSITIONS: dict[VettingStatus, frozenset[VettingStatus]] = {
-    VettingStatus.pending: frozenset({VettingStatus.approved, VettingStatus.rejected}),
-    VettingStatus.approved: frozenset({VettingStatus.rejected}),
-    VettingStatus.rejected: frozenset({VettingStatus.approved}),
-    VettingStatus.paused: frozenset({VettingStatus.rejected}),
-}
-INTAKE_TRANSITIONS: dict[IntakeStatus, frozenset[IntakeStatus]] = {
-    IntakeStatus.pending: frozenset({IntakeStatus.approved, IntakeStatus.rejected}),
-    IntakeStatus.approved: frozenset({IntakeStatus.rejected}),
-    IntakeStatus.rejected: frozenset({IntakeStatus.approved}),
-}
-
+# Staff screening lives in its own module; re-exported so callers need import only this one.
+from app.people.screening import (
+    INTAKE_TRANSITIONS,
+    VETTING_TRANSITIONS,
+    decide_intake,
+    get_newcomer,
+    get_volunteer,
+    list_newcomers,
+    list_volunteers,
+    vet_volunteer,
+)
 
 # --- validation helpers --------------------------------------------------------------------
 
@@ -251,146 +246,20 @@ def set_volunteer_paused(session: Session, volunteer: Volunteer, paused: bool) -
     return volunteer
 
 
-# --- staff ---------------------------------------------------------------------------------
-
-
-def get_volunteer(session: Session, volunteer_id: int) -> Volunteer:
-    volunteer = session.get(Volunteer, volunteer_id)
-    if volunteer is None:
-        raise NotFound(N_("No such volunteer."))
-    return volunteer
-
-
-def get_newcomer(session: Session, newcomer_id: int) -> Newcomer:
-    newcomer = session.get(Newcomer, newcomer_id)
-    if newcomer is None:
-        raise NotFound(N_("No such newcomer."))
-    return newcomer
-
-
-def vet_volunteer(
-    session: Session,
-    volunteer_id: int,
-    decision: VettingStatus,
-    note: str,
-    *,
-    staff: User,
-) -> Volunteer:
-    if decision not in (VettingStatus.approved, VettingStatus.rejected):
-        raise Invalid(N_("Choose approve or reject."), field="decision")
-    volunteer = get_volunteer(session, volunteer_id)
-    previous = volunteer.vetting_status
-    if decision not in VETTING_TRANSITIONS[previous]:
-        raise Conflict(
-            N_("This volunteer's screening is already %(status)s."),
-            field="decision",
-            status=previous.value,
-        )
-    volunteer.vetting_status = decision
-    volunteer.vetting_note = note
-    volunteer.vetted_at = utcnow()
-    volunteer.vetted_by_id = staff.id
-    record(
-        session,
-        actor_id=staff.id,
-        action="volunteer.vetting",
-        subject_type="volunteer",
-        subject_id=volunteer.id,
-        previous=previous.value,
-        decision=decision.value,
-        note=note,
-    )
-    session.flush()
-    return volunteer
-
-
-def decide_intake(
-    session: Session,
-    newcomer_id: int,
-    decision: IntakeStatus,
-    note: str,
-    *,
-    staff: User,
-) -> Newcomer:
-    """Record the outcome of the intake talk. The note lives in the audit log (the newcomer
-    model has no column for it), which is where staff look for the history of a decision."""
-    if decision not in (IntakeStatus.approved, IntakeStatus.rejected):
-        raise Invalid(N_("Choose approve or reject."), field="decision")
-    newcomer = get_newcomer(session, newcomer_id)
-    previous = newcomer.intake_status
-    if decision not in INTAKE_TRANSITIONS[previous]:
-        raise Conflict(
-            N_("This newcomer's intake is already %(status)s."),
-            field="decision",
-            status=previous.value,
-        )
-    newcomer.intake_status = decision
-    record(
-        session,
-        actor_id=staff.id,
-        action="newcomer.intake",
-        subject_type="newcomer",
-        subject_id=newcomer.id,
-        previous=previous.value,
-        decision=decision.value,
-        note=note,
-    )
-    session.flush()
-    return newcomer
-
-
-def _search(stmt: Select[Any], model: type[P], q: str | None) -> Select[Any]:
-    """Every word of ``q`` must appear in the first name, last name or email (any case).
-
-    ``lower() LIKE`` rather than ``ILIKE`` so SQLite and PostgreSQL behave the same; wildcards
-    typed by the user are escaped.
-    """
-    for word in (q or "").split():
-        term = word.lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(model.first_name).contains(term, autoescape=True),
-                func.lower(model.last_name).contains(term, autoescape=True),
-                User.email.contains(term, autoescape=True),
-            )
-        )
-    return stmt
-
-
-def _page(
-    session: Session, stmt: Select[Any], model: type[P], limit: int, offset: int
-) -> tuple[list[P], int]:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(
-        stmt.order_by(model.created_at, model.id).limit(limit).offset(offset)
-    ).all()
-    return list(rows), int(total or 0)
-
-
-def list_volunteers(
-    session: Session,
-    *,
-    status: VettingStatus | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Volunteer], int]:
-    """Oldest first, so the screening queue is worked through in order of arrival."""
-    stmt = select(Volunteer).join(User, User.id == Volunteer.user_id)
-    if status is not None:
-        stmt = stmt.where(Volunteer.vetting_status == status)
-    return _page(session, _search(stmt, Volunteer, q), Volunteer, limit, offset)
-
-
-def list_newcomers(
-    session: Session,
-    *,
-    status: IntakeStatus | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Newcomer], int]:
-    stmt = select(Newcomer).join(User, User.id == Newcomer.user_id)
-    if status is not None:
-        stmt = stmt.where(Newcomer.intake_status == status)
-    return _page(session, _search(stmt, Newcomer, q), Newcomer, limit, offset)
+__all__ = [
+    "INTAKE_TRANSITIONS",
+    "VETTING_TRANSITIONS",
+    "check_locale",
+    "decide_intake",
+    "get_newcomer",
+    "get_volunteer",
+    "list_newcomers",
+    "list_volunteers",
+    "person_for_user",
+    "register_newcomer",
+    "register_volunteer",
+    "resolve_location",
+    "set_volunteer_paused",
+    "update_profile",
+    "vet_volunteer",
+]

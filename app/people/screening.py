@@ -1,0 +1,178 @@
+"""Staff screening: vetting volunteers, deciding newcomers' intake, and the searchable lists.
+
+Re-exported by ``app.people.service``, which is the module the rest of the app imports.
+Every decision is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import User
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.i18n.catalog import N_
+from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
+
+P = TypeVar("P", bound=Person)
+
+# Which staff decisions make sense from which state. A paused volunteer is approved but has
+# stepped back; staff may still withdraw the approval, but "approving" them again would silently
+# override the volunteer's own choice, so it is refused.
+VETTING_TRANSITIONS: dict[VettingStatus, frozenset[VettingStatus]] = {
+    VettingStatus.pending: frozenset({VettingStatus.approved, VettingStatus.rejected}),
+    VettingStatus.approved: frozenset({VettingStatus.rejected}),
+    VettingStatus.rejected: frozenset({VettingStatus.approved}),
+    VettingStatus.paused: frozenset({VettingStatus.rejected}),
+}
+INTAKE_TRANSITIONS: dict[IntakeStatus, frozenset[IntakeStatus]] = {
+    IntakeStatus.pending: frozenset({IntakeStatus.approved, IntakeStatus.rejected}),
+    IntakeStatus.approved: frozenset({IntakeStatus.rejected}),
+    IntakeStatus.rejected: frozenset({IntakeStatus.approved}),
+}
+
+
+def get_volunteer(session: Session, volunteer_id: int) -> Volunteer:
+    volunteer = session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        raise NotFound(N_("No such volunteer."))
+    return volunteer
+
+
+def get_newcomer(session: Session, newcomer_id: int) -> Newcomer:
+    newcomer = session.get(Newcomer, newcomer_id)
+    if newcomer is None:
+        raise NotFound(N_("No such newcomer."))
+    return newcomer
+
+
+def vet_volunteer(
+    session: Session,
+    volunteer_id: int,
+    decision: VettingStatus,
+    note: str,
+    *,
+    staff: User,
+) -> Volunteer:
+    if decision not in (VettingStatus.approved, VettingStatus.rejected):
+        raise Invalid(N_("Choose approve or reject."), field="decision")
+    volunteer = get_volunteer(session, volunteer_id)
+    previous = volunteer.vetting_status
+    if decision not in VETTING_TRANSITIONS[previous]:
+        raise Conflict(
+            N_("This volunteer's screening is already %(status)s."),
+            field="decision",
+            status=previous.value,
+        )
+    volunteer.vetting_status = decision
+    volunteer.vetting_note = note
+    volunteer.vetted_at = utcnow()
+    volunteer.vetted_by_id = staff.id
+    record(
+        session,
+        actor_id=staff.id,
+        action="volunteer.vetting",
+        subject_type="volunteer",
+        subject_id=volunteer.id,
+        previous=previous.value,
+        decision=decision.value,
+        note=note,
+    )
+    session.flush()
+    return volunteer
+
+
+def decide_intake(
+    session: Session,
+    newcomer_id: int,
+    decision: IntakeStatus,
+    note: str,
+    *,
+    staff: User,
+) -> Newcomer:
+    """Record the outcome of the intake talk. The note lives in the audit log (the newcomer
+    model has no column for it), which is where staff look for the history of a decision."""
+    if decision not in (IntakeStatus.approved, IntakeStatus.rejected):
+        raise Invalid(N_("Choose approve or reject."), field="decision")
+    newcomer = get_newcomer(session, newcomer_id)
+    previous = newcomer.intake_status
+    if decision not in INTAKE_TRANSITIONS[previous]:
+        raise Conflict(
+            N_("This newcomer's intake is already %(status)s."),
+            field="decision",
+            status=previous.value,
+        )
+    newcomer.intake_status = decision
+    record(
+        session,
+        actor_id=staff.id,
+        action="newcomer.intake",
+        subject_type="newcomer",
+        subject_id=newcomer.id,
+        previous=previous.value,
+        decision=decision.value,
+        note=note,
+    )
+    session.flush()
+    return newcomer
+
+
+def _search(stmt: Select[Any], model: type[P], q: str | None) -> Select[Any]:
+    """Every word of ``q`` must appear in the first name, last name or email (any case).
+
+    ``lower() LIKE`` rather than ``ILIKE`` so SQLite and PostgreSQL behave the same; wildcards
+    typed by the user are escaped.
+    """
+    for word in (q or "").split():
+        term = word.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(model.first_name).contains(term, autoescape=True),
+                func.lower(model.last_name).contains(term, autoescape=True),
+                User.email.contains(term, autoescape=True),
+            )
+        )
+    return stmt
+
+
+def _page(
+    session: Session, stmt: Select[Any], model: type[P], limit: int, offset: int
+) -> tuple[list[P], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(
+        stmt.order_by(model.created_at, model.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), int(total or 0)
+
+
+def list_volunteers(
+    session: Session,
+    *,
+    status: VettingStatus | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Volunteer], int]:
+    """Oldest first, so the screening queue is worked through in order of arrival."""
+    stmt = select(Volunteer).join(User, User.id == Volunteer.user_id)
+    if status is not None:
+        stmt = stmt.where(Volunteer.vetting_status == status)
+    return _page(session, _search(stmt, Volunteer, q), Volunteer, limit, offset)
+
+
+def list_newcomers(
+    session: Session,
+    *,
+    status: IntakeStatus | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Newcomer], int]:
+    stmt = select(Newcomer).join(User, User.id == Newcomer.user_id)
+    if status is not None:
+        stmt = stmt.where(Newcomer.intake_status == status)
+    return _page(session, _search(stmt, Newcomer, q), Newcomer, limit, offset)
