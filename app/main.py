@@ -58,11 +58,24 @@ def _include_domains(app: FastAPI) -> None:
     """Routers of the programme's domains, in one place so the order of routes is explicit."""
     from app.contracts import pages as contracts_pages
     from app.contracts import router as contracts_router
+    from app.matches import pages as matches_pages
+    from app.matches import router as matches_router
     from app.people import pages as people_pages
     from app.people import router as people_router
     from app.staff import pages as staff_pages
 
-    for module in (people_router, people_pages, staff_pages, contracts_router, contracts_pages):
+    for module in (people_router, people_pages, staff_pages, contracts_router, contracts_pages,
+                   matches_router, matches_pages):
+        app.include_router(module.router)
+    _include_meetings(app)
+
+
+def _include_meetings(app: FastAPI) -> None:
+    """Meetings (check-ins), staff follow-up calls, evaluations and certificates."""
+    from app.checkins import pages as checkins_pages
+    from app.checkins import router as checkins_router
+
+    for module in (checkins_router, checkins_pages):
         app.include_router(module.router)
 
 
