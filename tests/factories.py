@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from itertools import count
 
 from fastapi.testclient import TestClient
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
+from app.checkins.models import Activity, Checkin, CheckinStatus, Party
 from app.contracts.models import Contract, ContractStatus
 from app.db import utcnow
 from app.people.models import (
@@ -157,3 +158,58 @@ def make_contract(
         contract.end_date = rules.end_date(contract.start_date, contract.months)
         session.flush()
     return contract
+
+
+def make_active_contract(
+    session: Session,
+    newcomer: Newcomer | None = None,
+    volunteer: Volunteer | None = None,
+    *,
+    start: date | None = None,
+    cadence: str | None = None,
+) -> Contract:
+    """An active contract that started ``start`` (default: today), with the given cadence
+    (``"weekly"``/``"fortnightly"``; default: the city's)."""
+    from app.config import Cadence
+
+    contract = make_contract(session, newcomer, volunteer, signed=True, start=start)
+    if cadence is not None:
+        contract.cadence = Cadence(cadence)
+        session.flush()
+    return contract
+
+
+def make_checkin(
+    session: Session,
+    contract: Contract,
+    met_on: date,
+    *,
+    minutes: int = 60,
+    status: str = "pending",
+    by: str = "volunteer",
+    activities: tuple[str, ...] = ("dutch",),
+    concern: str | None = None,
+    created_at: datetime | None = None,
+) -> Checkin:
+    """A logged meeting, inserted directly (no rule checks): ``by`` is the side that logged it."""
+    user_id = contract.volunteer.user_id if by == "volunteer" else contract.newcomer.user_id
+    now = created_at or utcnow()
+    checkin = Checkin(
+        contract_id=contract.id,
+        met_on=met_on,
+        minutes=minutes,
+        note="",
+        logged_by_id=user_id,
+        logged_by_side=Party(by),
+        status=CheckinStatus(status),
+        confirmed_at=now if status != "pending" else None,
+        concern_reason=concern,
+        concern_raised_at=now if concern else None,
+        concern_resolution="",
+        created_at=now,
+        updated_at=now,
+    )
+    checkin.activities = [Activity(a) for a in activities]
+    session.add(checkin)
+    session.flush()
+    return checkin

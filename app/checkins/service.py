@@ -1,0 +1,414 @@
+"""Check-ins: logging, changing, deleting, confirming meetings, and a pair's progress.
+
+Who may do what:
+* either side of a contract logs a meeting; the OTHER side confirms it or says it did not
+  happen (confirming your own log is refused, 409) and may change that answer later;
+* the side that logged it may change or delete it for ``rules.EDIT_DAYS`` days after logging;
+  staff may change or delete any, at any time; every deletion leaves an audit entry;
+* changing the date or the minutes of an answered meeting asks the other side again;
+* only staff resolve a worry flag.
+Every rule is checked before anything is written, so a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth.models import Role, User
+from app.checkins import events, rules
+from app.checkins.models import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    Activity,
+    Checkin,
+    CheckinStatus,
+    Party,
+)
+from app.config import CityProfile
+from app.contracts import service as contracts
+from app.contracts.models import Contract
+from app.contracts.rules import local_date
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n.catalog import N_
+
+_REFUSED_DATES = {
+    "not_started": (Conflict, N_("Meetings can be logged once the contract is active.")),
+    "future": (Invalid, N_("The date of a meeting cannot be in the future.")),
+    "before_start": (Invalid, N_("The meeting cannot be before the contract started (%(start)s).")),
+    "after_end": (Invalid, N_("The meeting cannot be after the contract ended (%(end)s).")),
+    "closed": (Conflict, N_("This contract has ended: meetings can no longer be logged.")),
+}
+NOTE_MAX = 2000
+
+
+@dataclass
+class CheckinData:
+    met_on: date
+    minutes: int
+    activities: list[Activity]
+    note: str = ""
+    concern: str | None = None  # the worry's reason; None: no worry
+
+
+def side_of(contract: Contract, user: User) -> Party | None:
+    side = contracts.side_of(contract, user)
+    return Party(side) if side else None
+
+
+def other_side(side: Party) -> Party:
+    return Party.volunteer if side is Party.newcomer else Party.newcomer
+
+
+def contract_last_day(contract: Contract, city: CityProfile) -> date | None:
+    return rules.last_day(contract.status, contract.end_date, contract.ended_at, city.timezone)
+
+
+def today_in(city: CityProfile, now: datetime | None = None) -> date:
+    return local_date(now or utcnow(), city.timezone)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def get_for_user(session: Session, user: User, checkin_id: int) -> Checkin:
+    """A check-in of one of the user's contracts (staff: any); others' are 404."""
+    checkin = session.get(Checkin, checkin_id)
+    if checkin is None:
+        raise NotFound(N_("No such meeting."))
+    try:
+        contracts.get_for_user(session, user, checkin.contract_id)
+    except NotFound:
+        raise NotFound(N_("No such meeting.")) from None
+    return checkin
+
+
+def contract_of(session: Session, checkin: Checkin) -> Contract:
+    contract = session.get(Contract, checkin.contract_id)
+    assert contract is not None  # the foreign key cascades
+    return contract
+
+
+def list_for_contract(session: Session, contract_id: int) -> list[Checkin]:
+    stmt = (
+        select(Checkin)
+        .where(Checkin.contract_id == contract_id)
+        .order_by(Checkin.met_on.desc(), Checkin.id.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Progress:
+    contract_id: int
+    meetings: int
+    waiting_for_confirmation: int
+    confirmed_minutes: int
+    periods_completed: int
+    adherence: float | None
+    streak: int
+    at_risk: bool
+    open_concerns: int
+    last_met_on: date | None
+    goal_hours: int
+
+    @property
+    def confirmed_hours(self) -> float:
+        return rules.hours(self.confirmed_minutes)
+
+    @property
+    def goal_percent(self) -> int:
+        return rules.goal_progress(self.confirmed_minutes, self.goal_hours)
+
+
+def progress(
+    session: Session, contract: Contract, *, city: CityProfile, today: date | None = None
+) -> Progress:
+    today = today or today_in(city)
+    rows = session.execute(
+        select(Checkin.met_on, Checkin.status, Checkin.minutes).where(
+            Checkin.contract_id == contract.id
+        )
+    ).all()
+    counting = [r.met_on for r in rows if r.status is not CheckinStatus.disputed]
+    open_concerns = session.scalar(
+        select(func.count()).where(
+            Checkin.contract_id == contract.id,
+            Checkin.concern_reason.is_not(None),
+            Checkin.concern_resolved_at.is_(None),
+        )
+    )
+    attendance = None
+    if contract.start_date is not None:
+        last = contract_last_day(contract, city)
+        attendance = rules.attendance(contract.start_date, contract.cadence, counting, today, last)
+    at_risk = rules.is_at_risk(
+        contract.status, contract.start_date, contract.cadence, counting, today,
+        open_concern=bool(open_concerns),
+    )  # fmt: skip
+    return Progress(
+        contract_id=contract.id,
+        meetings=len(counting),
+        waiting_for_confirmation=sum(1 for r in rows if r.status is CheckinStatus.pending),
+        confirmed_minutes=sum(r.minutes for r in rows if r.status is CheckinStatus.confirmed),
+        periods_completed=attendance.completed if attendance else 0,
+        adherence=attendance.adherence if attendance else None,
+        streak=attendance.streak if attendance else 0,
+        at_risk=at_risk,
+        open_concerns=open_concerns or 0,
+        last_met_on=max(counting, default=None),
+        goal_hours=city.participation_hours_goal,
+    )
+
+
+def confirmed_minutes_of_newcomer(session: Session, newcomer_id: int) -> int:
+    """All confirmed buddy time of a newcomer, over every contract they had (a newcomer matched
+    again keeps the hours of the first pair)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Checkin.minutes), 0))
+        .join(Contract, Contract.id == Checkin.contract_id)
+        .where(Contract.newcomer_id == newcomer_id, Checkin.status == CheckinStatus.confirmed)
+    )
+    return int(total or 0)
+
+
+def waiting_for(session: Session, contract: Contract, side: Party) -> list[Checkin]:
+    """Meetings the other side logged that ``side`` has not answered yet."""
+    stmt = (
+        select(Checkin)
+        .where(
+            Checkin.contract_id == contract.id,
+            Checkin.status == CheckinStatus.pending,
+            Checkin.logged_by_side == other_side(side),
+        )
+        .order_by(Checkin.met_on)
+    )
+    return list(session.scalars(stmt))
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def _check_fields(data: CheckinData) -> None:
+    if not MIN_MINUTES <= data.minutes <= MAX_MINUTES:
+        raise Invalid(
+            N_("A meeting lasts between %(min)s and %(max)s minutes."),
+            field="minutes", min=MIN_MINUTES, max=MAX_MINUTES,
+        )  # fmt: skip
+    if not data.activities:
+        raise Invalid(N_("Choose at least one thing you did together."), field="activities")
+    if len(data.note) > NOTE_MAX:
+        raise Invalid(N_("This field is too long."), field="note")
+    if data.concern is not None and not data.concern.strip():
+        raise Invalid(N_("Tell the staff in a few words what worries you."), field="concern")
+    if data.concern is not None and len(data.concern) > NOTE_MAX:
+        raise Invalid(N_("This field is too long."), field="concern")
+
+
+def _check_date(contract: Contract, met_on: date, city: CityProfile, today: date) -> None:
+    refusal = rules.can_log_on(
+        contract.status, contract.start_date, contract_last_day(contract, city), met_on, today
+    )
+    if refusal is None:
+        return
+    error, message = _REFUSED_DATES[refusal]
+    field = "met_on" if error is Invalid else None
+    last = contract_last_day(contract, city)
+    raise error(message, field=field, start=str(contract.start_date), end=str(last))
+
+
+def _check_free_day(session: Session, contract_id: int, met_on: date, own_id: int = 0) -> None:
+    taken = session.scalar(
+        select(Checkin.id).where(
+            Checkin.contract_id == contract_id, Checkin.met_on == met_on, Checkin.id != own_id
+        )
+    )
+    if taken is not None:
+        raise Conflict(N_("A meeting on this day is already logged."), field="met_on")
+
+
+def _flush_unique(session: Session) -> None:
+    """Flush; two requests logging the same day at once meet the unique constraint."""
+    try:
+        session.flush()
+    except IntegrityError:  # the whole request is rolled back by the caller
+        raise Conflict(N_("A meeting on this day is already logged."), field="met_on") from None
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+def log(
+    session: Session,
+    contract: Contract,
+    user: User,
+    data: CheckinData,
+    *,
+    city: CityProfile,
+    now: datetime | None = None,
+) -> Checkin:
+    side = side_of(contract, user)
+    if side is None:
+        raise Forbidden(N_("Only the newcomer and the volunteer can log their meetings."))
+    now = now or utcnow()
+    _check_fields(data)
+    _check_date(contract, data.met_on, city, today_in(city, now))
+    _check_free_day(session, contract.id, data.met_on)
+    checkin = Checkin(
+        contract_id=contract.id,
+        met_on=data.met_on,
+        minutes=data.minutes,
+        note=data.note.strip(),
+        logged_by_id=user.id,
+        logged_by_side=side,
+        status=CheckinStatus.pending,
+        concern_reason=data.concern.strip() if data.concern is not None else None,
+        concern_raised_at=now if data.concern is not None else None,
+        concern_resolution="",
+        created_at=now,
+        updated_at=now,
+    )
+    checkin.activities = data.activities
+    session.add(checkin)
+    _flush_unique(session)
+    events.publish(
+        session, "checkin.logged", checkin_id=checkin.id, contract_id=contract.id,
+        by_user_id=user.id, by_side=side.value, confirm_side=other_side(side).value,
+    )  # fmt: skip
+    if checkin.concern_reason is not None:
+        _concern_raised(session, checkin, user)
+    return checkin
+
+
+def _concern_raised(session: Session, checkin: Checkin, user: User) -> None:
+    events.publish(
+        session, "checkin.concern_raised", checkin_id=checkin.id,
+        contract_id=checkin.contract_id, by_user_id=user.id, reason=checkin.concern_reason,
+    )  # fmt: skip
+
+
+def _may_change(checkin: Checkin, contract: Contract, user: User, now: datetime) -> None:
+    if user.role is Role.staff:
+        return
+    if side_of(contract, user) is not checkin.logged_by_side:
+        raise Forbidden(N_("Only the person who logged this meeting can change it."))
+    if not rules.can_edit(checkin.created_at, now):
+        raise Conflict(
+            N_("A meeting can only be changed for %(days)s days after it was logged."),
+            days=rules.EDIT_DAYS,
+        )
+
+
+def update(
+    session: Session,
+    checkin: Checkin,
+    user: User,
+    changes: dict[str, Any],
+    *,
+    city: CityProfile,
+    now: datetime | None = None,
+) -> Checkin:
+    """Apply ``changes`` (keys of ``CheckinData``; ``concern`` None withdraws an open worry)."""
+    now = now or utcnow()
+    contract = contract_of(session, checkin)
+    _may_change(checkin, contract, user, now)
+    current = CheckinData(
+        checkin.met_on, checkin.minutes, checkin.activities, checkin.note,
+        checkin.concern_reason if checkin.concern_open else None,
+    )  # fmt: skip
+    wanted = CheckinData(**{**current.__dict__, **changes})
+    _check_fields(wanted)
+    if wanted.met_on != checkin.met_on:
+        _check_date(contract, wanted.met_on, city, today_in(city, now))
+        _check_free_day(session, contract.id, wanted.met_on, checkin.id)
+    if "concern" in changes and checkin.concern_resolved_at is not None:
+        raise Conflict(N_("The staff have already dealt with this worry."), field="concern")
+    answered = checkin.status is not CheckinStatus.pending
+    if answered and (wanted.met_on, wanted.minutes) != (checkin.met_on, checkin.minutes):
+        checkin.status, checkin.confirmed_at, checkin.confirmed_by_id = (
+            CheckinStatus.pending, None, None,
+        )  # fmt: skip
+    checkin.met_on, checkin.minutes = wanted.met_on, wanted.minutes
+    checkin.activities = wanted.activities
+    checkin.note = wanted.note.strip()
+    raised = "concern" in changes and wanted.concern is not None and not checkin.concern_open
+    if "concern" in changes:
+        checkin.concern_reason = wanted.concern.strip() if wanted.concern is not None else None
+        checkin.concern_raised_at = (checkin.concern_raised_at or now) if wanted.concern else None
+    checkin.updated_at = now
+    _flush_unique(session)
+    if raised:
+        _concern_raised(session, checkin, user)
+    if user.role is Role.staff:
+        record(
+            session, actor_id=user.id, action="checkin.changed", subject_type="contract",
+            subject_id=contract.id, checkin_id=checkin.id, fields=sorted(changes),
+        )  # fmt: skip
+    return checkin
+
+
+def delete(session: Session, checkin: Checkin, user: User, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    contract = contract_of(session, checkin)
+    _may_change(checkin, contract, user, now)
+    record(
+        session, actor_id=user.id, action="checkin.deleted", subject_type="contract",
+        subject_id=contract.id, checkin_id=checkin.id, met_on=checkin.met_on.isoformat(),
+        minutes=checkin.minutes, status=checkin.status.value,
+        activities=[a.value for a in checkin.activities],
+        concern=checkin.concern_reason,
+    )  # fmt: skip
+    session.delete(checkin)
+    session.flush()
+
+
+def answer(
+    session: Session, checkin: Checkin, user: User, happened: bool, *, now: datetime | None = None
+) -> Checkin:
+    """The other side confirms the meeting, or says it did not happen."""
+    contract = contract_of(session, checkin)
+    side = side_of(contract, user)
+    if side is None:
+        raise Forbidden(N_("Only the newcomer and the volunteer can confirm their meetings."))
+    if side is checkin.logged_by_side:
+        raise Conflict(N_("You logged this meeting yourself: your buddy confirms it."))
+    now = now or utcnow()
+    checkin.status = CheckinStatus.confirmed if happened else CheckinStatus.disputed
+    checkin.confirmed_at, checkin.confirmed_by_id = now, user.id
+    session.flush()
+    events.publish(
+        session, "checkin.answered", checkin_id=checkin.id, contract_id=contract.id,
+        by_user_id=user.id, happened=happened,
+    )  # fmt: skip
+    return checkin
+
+
+def resolve_concern(
+    session: Session, checkin: Checkin, user: User, note: str = "", *, now: datetime | None = None
+) -> Checkin:
+    if user.role is not Role.staff:
+        raise Forbidden(N_("Only staff can do this."))
+    if checkin.concern_reason is None:
+        raise Conflict(N_("This meeting has no worry to resolve."))
+    if checkin.concern_resolved_at is not None:
+        raise Conflict(N_("The staff have already dealt with this worry."))
+    now = now or utcnow()
+    checkin.concern_resolved_at, checkin.concern_resolved_by_id = now, user.id
+    checkin.concern_resolution = note.strip()[:NOTE_MAX]
+    session.flush()
+    record(
+        session, actor_id=user.id, action="checkin.concern_resolved", subject_type="contract",
+        subject_id=checkin.contract_id, checkin_id=checkin.id, note=checkin.concern_resolution,
+    )  # fmt: skip
+    events.publish(
+        session, "checkin.concern_resolved", checkin_id=checkin.id,
+        contract_id=checkin.contract_id, by_user_id=user.id,
+    )  # fmt: skip
+    return checkin
