@@ -220,5 +220,24 @@ def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = F
     _serve(host, port, reload)
 
 
+# --- matching and contracts ---------------------------------------------------------------
+
+
+@cli.command()
+def match() -> None:
+    """Run a matching round now: every waiting newcomer gets a ranked panel of volunteers."""
+    from app.matches.commands import match as run_match
+
+    run_match(load_settings(), console, err)
+
+
+@cli.command()
+def tick() -> None:
+    """Daily housekeeping for cron: expire old panels, complete contracts past their end date."""
+    from app.contracts.commands import tick as run_tick
+
+    run_tick(load_settings(), console)
+
+
 if __name__ == "__main__":  # pragma: no cover
     cli()
