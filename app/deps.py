@@ -7,6 +7,7 @@ the two apart means cookie-borne CSRF can never reach the JSON API.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -88,6 +89,20 @@ ApiStaff = Annotated[User, Depends(api_staff)]
 # --- Pages (session cookie) ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What a page's layout needs to know about who is looking.
+
+    A plain snapshot rather than the ORM ``User``: error pages render after the request's
+    session has rolled back and closed, when the ORM object can no longer load attributes.
+    """
+
+    id: int
+    role: Role
+    email: str
+    locale: str
+
+
 class LoginRequired(Exception):
     """Raised by page dependencies; the app answers with a redirect to the login page."""
 
@@ -99,7 +114,9 @@ class PageForbidden(Exception):
 def page_user_optional(request: Request, session: SessionDep) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     user = user_for_token(session, token, TokenKind.session) if token else None
-    request.state.user = user
+    request.state.user = (
+        Viewer(id=user.id, role=user.role, email=user.email, locale=user.locale) if user else None
+    )
     request_locale(request, user)
     return user
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.auth import service
 from app.auth.models import AuthToken, LoginAttempt, Role, TokenKind
 from app.db import utcnow
+from app.errors import Conflict
 from tests.factories import PASSWORD, bearer, browser_login, make_staff, make_user
 
 
@@ -184,3 +186,22 @@ def test_login_next_is_local_only(client: TestClient, db: Session) -> None:
 def test_health(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_duplicate_email_race_is_a_conflict_not_a_crash(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique index is the last word when two sign-ups pass the existence check at once."""
+    make_user(db, Role.newcomer, "race@example.org")
+    db.commit()
+    monkeypatch.setattr(service, "get_user_by_email", lambda session, email: None)
+    with pytest.raises(Conflict):
+        service.create_user(
+            db,
+            email="Race@example.org",
+            password="a-long-unusual-pass",
+            role=Role.newcomer,
+            locale="nl",
+        )
+    # The session is still usable after the refused insert.
+    assert db.scalar(select(func.count()).select_from(AuthToken)) == 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.models import AuthToken, LoginAttempt, Role, TokenKind, User
@@ -37,8 +38,16 @@ def create_user(session: Session, *, email: str, password: str, role: Role, loca
     if get_user_by_email(session, email) is not None:
         raise Conflict(N_("An account with this email address already exists."), field="email")
     user = User(email=email, password_hash=hash_password(password), role=role, locale=locale)
-    session.add(user)
-    session.flush()
+    # Two registrations with one address can race past the check above; the unique index
+    # decides, and the savepoint keeps the rest of the transaction usable for a clean 409.
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            N_("An account with this email address already exists."), field="email"
+        ) from None
     return user
 
 
