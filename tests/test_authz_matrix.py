@@ -75,6 +75,26 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("GET", "/api/v1/newcomers"): STAFF,
     ("GET", "/api/v1/newcomers/{newcomer_id}"): STAFF,
     ("POST", "/api/v1/newcomers/{newcomer_id}/intake"): STAFF,
+    # matching: staff run rounds; a newcomer sees and answers their own panel
+    ("POST", "/api/v1/matching/rounds"): STAFF,
+    ("GET", "/api/v1/matching/rounds"): STAFF,
+    ("GET", "/api/v1/matching/rounds/{round_id}"): STAFF,
+    ("GET", "/api/v1/me/panel"): only("newcomer"),
+    ("POST", "/api/v1/me/panel/choice"): only("newcomer"),
+    ("POST", "/api/v1/me/panel/decline"): only("newcomer"),
+    # contracts: the path's contract is between two other people
+    ("GET", "/api/v1/contracts"): ANY_USER,
+    ("GET", "/api/v1/contracts/{contract_id:int}"): only("staff", others=HIDDEN),
+    ("GET", "/api/v1/contracts/{contract_id:int}.pdf"): only("staff", others=HIDDEN),
+    ("GET", "/api/v1/contracts/{contract_id:int}.ics"): only("staff", others=HIDDEN),
+    ("POST", "/api/v1/contracts/{contract_id:int}/end"): only("staff", others=HIDDEN),
+    # only the two parties sign; only the volunteer declines — not even staff
+    ("POST", "/api/v1/contracts/{contract_id:int}/sign"): {
+        **only(others=HIDDEN), "staff": FORBIDDEN,
+    },
+    ("POST", "/api/v1/contracts/{contract_id:int}/decline"): {
+        **only(others=HIDDEN), "staff": FORBIDDEN,
+    },
 }
 
 
@@ -96,10 +116,40 @@ class World:
 RECORD_BUILDERS: list[Callable[[Session, World], None]] = []
 
 
+def _matching_records(db: Session, world: World) -> None:
+    """An active contract between the two *other* people, a round, and an open panel for the
+    acting newcomer (so their own panel routes get past "you have no panel")."""
+    from app.config import Cadence
+    from app.contracts.models import Contract, ContractStatus
+    from app.db import utcnow
+    from app.matches.models import MatchingRound, Panel, PanelCandidate, PanelStatus
+
+    now = utcnow()
+    contract = Contract(
+        newcomer_id=world.other_newcomer.id, volunteer_id=world.other_volunteer.id,
+        status=ContractStatus.active, cadence=Cadence.weekly, months=6,
+        meeting_slot="mon-evening", start_date=now.date(),
+        end_date=now.date() + timedelta(days=182), end_note="",
+    )
+    round_ = MatchingRound()
+    panel = Panel(round=round_, newcomer_id=world.newcomer.id, status=PanelStatus.open,
+                  expires_at=now + timedelta(days=14), decline_reason="")
+    panel.candidates = [PanelCandidate(volunteer_id=world.volunteer.id, rank=1, score=0.5,
+                                       reasons={}, distance_km=1.0)]
+    db.add_all([contract, round_, panel])
+    db.flush()
+    world.records.update(contract=contract, round=round_)
+
+
+RECORD_BUILDERS.append(_matching_records)
+
+
 # Values for path parameters. Add one when your route introduces a new parameter name.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "volunteer_id": lambda w: w.other_volunteer.id,
     "newcomer_id": lambda w: w.other_newcomer.id,
+    "contract_id": lambda w: w.records["contract"].id,
+    "round_id": lambda w: w.records["round"].id,
 }
 
 

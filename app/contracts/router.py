@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 
 from app.auth.models import Role, User
@@ -15,6 +16,8 @@ from app.contracts.models import Contract, ContractStatus
 from app.contracts.pdf import pdf_for
 from app.contracts.schemas import ContractRead, DeclineIn, EndIn, SignIn
 from app.deps import ApiUser, SessionDep, SettingsDep
+from app.errors import Forbidden
+from app.i18n.catalog import N_
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
@@ -24,6 +27,31 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     409: {"description": "Not allowed in the contract's current state"},
     422: {"description": "Invalid input"},
 }
+
+
+def visible_contract(contract_id: int, user: ApiUser, session: SessionDep) -> Contract:
+    """The contract if the caller may see it (404 otherwise). As a dependency it runs before
+    the body is validated, so a stranger learns nothing from validation errors."""
+    return service.get_for_user(session, user, contract_id)
+
+
+def party_contract(
+    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
+) -> Contract:
+    if service.side_of(contract, user) is None:
+        raise Forbidden(N_("Only the two people in this contract can sign it."))
+    return contract
+
+
+def volunteer_contract(
+    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
+) -> Contract:
+    if service.side_of(contract, user) != service.Side.volunteer:
+        raise Forbidden(N_("Only the volunteer can decline this contract."))
+    return contract
+
+
+Visible = Annotated[Contract, Depends(visible_contract)]
 
 
 def read(contract: Contract, user: User) -> ContractRead:
@@ -46,9 +74,8 @@ def list_contracts(
 
 @router.get("/{contract_id:int}.pdf", responses={200: {"content": {"application/pdf": {}}}})
 def contract_pdf(
-    contract_id: int, request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep
+    contract: Visible, request: Request, settings: SettingsDep
 ) -> Response:
-    contract = service.get_for_user(session, user, contract_id)
     body = pdf_for(contract, city=settings.city, locale=request.state.locale)
     return Response(
         body,
@@ -59,9 +86,8 @@ def contract_pdf(
 
 @router.get("/{contract_id:int}.ics", responses={200: {"content": {"text/calendar": {}}}})
 def contract_ics(
-    contract_id: int, request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep
+    contract: Visible, request: Request, settings: SettingsDep
 ) -> Response:
-    contract = service.get_for_user(session, user, contract_id)
     host = urlsplit(settings.base_url).hostname or "welcome-buddy"
     body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
     return Response(
@@ -72,13 +98,13 @@ def contract_ics(
 
 
 @router.get("/{contract_id:int}", response_model=ContractRead, responses=_ERRORS)
-def get_contract(contract_id: int, user: ApiUser, session: SessionDep) -> ContractRead:
-    return read(service.get_for_user(session, user, contract_id), user)
+def get_contract(contract: Visible, user: ApiUser) -> ContractRead:
+    return read(contract, user)
 
 
 @router.post("/{contract_id:int}/sign", response_model=ContractRead, responses=_ERRORS)
 def sign_contract(
-    contract_id: int,
+    contract: Annotated[Contract, Depends(party_contract)],
     body: SignIn,
     request: Request,
     user: ApiUser,
@@ -86,17 +112,18 @@ def sign_contract(
     settings: SettingsDep,
 ) -> ContractRead:
     """Sign with your full name. The contract becomes active with the second signature."""
-    contract = service.get_for_user(session, user, contract_id)
     signature = service.Signature(body.full_name, client_ip(request), body.start_date)
     return read(service.sign(session, contract, user, signature, city=settings.city), user)
 
 
 @router.post("/{contract_id:int}/decline", response_model=ContractRead, responses=_ERRORS)
 def decline_contract(
-    contract_id: int, body: DeclineIn, user: ApiUser, session: SessionDep
+    contract: Annotated[Contract, Depends(volunteer_contract)],
+    body: DeclineIn,
+    user: ApiUser,
+    session: SessionDep,
 ) -> ContractRead:
     """The volunteer turns down a pending contract; the newcomer gets their panel back."""
-    contract = service.get_for_user(session, user, contract_id)
     return read(service.decline(session, contract, user, body.reason), user)
 
 
@@ -106,7 +133,8 @@ def decline_contract(
     status_code=status.HTTP_200_OK,
     responses=_ERRORS,
 )
-def end_contract(contract_id: int, body: EndIn, user: ApiUser, session: SessionDep) -> ContractRead:
+def end_contract(
+    contract: Visible, body: EndIn, user: ApiUser, session: SessionDep
+) -> ContractRead:
     """End early (either side or staff), with a reason from the fixed list and a note."""
-    contract = service.get_for_user(session, user, contract_id)
     return read(service.end_early(session, contract, user, body.reason, body.note), user)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
-from sqlalchemy.orm import Session
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
 
 from app.audit.service import record
-from app.auth.models import Role, User
+from app.auth.models import Role
 from app.contracts.schemas import ContractRead
 from app.deps import ApiStaff, ApiUser, SessionDep, SettingsDep
 from app.errors import Forbidden, NotFound
@@ -27,11 +28,15 @@ from app.people.service import person_for_user
 router = APIRouter(prefix="/api/v1", tags=["matching"])
 
 
-def newcomer_of(session: Session, user: User) -> Newcomer:
+def api_newcomer(user: ApiUser, session: SessionDep) -> Newcomer:
+    """The caller's newcomer profile, or 403 — checked before any body is validated."""
     person = person_for_user(session, user) if user.role is Role.newcomer else None
     if not isinstance(person, Newcomer):
         raise Forbidden(N_("Only newcomers have a panel of candidates."))
     return person
+
+
+ApiNewcomer = Annotated[Newcomer, Depends(api_newcomer)]
 
 
 @router.post(
@@ -66,9 +71,8 @@ def get_round(round_id: int, user: ApiStaff, session: SessionDep) -> MatchingRou
     response_model=PanelRead,
     responses={404: {"description": "No open panel"}, 403: {"description": "Not a newcomer"}},
 )
-def my_panel(request: Request, user: ApiUser, session: SessionDep) -> PanelRead:
+def my_panel(request: Request, newcomer: ApiNewcomer, session: SessionDep) -> PanelRead:
     """Your open panel: up to five volunteers, best first, each with why they were proposed."""
-    newcomer = newcomer_of(session, user)
     panel = panels.open_panel(session, newcomer)
     if panel is None:
         raise NotFound(N_("You have no open panel at the moment."))
@@ -88,16 +92,17 @@ def my_panel(request: Request, user: ApiUser, session: SessionDep) -> PanelRead:
                422: {"description": "Not on your panel"}},
 )
 def choose(
-    body: ChoiceIn, user: ApiUser, session: SessionDep, settings: SettingsDep
+    newcomer: ApiNewcomer, body: ChoiceIn, session: SessionDep, settings: SettingsDep
 ) -> ContractRead:
     """Choose your buddy: makes a contract waiting for both signatures."""
-    newcomer = newcomer_of(session, user)
     contract = panels.choose(session, newcomer, body.volunteer_id, city=settings.city)
     return ContractRead.build(contract, side="newcomer", staff=False)
 
 
 @router.post("/me/panel/decline", response_model=PanelDeclinedRead)
-def decline(body: PanelDeclineIn, user: ApiUser, session: SessionDep) -> PanelDeclinedRead:
+def decline(
+    newcomer: ApiNewcomer, body: PanelDeclineIn, session: SessionDep
+) -> PanelDeclinedRead:
     """Turn the whole panel down; you wait for the next round."""
-    panel = panels.decline(session, newcomer_of(session, user), body.reason)
+    panel = panels.decline(session, newcomer, body.reason)
     return PanelDeclinedRead(panel_id=panel.id, status=panel.status)
