@@ -86,7 +86,7 @@ def history(session: Session, person: Person) -> list[HistoryItem]:
     emails: dict[int, str] = {}
     if actor_ids:
         rows = session.execute(select(User.id, User.email).where(User.id.in_(actor_ids)))
-        emails = dict(rows.tuples().all())
+        emails = dict(rows.all())
     return [
         HistoryItem(
             at=e.created_at,
