@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 
 from app.auth.models import Role, User
-from app.checkins import service
+from app.checkins import queries, service
 from app.checkins.models import Checkin
 from app.checkins.schemas import (
     CheckinCreate,
@@ -50,7 +50,7 @@ def party_contract(
 
 
 def visible_checkin(checkin_id: int, user: ApiUser, session: SessionDep) -> Checkin:
-    return service.get_for_user(session, user, checkin_id)
+    return queries.get_for_user(session, user, checkin_id)
 
 
 def party_checkin(checkin: Annotated[Checkin, Depends(visible_checkin)], user: ApiUser) -> Checkin:
@@ -101,7 +101,7 @@ def list_checkins(
     contract: VisibleContract, user: ApiUser, session: SessionDep
 ) -> list[CheckinRead]:
     """The pair's meetings, newest first."""
-    return [_read(c, user) for c in service.list_for_contract(session, contract.id)]
+    return [_read(c, user) for c in queries.list_for_contract(session, contract.id)]
 
 
 @router.get("/contracts/{contract_id:int}/progress", response_model=ProgressRead, responses=_ERRORS)
@@ -109,7 +109,7 @@ def contract_progress(
     contract: VisibleContract, session: SessionDep, settings: SettingsDep
 ) -> ProgressRead:
     """Confirmed hours, adherence, streak and at-risk (definitions: app/checkins/rules.py)."""
-    p = service.progress(session, contract, city=settings.city)
+    p = queries.progress(session, contract, city=settings.city)
     return ProgressRead(
         contract_id=p.contract_id,
         meetings=p.meetings,
@@ -179,5 +179,5 @@ def resolve_concern(
     checkin_id: int, body: ResolveIn, user: ApiStaff, session: SessionDep
 ) -> CheckinRead:
     """Staff close a worry flag after acting on it."""
-    checkin = service.get_for_user(session, user, checkin_id)
+    checkin = queries.get_for_user(session, user, checkin_id)
     return _read(service.resolve_concern(session, checkin, user, body.note), user)

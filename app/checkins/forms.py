@@ -1,0 +1,51 @@
+"""The meeting form's fields: what a new form starts with, what a posted form holds, and turning
+it into ``CheckinData`` (unreadable dates or numbers are refused naming the field)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from app.checkins import queries
+from app.checkins.models import Activity, Checkin
+from app.checkins.service import CheckinData
+from app.config import CityProfile
+from app.errors import Invalid
+from app.i18n.catalog import N_
+
+
+def initial(checkin: Checkin | None, city: CityProfile) -> dict[str, Any]:
+    if checkin is None:
+        return {"met_on": queries.today_in(city).isoformat(), "minutes": "60",
+                "activities": [], "note": "", "worried": False, "concern": ""}  # fmt: skip
+    return {
+        "met_on": checkin.met_on.isoformat(),
+        "minutes": str(checkin.minutes),
+        "activities": [a.value for a in checkin.activities],
+        "note": checkin.note,
+        "worried": checkin.concern_open,
+        "concern": checkin.concern_reason or "",
+    }
+
+
+def parse(values: dict[str, Any]) -> CheckinData:
+    try:
+        met_on = date.fromisoformat(values["met_on"].strip())
+    except ValueError:
+        raise Invalid(N_("Enter a valid date."), field="met_on") from None
+    try:
+        minutes = int(values["minutes"].strip())
+    except ValueError:
+        raise Invalid(N_("Enter a whole number."), field="minutes") from None
+    try:
+        activities = [Activity(a) for a in values["activities"]]
+    except ValueError:
+        raise Invalid(N_("Choose one of the options."), field="activities") from None
+    concern = values["concern"] if values["worried"] else None
+    return CheckinData(met_on, minutes, activities, values["note"], concern)
+
+
+def posted(met_on: str, minutes: str, activities: list[str], note: str, worried: str,
+            concern: str) -> dict[str, Any]:  # fmt: skip
+    return {"met_on": met_on, "minutes": minutes, "activities": activities, "note": note,
+            "worried": bool(worried), "concern": concern}  # fmt: skip

@@ -1,0 +1,69 @@
+"""The pair's hours outside the meeting pages: a section on the contract page (included by
+contracts/detail.html) and one on /me (the newcomer's participation-hours goal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.orm import Session, object_session
+
+from app.auth.models import User
+from app.checkins import labels, queries, rules
+from app.config import CityProfile
+from app.contracts import service as contracts
+from app.contracts.models import Contract
+from app.people.models import Newcomer, Person
+from app.people.pages import add_me_section
+from app.web.templating import templates
+
+
+def summary(request: Request, session: Session, contract: Contract) -> labels.Summary:
+    city: CityProfile = request.app.state.settings.city
+    progress = queries.progress(session, contract, city=city)
+    return labels.summary(progress, contract.cadence, request.state.locale)
+
+
+def contract_meetings(request: Request, contract: Contract) -> Any:
+    """For the contract page's include (checkins/_contract_section.html): the pair's summary,
+    read with the session the page loaded the contract with."""
+    session = object_session(contract)
+    if session is None or contract.start_date is None:
+        return None
+    return summary(request, session, contract)
+
+
+templates.env.globals["contract_meetings"] = contract_meetings
+
+
+def _me_section(
+    request: Request, session: Session, user: User, person: Person
+) -> dict[str, Any] | None:
+    city: CityProfile = request.app.state.settings.city
+    current = next((c for c in contracts.list_for_user(session, user)
+                    if c.start_date is not None and c.status.value != "pending"), None)  # fmt: skip
+    minutes = (
+        queries.confirmed_minutes_of_newcomer(session, person.id)
+        if isinstance(person, Newcomer) else None
+    )  # fmt: skip
+    if current is None and not minutes:
+        return None
+    locale: str = request.state.locale
+    goal = city.participation_hours_goal
+    hours = labels.hours_text(rules.hours(minutes or 0), locale)
+    waiting = []
+    side = queries.side_of(current, user) if current else None
+    if current is not None and side is not None:
+        waiting = queries.waiting_for(session, current, side)
+    return {
+        "contract": current,
+        "summary": summary(request, session, current) if current else None,
+        "newcomer": isinstance(person, Newcomer),
+        "hours": hours,
+        "goal": goal,
+        "goal_percent": rules.goal_progress(minutes or 0, goal),
+        "waiting": len(waiting),
+    }
+
+
+add_me_section("checkins/_me_section.html", _me_section)
