@@ -18,7 +18,7 @@ from app.auth.models import Role, TokenKind, User
 from app.auth.service import user_for_token
 from app.config import CityProfile, Settings
 from app.db import session_scope
-from app.i18n.catalog import LOCALE_COOKIE, choose_locale
+from app.i18n.catalog import LOCALE_COOKIE, N_, choose_locale
 
 SESSION_COOKIE = "buddy_session"
 
@@ -69,7 +69,7 @@ def api_user(
         request_locale(request)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated.",
+            detail=N_("Not authenticated."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     request_locale(request, user)
@@ -78,7 +78,7 @@ def api_user(
 
 def api_staff(user: Annotated[User, Depends(api_user)]) -> User:
     if user.role is not Role.staff:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only staff can do this.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("Only staff can do this."))
     return user
 
 

@@ -29,6 +29,8 @@ LEVEL_LABELS = {
     "native": N_("native"),
 }
 _LEVEL_RANK = {"basic": 1, "conversational": 2, "fluent": 3, "native": 4}
+# A named key, not a literal: pybabel would take a string inside gettext(...) for a msgid.
+_VOLUNTEER_LEVEL = "volunteer_level"
 
 
 def slot_label(slot: str, locale: str) -> str:
@@ -83,7 +85,7 @@ def reason_sentences(reasons: Mapping[str, Any], locale: str, *, first_name: str
                 locale,
                 "%(language)s (%(level)s)",
                 language=language_name(code, locale),
-                level=gettext(locale, LEVEL_LABELS[levels[code]["volunteer_level"]]),
+                level=gettext(locale, LEVEL_LABELS[levels[code][_VOLUNTEER_LEVEL]]),
             )
             for code in langs
         ]

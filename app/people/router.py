@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.auth.models import Role, TokenKind, User
 from app.auth.service import user_for_token
 from app.deps import ApiStaff, ApiUser, CityDep, SessionDep, _bearer, request_locale
+from app.i18n.catalog import N_
 from app.people import service
 from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
 from app.people.schemas import (
@@ -52,7 +53,7 @@ def optional_api_user(
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated.",
+            detail=N_("Not authenticated."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return user
@@ -64,13 +65,13 @@ MaybeApiUser = Annotated[User | None, Depends(optional_api_user)]
 # Role checks as dependencies, so a refused caller gets 403 before the body is even validated.
 def visitor_or_staff(user: MaybeApiUser) -> User | None:
     if user is not None and user.role is not Role.staff:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("You already have an account."))
     return user
 
 
 def visitor_only(user: MaybeApiUser) -> None:
     if user is not None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="You already have an account.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("You already have an account."))
 
 
 def profile_read(person: object) -> NewcomerRead | VolunteerRead:
@@ -179,7 +180,7 @@ def update_me(
     consent cannot be changed here. Send ``null`` only to clear ``phone`` or ``arrived_on``."""
     person = service.person_for_user(session, user)
     if person is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Staff accounts have no profile.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("Staff accounts have no profile."))
     schema = NewcomerUpdate if isinstance(person, Newcomer) else VolunteerUpdate
     try:
         data = schema.model_validate(body)
@@ -192,7 +193,7 @@ def update_me(
 def _own_volunteer(user: User, session: SessionDep) -> Volunteer:
     person = service.person_for_user(session, user)
     if not isinstance(person, Volunteer):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only volunteers can do this.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("Only volunteers can do this."))
     return person
 
 

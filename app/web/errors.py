@@ -45,6 +45,10 @@ _PYDANTIC_MESSAGES = {
     "string_type": N_("Enter text."),
 }
 
+# Starlette's own details for unknown routes and methods; marked so they reach the catalogs
+# and the _http handler below can show them in the reader's language.
+_STARLETTE_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
+
 
 def _locale(request: Request) -> str:
     return getattr(request.state, "locale", None) or request_locale(request)
