@@ -110,6 +110,19 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
 
+    # Outgoing email (app/notifications). "file" (the development default) writes each message
+    # as an .eml file into mail_dir instead of sending it; "smtp" delivers through the server.
+    mail_mode: Literal["file", "smtp"] = "file"
+    mail_from: str = "Welcome Buddy <buddy@localhost>"
+    mail_dir: Path = Path("var/mail")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False  # implicit TLS (usually port 465)
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:
