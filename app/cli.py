@@ -71,6 +71,14 @@ def _require_schema(engine: Engine) -> None:
         raise typer.Exit(1)
 
 
+def _migrated_settings() -> Settings:
+    """Settings, after checking the database has its tables (a clear message, not a traceback)."""
+    settings = load_settings()
+    with engine_for(settings) as engine:
+        _require_schema(engine)
+    return settings
+
+
 def print_demo_logins(base_url: str) -> None:
     table = Table(title="Demo logins")
     table.add_column("Role")
@@ -228,7 +236,7 @@ def match() -> None:
     """Run a matching round now: every waiting newcomer gets a ranked panel of volunteers."""
     from app.matches.commands import match as run_match
 
-    run_match(load_settings(), console, err)
+    run_match(_migrated_settings(), console, err)
 
 
 @cli.command()
@@ -236,7 +244,7 @@ def tick() -> None:
     """Daily housekeeping for cron: expire old panels, complete contracts past their end date."""
     from app.contracts.commands import tick as run_tick
 
-    run_tick(load_settings(), console)
+    run_tick(_migrated_settings(), console)
 
 
 if __name__ == "__main__":  # pragma: no cover
