@@ -121,10 +121,24 @@ def test_create_staff_refuses_weak_password(env: dict[str, str], cli_engine: Eng
 
 
 def test_commands_need_a_migrated_database(env: dict[str, str]) -> None:
-    for args in (["demo-data"], ["create-staff", "x@city.example", "--password", "long-enough-1"]):
+    commands = (
+        ["demo-data"],
+        ["create-staff", "x@city.example", "--password", "long-enough-1"],
+        ["match"],
+        ["tick"],
+    )
+    for args in commands:
         result = invoke(env, *args)
-        assert result.exit_code == 1
+        assert result.exit_code == 1, args
         assert "buddy db upgrade" in result.output
+
+
+def test_tick_runs_on_a_migrated_database(env: dict[str, str]) -> None:
+    invoke(env, "db", "upgrade")
+    for _ in range(2):  # idempotent: nothing due, nothing done, twice
+        result = invoke(env, "tick")
+        assert result.exit_code == 0, result.output
+        assert "Panels expired: 0" in result.output
 
 
 def test_demo_data_twice_keeps_the_data(env: dict[str, str], cli_engine: Engine) -> None:
