@@ -1,0 +1,64 @@
+# Welcome Buddy — the two quick-start commands are `make run` and `make test`.
+# Every target is idempotent: the virtualenv is created once, and packages are (re)installed
+# only when pyproject.toml changed since the last install (stamp files inside .venv).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+APP_STAMP  := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Two workers: each gets its own SQLite file and its own throwaway PostgreSQL database.
+PYTEST_ARGS ?= -n 2
+
+.PHONY: help run serve test test-fast lint db demo-data install clean
+
+help:
+	@echo "make run        set up .venv, migrate ./buddy.db, load the demo city once, serve on http://$(HOST):$(PORT)"
+	@echo "make test       install the test extras and run the whole suite (SQLite + PostgreSQL + browser)"
+	@echo "make test-fast  the suite on SQLite only, without browser tests"
+	@echo "make lint       ruff and mypy"
+	@echo "make db         apply the migrations to the configured database"
+	@echo "make clean      remove the virtualenv and the local SQLite database"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (found $(PYTHON)); set PYTHON=..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(APP_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(APP_STAMP)
+
+install: $(APP_STAMP)
+
+run: $(APP_STAMP)
+	$(BIN)/buddy run --host $(HOST) --port $(PORT)
+
+serve: $(APP_STAMP)
+	$(BIN)/buddy serve --host $(HOST) --port $(PORT) --reload
+
+db: $(APP_STAMP)
+	$(BIN)/buddy db upgrade
+
+demo-data: db
+	$(BIN)/buddy demo-data
+
+test: $(TEST_STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(TEST_STAMP)
+	TEST_BACKENDS=sqlite $(BIN)/pytest $(PYTEST_ARGS) -m 'not browser'
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check app tests matching
+	$(BIN)/mypy app
+
+clean:
+	rm -rf $(VENV) buddy.db buddy.db-shm buddy.db-wal
