@@ -25,6 +25,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n.catalog import N_
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.rules import panel_is_expired
+from app.notifications import service as notifications
 from app.people.models import Newcomer, VettingStatus, Volunteer
 from app.people.service import person_for_user
 from app.people.vocabulary import SLOTS
@@ -236,6 +237,8 @@ def sign(
         contract.end_date = rules.end_date(contract.start_date, contract.months)
     contract.updated_at = now
     session.flush()
+    if contract.status is ContractStatus.active:
+        notifications.queue_contract_active(session, contract)  # with the .ics attached
     return contract
 
 
@@ -333,6 +336,7 @@ def complete_due(session: Session, *, city: CityProfile, now: datetime | None = 
         )
         if cast(Any, result).rowcount == 1:
             release_capacity(session, contract.volunteer_id)
+            notifications.queue_contract_completed(session, contract)  # evaluation, certificate
             done += 1
         session.refresh(contract)
     return done

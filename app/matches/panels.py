@@ -17,6 +17,7 @@ from app.errors import Conflict, Invalid
 from app.i18n.catalog import N_
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.reasons import reason_sentences, usable_languages
+from app.notifications import service as notifications
 from app.people.models import Newcomer, VettingStatus, Volunteer
 from app.people.vocabulary import SLOTS
 
@@ -128,9 +129,11 @@ def choose(
     if cast(Any, result).rowcount != 1:
         raise Conflict(N_("Your panel has changed meanwhile; please look again."))
     session.refresh(panel)
-    return contracts.create_pending(
+    contract = contracts.create_pending(
         session, newcomer=newcomer, volunteer=volunteer, panel_id=panel.id, city=city
     )
+    notifications.queue_contract_proposed(session, contract)  # "chosen" + "please sign"
+    return contract
 
 
 def decline(

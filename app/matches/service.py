@@ -33,6 +33,7 @@ from app.matches.models import (
     PanelStatus,
 )
 from app.matches.rules import panel_expires_at
+from app.notifications import service as notifications
 from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
 
 ROUND_LOCK = "matching_round"
@@ -309,6 +310,8 @@ def run_round(
     record.average_score = fmean(stored.scores) if stored.scores else None
     record.summary = _summary(result, stored.empty_ids)
     record.finished_at = utcnow()
+    session.flush()
+    notifications.queue_round_panels(session, record.id)  # "your candidates are ready"
     release_round_lock(session)
     session.flush()
     return record
