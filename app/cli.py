@@ -241,10 +241,28 @@ def match() -> None:
 
 @cli.command()
 def tick() -> None:
-    """Daily housekeeping for cron: expire old panels, complete contracts past their end date."""
+    """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
+    end date, queue the reminder emails that are due, and send the mail that is due."""
     from app.contracts.commands import tick as run_tick
+    from app.notifications.commands import tick_mail
 
-    run_tick(_migrated_settings(), console)
+    settings = _migrated_settings()
+    run_tick(settings, console)
+    tick_mail(settings, console)
+
+
+@cli.command("send-mail")
+def send_mail(
+    limit: Annotated[
+        int | None, typer.Option(help="Try at most this many messages (default: all due)")
+    ] = None,
+) -> None:
+    """Send the queued email that is due (retries follow their back-off; never sent twice)."""
+    from app.notifications.commands import send_mail as run_send_mail
+
+    report = run_send_mail(_migrated_settings(), console, limit=limit)
+    if report.unreachable:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

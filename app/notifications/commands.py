@@ -1,0 +1,83 @@
+"""``buddy send-mail`` and the mail part of ``buddy tick`` (queue reminders, then send)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, session_scope
+from app.notifications import reminders, sender, service
+
+unit_of_work = contextmanager(session_scope)
+BATCH = 200
+
+
+def send_all(
+    engine: Engine, settings: Settings, *, limit: int | None = None, now: datetime | None = None
+) -> sender.SendReport:
+    """Send due mail in batches until none is due (or ``limit`` messages were tried), or the
+    server turns out to be unreachable."""
+    factory = make_sessionmaker(engine)
+    service.bind_settings(factory, settings)
+    total = sender.SendReport()
+    while True:
+        batch = BATCH if limit is None else min(BATCH, limit - total.sent - total.retrying
+                                                - total.failed)
+        if batch <= 0:
+            break
+        report = sender.send_due(factory, settings, now=now, limit=batch)
+        total.sent += report.sent
+        total.retrying += report.retrying
+        total.failed += report.failed
+        total.errors += report.errors
+        total.unreachable = total.unreachable or report.unreachable
+        tried = report.sent + report.retrying + report.failed
+        # A retried message is not due again within this run (its back-off lies ahead).
+        if report.unreachable or tried < batch:
+            break
+    return total
+
+
+def print_report(report: sender.SendReport, console: Console) -> None:
+    console.print(f"Mail sent: {report.sent}")
+    if report.retrying:
+        console.print(f"[yellow]Mail to retry later: {report.retrying}[/yellow]")
+    if report.failed:
+        console.print(f"[red]Mail failed for good: {report.failed}[/red] (see /staff/mail)")
+    if report.unreachable:
+        console.print("[yellow]The mail server is unreachable; queued mail waits.[/yellow]")
+    for error in report.errors[:5]:
+        console.print(f"  {error}")
+
+
+def send_mail(settings: Settings, console: Console, limit: int | None = None) -> sender.SendReport:
+    engine = make_engine(settings.database_url)
+    try:
+        report = send_all(engine, settings, limit=limit)
+    finally:
+        engine.dispose()
+    print_report(report, console)
+    return report
+
+
+def tick_mail(settings: Settings, console: Console) -> reminders.ReminderReport:
+    """Queue today's reminders (one transaction), then send whatever is due."""
+    engine = make_engine(settings.database_url)
+    try:
+        factory = make_sessionmaker(engine)
+        service.bind_settings(factory, settings)
+        with unit_of_work(factory) as session:
+            queued = reminders.queue_due_reminders(session)
+        report = send_all(engine, settings)
+    finally:
+        engine.dispose()
+    console.print(
+        f"Reminders queued: {queued.nomeet1} no meeting for a period, "
+        f"{queued.nomeet2} no meeting for two periods, {queued.ending_soon} one month to go"
+    )
+    print_report(report, console)
+    return queued

@@ -1,0 +1,288 @@
+"""Delivering the outbox: claim a due message, send it, record the outcome.
+
+NEVER SENT TWICE. Each message is claimed with one conditional UPDATE, committed before any
+byte goes to the mail server::
+
+    UPDATE outbox_emails SET attempts = attempts + 1, next_attempt_at = now + lease
+    WHERE id = :id AND status = 'queued' AND next_attempt_at <= now
+
+Of two workers racing for a row, one changes it and the other matches nothing (on PostgreSQL
+the second waits for the first's row lock, then re-checks the condition on the committed row;
+SQLite serialises writers). Only the claimer sends; then, in a new transaction, the row is
+marked ``sent`` — or, on failure, queued again for later (back-off) or marked ``failed``.
+
+THE ONE AT-LEAST-ONCE WINDOW. If the process dies after the server accepted the message but
+before ``sent`` is committed, the claim's lease (10 min) runs out and the message is sent
+again. Every message carries a Message-ID derived from its outbox row (stable across retries),
+so receiving servers and mail clients can recognise the duplicate. Nothing is ever lost: a row
+leaves ``queued`` only as ``sent`` or, after the last attempt, ``failed``.
+
+SERVER DOWN. A connection that cannot be made fails the claimed message's attempt (it is
+retried after its back-off) and ends the batch at once, so the other messages keep their
+attempts for when the server is back.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import smtplib
+import ssl
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Protocol, cast
+from urllib.parse import urlsplit
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import session_scope, utcnow
+from app.notifications import rules
+from app.notifications.models import EmailStatus, OutboxEmail
+
+_outbox = cast(Table, OutboxEmail.__table__)
+ERROR_MAX = 2000
+OUTBOX_HEADER = "X-Buddy-Outbox-Id"
+unit_of_work = contextmanager(session_scope)
+
+
+class Unreachable(Exception):
+    """The mail server cannot be reached now (connection refused, timeout, TLS failure)."""
+
+
+class Refused(Exception):
+    """The server refused this message for good (5xx for the recipient or the content)."""
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class FileTransport:
+    """Development: every message becomes an ``.eml`` file (open it in any mail client)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Named after the outbox row: a message sent again overwrites its own file.
+        target = self.directory / f"{int(message[OUTBOX_HEADER]):08d}.eml"
+        partial = target.with_suffix(".eml.part")
+        partial.write_bytes(bytes(message))
+        os.replace(partial, target)  # atomic: a reader never sees half a message
+
+    def close(self) -> None:
+        return None
+
+
+class SmtpTransport:
+    """SMTP with one connection per batch, opened on first use and reopened after an error."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        try:
+            smtp: smtplib.SMTP
+            if s.smtp_ssl:
+                smtp = smtplib.SMTP_SSL(
+                    s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
+                    context=ssl.create_default_context(),
+                )  # fmt: skip
+            else:
+                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password or "")
+        except (OSError, smtplib.SMTPException) as exc:
+            raise Unreachable(f"{s.smtp_host}:{s.smtp_port}: {exc}") from exc
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise Refused(str(exc.recipients)) from exc
+            raise
+        except smtplib.SMTPDataError as exc:
+            self.close()
+            if exc.smtp_code >= 500:
+                raise Refused(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            self.close()
+            raise Unreachable(str(exc)) from exc
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+
+def transport_for(settings: Settings) -> Transport:
+    if settings.mail_mode == "smtp":
+        return SmtpTransport(settings)
+    return FileTransport(settings.mail_dir)
+
+
+# --- the message ----------------------------------------------------------------------------
+
+
+def message_id(row: OutboxEmail, settings: Settings) -> str:
+    """Stable for a row across every retry (and unique across databases: the creation time)."""
+    host = urlsplit(settings.base_url).hostname or "welcome-buddy"
+    return f"<outbox-{row.id}.{row.created_at:%Y%m%d%H%M%S}@{host}>"
+
+
+def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = row.to_email
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = message_id(row, settings)
+    message["Content-Language"] = row.locale
+    # RFC 3834: machine-sent; out-of-office robots must not answer it.
+    message["Auto-Submitted"] = "auto-generated"
+    message[OUTBOX_HEADER] = str(row.id)
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    for item in row.attachments or []:
+        main, _, rest = str(item["content_type"]).partition("/")
+        sub, *params = [p.strip() for p in rest.split(";")]
+        message.add_attachment(
+            base64.b64decode(item["data"]), maintype=main, subtype=sub, filename=item["name"],
+            params=dict(p.split("=", 1) for p in params if "=" in p),
+        )  # fmt: skip
+    return message
+
+
+# --- one batch ------------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unreachable: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    stmt = (
+        select(OutboxEmail.id)
+        .where(OutboxEmail.status == EmailStatus.queued, OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def claim(session: Session, email_id: int, now: datetime) -> OutboxEmail | None:
+    """Reserve one message for this worker (see the module docstring); ``None``: not ours."""
+    result = session.execute(
+        update(_outbox)
+        .where(
+            _outbox.c.id == email_id,
+            _outbox.c.status == EmailStatus.queued.value,
+            _outbox.c.next_attempt_at <= now,
+        )
+        .values(attempts=_outbox.c.attempts + 1, next_attempt_at=now + rules.CLAIM_LEASE)
+    )
+    if cast(Any, result).rowcount != 1:
+        return None
+    return session.get(OutboxEmail, email_id, populate_existing=True)
+
+
+def mark_sent(session: Session, email_id: int, now: datetime) -> None:
+    session.execute(
+        update(_outbox)
+        .where(_outbox.c.id == email_id)
+        .values(status=EmailStatus.sent.value, sent_at=now, last_error=None)
+    )
+
+
+def mark_failed_attempt(
+    session: Session, email_id: int, attempts: int, error: str, now: datetime, *, final: bool
+) -> bool:
+    """Queue again after the back-off, or give up; returns whether it will be retried."""
+    retry = None if final else rules.retry_at(attempts, now)
+    values: dict[str, Any] = {"last_error": error[:ERROR_MAX]}
+    if retry is None:
+        values["status"] = EmailStatus.failed.value
+    else:
+        values["next_attempt_at"] = retry
+    session.execute(update(_outbox).where(_outbox.c.id == email_id).values(**values))
+    return retry is not None
+
+
+def send_due(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    transport: Transport | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> SendReport:
+    """Send up to ``limit`` due messages, each claimed and settled in its own transaction."""
+    now = now or utcnow()
+    transport = transport or transport_for(settings)
+    report = SendReport()
+    try:
+        with unit_of_work(factory) as session:
+            ids = due_ids(session, now, limit)
+        for email_id in ids:
+            with unit_of_work(factory) as session:
+                row = claim(session, email_id, now)
+                message = build_message(row, settings) if row is not None else None
+                attempts = row.attempts if row is not None else 0
+            if message is None:
+                continue  # another worker has it
+            error, final = None, False
+            try:
+                transport.send(message)
+            except Unreachable as exc:
+                error, report.unreachable = f"unreachable: {exc}", True
+            except Refused as exc:
+                error, final = f"refused: {exc}", True
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            with unit_of_work(factory) as session:
+                if error is None:
+                    mark_sent(session, email_id, utcnow())
+                    report.sent += 1
+                elif mark_failed_attempt(session, email_id, attempts, error, now, final=final):
+                    report.retrying += 1
+                else:
+                    report.failed += 1
+            if error is not None:
+                report.errors.append(error)
+            if report.unreachable:
+                break
+    finally:
+        transport.close()
+    return report
