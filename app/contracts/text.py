@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 
 from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
 from app.i18n.catalog import N_, gettext, ngettext, text_direction
-from app.matches.reasons import slot_label
+from app.matches.reasons import moment_phrase, slot_label
 
 COMMITMENTS = (
     N_("Meet regularly, as agreed above, and tell each other in good time when we cannot come."),
@@ -62,7 +61,7 @@ def long_date(value: object, locale: str) -> str:
 
 
 def signed_moment(value: datetime, timezone: str, locale: str) -> str:
-    return format_datetime(value, format="medium", tzinfo=ZoneInfo(timezone), locale=locale)
+    return moment_phrase(value, timezone, locale)
 
 
 def contract_text(

@@ -4,9 +4,7 @@ staff's matching rounds. Everything works without JavaScript."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -22,7 +20,13 @@ from app.errors import DomainError
 from app.i18n.catalog import N_, gettext
 from app.matches import panels, service
 from app.matches.models import MatchingRound
-from app.matches.reasons import distance_phrase, languages_phrase, slot_label, slots_phrase
+from app.matches.reasons import (
+    distance_phrase,
+    languages_phrase,
+    moment_phrase,
+    slot_label,
+    slots_phrase,
+)
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.people.service import person_for_user
@@ -44,8 +48,7 @@ def _newcomer(session: Session, user: User) -> Newcomer:
 
 
 def _when(request: Request, city: CityProfile, value: Any) -> str:
-    return format_datetime(value, format="medium", tzinfo=ZoneInfo(city.timezone),
-                           locale=request.state.locale)
+    return moment_phrase(value, city.timezone, request.state.locale)
 
 
 def _panel_context(

@@ -8,9 +8,11 @@ translation improves every stored panel at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names
+from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -38,6 +40,17 @@ def slot_label(slot: str, locale: str) -> str:
     day, _, part = slot.partition("-")
     day_name = get_day_names("wide", locale=locale)[DAYS.index(day)]
     return gettext(locale, PART_LABELS[part], day=day_name)
+
+
+def moment_phrase(value: datetime, timezone: str, locale: str) -> str:
+    """"21 November 2026 at 19:34" in the city's time zone, without seconds."""
+    local = value.astimezone(ZoneInfo(timezone))
+    return gettext(
+        locale,
+        "%(date)s at %(time)s",
+        date=format_date(local.date(), format="long", locale=locale),
+        time=format_time(local, format="short", locale=locale),
+    )
 
 
 def slots_phrase(slots: Iterable[str], locale: str) -> str:
