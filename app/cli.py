@@ -234,9 +234,10 @@ def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = F
 @cli.command()
 def match() -> None:
     """Run a matching round now: every waiting newcomer gets a ranked panel of volunteers."""
+    settings = _migrated_settings()
     from app.matches.commands import match as run_match
 
-    run_match(_migrated_settings(), console, err)
+    run_match(settings, console, err)
 
 
 @cli.command()
