@@ -70,6 +70,9 @@ def test_both_sign_on_the_page(client: TestClient, db: Session) -> None:
     listing = client.get("/me/contracts").text
     assert "Amina" in listing
     assert contract.newcomer.user.email in listing
+    me = client.get("/me").text  # the volunteer's own page lists the live contracts too
+    assert "My buddy contracts" in me
+    assert f'href="/contracts/{contract.id}"' in me
 
 
 def test_strangers_and_logged_out(client: TestClient, db: Session) -> None:
