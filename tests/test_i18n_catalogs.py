@@ -1,0 +1,310 @@
+"""Gettext catalogs: they parse, keep every placeholder, carry no fuzzy guesses, cover the
+pages they must, and match the sources; and the site really answers in the reader's language.
+
+Only the last tests need the app (and so run on both database backends); the rest read files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from fastapi.testclient import TestClient
+from jinja2 import meta
+from markupsafe import escape
+
+from app.i18n.catalog import LOCALES_DIR, gettext, translations
+from app.web.templating import templates
+
+ROOT = Path(__file__).resolve().parent.parent
+POT = ROOT / "app" / "i18n" / "messages.pot"
+TEMPLATES = ROOT / "frontend" / "templates"
+LOCALES = ("nl", "en", "fr", "ar")
+TRANSLATED = ("nl", "fr", "ar")  # en: the msgids are the English text
+
+# The issue's minimum for French and Arabic: these pages and everything they include.
+REQUIRED_PAGES = ("base.html", "auth/login.html", "people/register.html")
+# The newcomer's journey, which we also keep complete in French and Arabic, with the Python
+# modules whose messages appear on those pages (form errors, labels, reasons, contract text).
+JOURNEY_PAGES = (
+    *REQUIRED_PAGES,
+    "web/home.html",
+    "people/me.html",
+    "people/edit.html",
+    "matches/panel.html",
+    "matches/confirm.html",
+    "contracts/detail.html",
+)
+JOURNEY_MODULES = (
+    "app/auth/passwords.py",
+    "app/auth/service.py",
+    "app/people/forms.py",
+    "app/people/schemas.py",
+    "app/people/service.py",
+    "app/web/errors.py",
+    "app/matches/reasons.py",
+    "app/contracts/text.py",
+)
+
+# %(name)s-style placeholders; anything else starting with % (but %%) is a formatting accident.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([a-zA-Z])")
+_STRAY_PERCENT = re.compile(r"%(?!%)")
+
+
+def _po_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+def _read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale, abort_invalid=True)
+
+
+def _msgid(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _ids(catalog: Catalog) -> set[str]:
+    return {_msgid(m) for m in catalog if m.id}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {f"%({name}){kind}" for name, kind in _PLACEHOLDER.findall(text)}
+
+
+def _forms(message: Message) -> list[str]:
+    if isinstance(message.string, (tuple, list)):
+        return [str(form) for form in message.string]
+    return [str(message.string or "")]
+
+
+def _is_translated(message: Message) -> bool:
+    return all(_forms(message))
+
+
+@pytest.fixture(scope="module", params=LOCALES)
+def catalog(request: pytest.FixtureRequest) -> Catalog:
+    return _read(_po_path(request.param), request.param)
+
+
+@pytest.fixture(scope="module")
+def pot() -> Catalog:
+    return _read(POT)
+
+
+def test_every_catalog_parses_and_compiles(catalog: Catalog) -> None:
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    assert buffer.getvalue()
+    locale = str(catalog.locale)
+    # The app's own loader finds and compiles it (no .mo files are committed).
+    assert isinstance(translations(locale), Translations)
+    if locale in TRANSLATED:
+        assert gettext(locale, "Log in") != "Log in"
+    if locale == "ar":
+        assert catalog.num_plurals == 6
+
+
+def test_placeholders_match(catalog: Catalog) -> None:
+    """A translation must use exactly the msgid's %(name)s placeholders, or rendering crashes
+    (KeyError) or silently drops a fact. In plural forms ``num`` may be left out (Arabic says
+    "two hours" as one word) but every other placeholder must stay."""
+    problems: list[str] = []
+    for message in catalog:
+        if not message.id or not _is_translated(message):
+            continue
+        if isinstance(message.id, tuple):
+            singular, plural = message.id
+            wanted = _placeholders(singular) | _placeholders(plural)
+            required = {p for p in wanted if not p.startswith("%(num)")}
+            for index, form in enumerate(_forms(message)):
+                found = _placeholders(form)
+                if not (required <= found <= wanted):
+                    problems.append(
+                        f"{singular!r} form {index}: {sorted(found)} vs {sorted(wanted)}"
+                    )
+        else:
+            wanted = _placeholders(_msgid(message))
+            found = _placeholders(_forms(message)[0])
+            if found != wanted:
+                problems.append(f"{message.id!r}: {sorted(found)} vs {sorted(wanted)}")
+        for form in _forms(message):
+            leftover = _PLACEHOLDER.sub("", form).replace("%%", "")
+            if _STRAY_PERCENT.search(leftover):
+                problems.append(f"{_msgid(message)!r}: stray % in {form!r}")
+    assert not problems, f"{catalog.locale}: " + "\n".join(problems)
+
+
+def test_placeholders_render(catalog: Catalog) -> None:
+    """Every translation formats with the parameters the code passes (msgid's names + num)."""
+    locale = str(catalog.locale)
+    for message in catalog:
+        if not message.id or not _is_translated(message):
+            continue
+        names = {m.group(1) for m in _PLACEHOLDER.finditer(" ".join(_forms(message)))}
+        params = dict.fromkeys(names, "1")
+        if isinstance(message.id, tuple):
+            for n in (0, 1, 2, 3, 11, 100):
+                singular, plural = message.id
+                params.pop("num", None)
+                text = translations(locale).ngettext(singular, plural, n)
+                assert text % {"num": n, **params}
+        elif params:
+            assert gettext(locale, str(message.id), **params)
+
+
+def test_no_fuzzy_or_obsolete_entries(catalog: Catalog) -> None:
+    # gettext ignores fuzzy entries, so a fuzzy guess is an untranslated string in disguise.
+    fuzzy = [_msgid(m) for m in catalog if m.id and m.fuzzy]
+    assert not fuzzy, f"{catalog.locale}: fuzzy entries {fuzzy}"
+    # Obsolete (#~) entries are dead weight; `pybabel update --ignore-obsolete` drops them.
+    assert not catalog.obsolete, f"{catalog.locale}: obsolete entries {list(catalog.obsolete)}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalog_is_updated_from_the_pot(pot: Catalog, locale: str) -> None:
+    """Run ``pybabel update`` after ``pybabel extract`` (see app/i18n/README.md)."""
+    assert _ids(_read(_po_path(locale), locale)) == _ids(pot)
+
+
+def test_dutch_is_complete(pot: Catalog) -> None:
+    nl = _read(_po_path("nl"), "nl")
+    missing = sorted(_msgid(m) for m in nl if m.id and not _is_translated(m))
+    assert not missing, f"Dutch translation missing for {missing}"
+    assert _ids(pot) <= _ids(nl)
+
+
+def test_english_msgids_are_the_text() -> None:
+    """English shows the msgids themselves; an English msgstr, if any, may not drift from them."""
+    en = _read(_po_path("en"), "en")
+    for message in en:
+        if message.id and any(_forms(message)):
+            ids = list(message.id) if isinstance(message.id, tuple) else [message.id]
+            assert _forms(message) == ids, message.id
+
+
+def _templates_with_includes(names: Iterable[str]) -> set[Path]:
+    """The pages and, recursively, every template they extend, include or import from."""
+    env = templates.env
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        todo.extend(ref for ref in meta.find_referenced_templates(env.parse(source)) if ref)
+    return {TEMPLATES / name for name in seen}
+
+
+def _keywords(method: str) -> dict[str, Any]:
+    """Babel's default keywords plus babel.cfg's per-method ones, as ``pybabel extract`` uses."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
+        _method_map, options_map = parse_mapping_cfg(fh)
+    keywords: dict[str, Any] = dict(DEFAULT_KEYWORDS)
+    for pattern, options in options_map.items():
+        if pattern.startswith({"python": "app/", "jinja2": "frontend/"}[method]):
+            keywords.update(options.get("keywords", {}))
+    return keywords
+
+
+def _extracted_ids(paths: Iterable[Path]) -> set[str]:
+    """Message ids in these files, found with Babel's extractors and babel.cfg's keywords."""
+    found: set[str] = set()
+    for path in paths:
+        method = "jinja2" if path.suffix == ".html" else "python"
+        for _lineno, message, _comments, _context in extract_from_file(
+            method, str(path), keywords=_keywords(method)
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("locale", ["fr", "ar"])
+def test_login_base_and_registration_translated(locale: str) -> None:
+    paths = _templates_with_includes(REQUIRED_PAGES)
+    assert TEMPLATES / "people" / "_person_fields.html" in paths
+    assert TEMPLATES / "macros.html" in paths
+    wanted = _extracted_ids(paths)
+    assert "Register as a newcomer" in wanted
+    catalog = _read(_po_path(locale), locale)
+    done = {_msgid(m) for m in catalog if m.id and _is_translated(m)}
+    assert not sorted(wanted - done), f"{locale}: untranslated on login/registration pages"
+
+
+@pytest.mark.parametrize("locale", ["fr", "ar"])
+def test_newcomer_journey_translated(locale: str) -> None:
+    paths = _templates_with_includes(JOURNEY_PAGES) | {ROOT / m for m in JOURNEY_MODULES}
+    wanted = _extracted_ids(paths)
+    catalog = _read(_po_path(locale), locale)
+    done = {_msgid(m) for m in catalog if m.id and _is_translated(m)}
+    missing = sorted(wanted - done)
+    assert not missing, f"{locale}: untranslated on the newcomer's pages: {missing}"
+
+
+def test_pot_is_up_to_date(tmp_path: Path) -> None:
+    """Someone added or changed a string without re-extracting: see app/i18n/README.md."""
+    fresh = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-o", str(fresh), str(ROOT)]
+    )
+    new, committed = _ids(_read(fresh)), _ids(_read(POT))
+    assert not sorted(new - committed), "strings missing from messages.pot"
+    assert not sorted(committed - new), "messages.pot has strings no longer in the sources"
+
+
+# --- The site answers in the reader's language ------------------------------------------
+
+
+def _shows(html: str, locale: str, msgid: str) -> bool:
+    text = gettext(locale, msgid)
+    assert text != msgid, f"{locale} has no translation for {msgid!r}"
+    return str(escape(text)) in html
+
+
+def test_registration_page_in_arabic_is_rtl(client: TestClient) -> None:
+    page = client.get("/register/newcomer", headers={"Accept-Language": "ar"})
+    assert page.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in page.text
+    assert _shows(page.text, "ar", "Find a buddy")
+    assert _shows(page.text, "ar", "I have read the privacy notice and agree.")
+    assert re.search(r"[\u0600-\u06ff]{3,}", page.text)
+
+
+def test_registration_page_in_dutch(client: TestClient) -> None:
+    page = client.get("/register/newcomer", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
+    assert '<html lang="nl" dir="ltr">' in page.text
+    assert _shows(page.text, "nl", "Find a buddy")
+    assert _shows(page.text, "nl", "Where do you live?")
+    assert "Where do you live?" not in page.text
+
+
+def test_locale_cookie_beats_accept_language(client: TestClient) -> None:
+    client.cookies.set("buddy_locale", "fr")
+    page = client.get("/register/newcomer", headers={"Accept-Language": "nl"})
+    assert '<html lang="fr" dir="ltr">' in page.text
+    assert _shows(page.text, "fr", "Find a buddy")
+    assert _shows(page.text, "fr", "Your account")
+
+
+def test_api_validation_errors_in_dutch(client: TestClient) -> None:
+    answer = client.post(
+        "/api/v1/newcomers", json={"year_of_birth": 2024}, headers={"Accept-Language": "nl"}
+    )
+    assert answer.status_code == 422
+    body = answer.json()
+    by_field = {error["field"]: error["message"] for error in body["errors"]}
+    assert by_field["email"] == "Dit veld moet je invullen."
+    assert by_field["year_of_birth"] == gettext("nl", "The programme is for adults (18 or older).")
+    assert by_field["year_of_birth"] != "The programme is for adults (18 or older)."
