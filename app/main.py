@@ -74,8 +74,13 @@ def _include_meetings(app: FastAPI) -> None:
     """Meetings (check-ins), staff follow-up calls, evaluations and certificates."""
     from app.checkins import pages as checkins_pages
     from app.checkins import router as checkins_router
+    from app.evaluations import pages as evaluations_pages
+    from app.evaluations import router as evaluations_router
+    from app.followup import pages as followup_pages
+    from app.followup import router as followup_router
 
-    for module in (checkins_router, checkins_pages):
+    for module in (checkins_router, checkins_pages, followup_router, followup_pages,
+                   evaluations_router, evaluations_pages):  # fmt: skip
         app.include_router(module.router)
 
 

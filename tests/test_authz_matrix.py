@@ -95,6 +95,28 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("POST", "/api/v1/contracts/{contract_id:int}/decline"): {
         **only(others=HIDDEN), "staff": FORBIDDEN,
     },
+    # meetings: the pair logs and confirms (not staff); staff read, change, delete, resolve
+    ("POST", "/api/v1/contracts/{contract_id:int}/checkins"): {
+        **only(others=HIDDEN), "staff": FORBIDDEN,
+    },
+    ("GET", "/api/v1/contracts/{contract_id:int}/checkins"): only("staff", others=HIDDEN),
+    ("GET", "/api/v1/contracts/{contract_id:int}/progress"): only("staff", others=HIDDEN),
+    ("GET", "/api/v1/checkins/{checkin_id:int}"): only("staff", others=HIDDEN),
+    ("PATCH", "/api/v1/checkins/{checkin_id:int}"): only("staff", others=HIDDEN),
+    ("DELETE", "/api/v1/checkins/{checkin_id:int}"): only("staff", others=HIDDEN),
+    ("POST", "/api/v1/checkins/{checkin_id:int}/confirm"): {
+        **only(others=HIDDEN), "staff": FORBIDDEN,
+    },
+    ("POST", "/api/v1/checkins/{checkin_id:int}/resolve-concern"): STAFF,
+    # follow-up calls: staff only
+    ("GET", "/api/v1/contracts/{contract_id:int}/calls"): STAFF,
+    ("POST", "/api/v1/contracts/{contract_id:int}/calls"): STAFF,
+    # evaluation: each side writes its own (not staff); certificate: the newcomer, staff
+    ("POST", "/api/v1/contracts/{contract_id:int}/evaluation"): {
+        **only(others=HIDDEN), "staff": FORBIDDEN,
+    },
+    ("GET", "/api/v1/contracts/{contract_id:int}/evaluation"): only("staff", others=HIDDEN),
+    ("GET", "/api/v1/contracts/{contract_id:int}/certificate.pdf"): only("staff", others=HIDDEN),
 }
 
 
@@ -144,12 +166,24 @@ def _matching_records(db: Session, world: World) -> None:
 RECORD_BUILDERS.append(_matching_records)
 
 
+def _meeting_records(db: Session, world: World) -> None:
+    """A meeting of the other pair's contract (logged by their volunteer)."""
+    from tests.factories import make_checkin
+
+    contract = world.records["contract"]
+    world.records["checkin"] = make_checkin(db, contract, contract.start_date)
+
+
+RECORD_BUILDERS.append(_meeting_records)
+
+
 # Values for path parameters. Add one when your route introduces a new parameter name.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "volunteer_id": lambda w: w.other_volunteer.id,
     "newcomer_id": lambda w: w.other_newcomer.id,
     "contract_id": lambda w: w.records["contract"].id,
     "round_id": lambda w: w.records["round"].id,
+    "checkin_id": lambda w: w.records["checkin"].id,
 }
 
 

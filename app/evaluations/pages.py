@@ -1,0 +1,142 @@
+"""Evaluation page (one short form per side once the contract is over) and the certificate
+download for the newcomer (and staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, User
+from app.contracts import service as contracts
+from app.contracts.models import Contract, ContractStatus
+from app.deps import CityDep, PageUser, SessionDep
+from app.errors import DomainError, Invalid, NotFound
+from app.evaluations import service
+from app.evaluations.certificate import certificate_pdf
+from app.evaluations.models import GoalsMet
+from app.i18n.catalog import N_, gettext
+from app.web.templating import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+GOALS_LABELS = {
+    GoalsMet.yes: N_("Yes"),
+    GoalsMet.mostly: N_("Mostly"),
+    GoalsMet.partly: N_("Partly"),
+    GoalsMet.no: N_("No"),
+}
+
+
+def _load(session: Session, user: User, contract_id: int) -> Contract | None:
+    try:
+        return contracts.get_for_user(session, user, contract_id)
+    except NotFound:
+        return None
+
+
+def _not_found(request: Request) -> Response:
+    message = gettext(request.state.locale, "This page does not exist.")
+    return render(request, "errors/error.html", {"status": 404, "message": message},
+                  status_code=404)  # fmt: skip
+
+
+def _context(
+    request: Request,
+    session: Session,
+    contract: Contract,
+    user: User,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    flash: str | None = None,
+) -> dict[str, Any]:
+    locale: str = request.state.locale
+    side = contracts.side_of(contract, user)
+    return {
+        "contract": contract,
+        "side": side,
+        "staff": user.role is Role.staff,
+        "open": service.is_open(contract),
+        "evaluations": service.visible(session, contract, user),
+        "goals": [(g.value, gettext(locale, GOALS_LABELS[g])) for g in GoalsMet],
+        "goal_labels": {g: gettext(locale, label) for g, label in GOALS_LABELS.items()},
+        "certificate": contract.status is ContractStatus.completed
+        and (side == "newcomer" or user.role is Role.staff),
+        "values": values or {},
+        "errors": errors or {},
+        "flash": flash,
+    }
+
+
+@router.get("/contracts/{contract_id:int}/evaluation")
+def evaluation_page(
+    contract_id: int, request: Request, session: SessionDep, user: PageUser,
+    done: str | None = None,
+) -> Response:  # fmt: skip
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return _not_found(request)
+    flash = gettext(request.state.locale, "Thank you for your evaluation!") if done else None
+    return render(request, "evaluations/evaluation.html",
+                  _context(request, session, contract, user, flash=flash))  # fmt: skip
+
+
+@router.post("/contracts/{contract_id:int}/evaluation")
+def submit_evaluation(
+    contract_id: int,
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    overall: str = Form(""),
+    goals_met: str = Form(""),
+    would_again: str = Form(""),
+    text: str = Form(""),
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return _not_found(request)
+    values = {"overall": overall, "goals_met": goals_met, "would_again": would_again,
+              "text": text}  # fmt: skip
+    try:
+        if not overall.strip().isdigit():
+            raise Invalid(N_("Choose a number from 1 to 5."), field="overall")
+        try:
+            goals = GoalsMet(goals_met)
+        except ValueError:
+            raise Invalid(N_("Choose one of the options."), field="goals_met") from None
+        if would_again not in ("yes", "no"):
+            raise Invalid(N_("Answer yes or no."), field="would_again")
+        answers = service.Answers(int(overall), goals, would_again == "yes", text)
+        service.submit(session, contract, user, answers)
+    except DomainError as exc:
+        session.rollback()
+        contract = _load(session, user, contract_id)
+        if contract is None:
+            return _not_found(request)
+        errors = {exc.field or "form": gettext(request.state.locale, exc.message, **exc.params)}
+        return render(request, "evaluations/evaluation.html",
+                      _context(request, session, contract, user, values, errors),
+                      status_code=exc.status_code)  # fmt: skip
+    return redirect(f"/contracts/{contract_id}/evaluation?done=sent")
+
+
+@router.get("/contracts/{contract_id:int}/certificate.pdf")
+def certificate(
+    contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
+) -> Response:
+    contract = _load(session, user, contract_id)
+    if contract is None:
+        return _not_found(request)
+    try:
+        if user.role is not Role.staff and contracts.side_of(contract, user) != "newcomer":
+            raise NotFound(N_("This page does not exist."))
+        body = certificate_pdf(session, contract, city=city)
+    except DomainError as exc:
+        message = gettext(request.state.locale, exc.message, **exc.params)
+        return render(request, "errors/error.html", {"status": exc.status_code,
+                      "message": message}, status_code=exc.status_code)  # fmt: skip
+    name = f"participation-certificate-{contract.id}.pdf"
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
