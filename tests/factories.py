@@ -213,3 +213,19 @@ def make_checkin(
     session.add(checkin)
     session.flush()
     return checkin
+
+
+def queue_test_email(session: Session, user: User, *, key: str) -> int:
+    """One queued "please sign" email to ``user`` (through the real outbox), its row id."""
+    from sqlalchemy import select
+
+    from app.notifications import service
+    from app.notifications.models import OutboxEmail
+
+    service.queue(
+        session, user=user, kind="please_sign", dedupe_key=key,
+        context={"name": "Amina", "volunteer": "Jan", "url": "http://127.0.0.1:8000/contracts/1"},
+    )  # fmt: skip
+    found = session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == key))
+    assert found is not None
+    return found

@@ -25,8 +25,11 @@ def send_all(
     service.bind_settings(factory, settings)
     total = sender.SendReport()
     while True:
-        batch = BATCH if limit is None else min(BATCH, limit - total.sent - total.retrying
-                                                - total.failed)
+        batch = (
+            BATCH
+            if limit is None
+            else min(BATCH, limit - total.sent - total.retrying - total.failed)
+        )
         if batch <= 0:
             break
         report = sender.send_due(factory, settings, now=now, limit=batch)
@@ -75,9 +78,8 @@ def tick_mail(settings: Settings, console: Console) -> reminders.ReminderReport:
         report = send_all(engine, settings)
     finally:
         engine.dispose()
-    console.print(
-        f"Reminders queued: {queued.nomeet1} no meeting for a period, "
-        f"{queued.nomeet2} no meeting for two periods, {queued.ending_soon} one month to go"
-    )
+    console.print(f"Reminders queued, no meeting for one period: {queued.nomeet1}")
+    console.print(f"Reminders queued, no meeting for two periods: {queued.nomeet2}")
+    console.print(f"Reminders queued, one month before the end: {queued.ending_soon}")
     print_report(report, console)
     return queued

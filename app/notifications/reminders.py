@@ -30,9 +30,7 @@ class ReminderReport:
         return self.nomeet1 + self.nomeet2 + self.ending_soon
 
 
-def _last_meetings(
-    session: Session, today: date
-) -> list[tuple[int, date, Cadence, date | None]]:
+def _last_meetings(session: Session, today: date) -> list[tuple[int, date, Cadence, date | None]]:
     """(contract id, start, cadence, last counting meeting) of every active contract that has
     started, in one aggregate query."""
     last = (

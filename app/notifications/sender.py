@@ -163,7 +163,6 @@ def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = message_id(row, settings)
-    message["Content-Language"] = row.locale
     # RFC 3834: machine-sent; out-of-office robots must not answer it.
     message["Auto-Submitted"] = "auto-generated"
     message[OUTBOX_HEADER] = str(row.id)
@@ -177,6 +176,8 @@ def build_message(row: OutboxEmail, settings: Settings) -> EmailMessage:
             base64.b64decode(item["data"]), maintype=main, subtype=sub, filename=item["name"],
             params=dict(p.split("=", 1) for p in params if "=" in p),
         )  # fmt: skip
+    # Last: set_content/add_alternative/add_attachment move Content-* headers into sub-parts.
+    message["Content-Language"] = row.locale
     return message
 
 

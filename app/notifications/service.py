@@ -87,10 +87,13 @@ def recipient_locale(user: User, settings: Settings) -> str:
 def _insert(session: Session, values: dict[str, Any]) -> bool:
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(_outbox).values(**values).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]
+    stmt = (
+        module.insert(_outbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_outbox.c.id)  # a row back only if it was inserted (rowcount is unreliable)
     )
-    return bool(cast(Any, session.execute(stmt)).rowcount == 1)
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def is_queued(session: Session, dedupe_key: str) -> bool:
@@ -142,7 +145,7 @@ def queue(
 
 
 def queue_panel_ready(session: Session, panel: Panel) -> bool:
-    """"Your buddy candidates are ready", to the panel's newcomer."""
+    """ "Your buddy candidates are ready", to the panel's newcomer."""
     newcomer = session.get(Newcomer, panel.newcomer_id)
     candidates = [c for c in panel.candidates if c.withdrawn_at is None]
     if newcomer is None or not candidates:
@@ -163,7 +166,7 @@ def queue_panel_ready(session: Session, panel: Panel) -> bool:
 
 
 def queue_round_panels(session: Session, round_id: int) -> int:
-    """"Panel ready" for every open panel a matching round made."""
+    """ "Panel ready" for every open panel a matching round made."""
     panels = session.scalars(
         select(Panel)
         .where(Panel.round_id == round_id, Panel.status == PanelStatus.open)
