@@ -37,6 +37,8 @@ def test_population_is_deterministic_and_sized() -> None:
     assert newcomers[0].email == DEMO_LOGINS["newcomer"]
     emails = [p.email for p in (*volunteers, *newcomers)]
     assert len(set(emails)) == len(emails)
+    names = [(p.first_name, p.last_name) for p in (*volunteers, *newcomers)]
+    assert len(set(names)) == len(names)
 
 
 def test_every_demo_person_passes_the_registration_schemas() -> None:

@@ -255,7 +255,7 @@ def test_person_page_profile_grid_and_history(client: TestClient, db: Session) -
     page = client.get(response.headers["location"])
     text = _text(page.text)
     assert "Jan Peeters: rejected." in text
-    assert "Screening decision : Rejected" in text
+    assert "Screening decision: Rejected" in text
     assert "No show at the talk." in text
     assert staff_email in text
     # From rejected, only approving is possible.

@@ -96,6 +96,17 @@ def _surname(rng: random.Random, bg: Background, gender: Gender) -> str:
     return name
 
 
+def _name(rng: random.Random, bg: Background, gender: Gender, taken: set[str]) -> tuple[str, str]:
+    """A first and last name nobody else in the demo has (so staff searches are unambiguous)."""
+    for _ in range(50):
+        first = rng.choice(bg.female if gender is Gender.female else bg.male)
+        last = _surname(rng, bg, gender)
+        if f"{first} {last}" not in taken:
+            break
+    taken.add(f"{first} {last}")
+    return first, last
+
+
 def _languages(rng: random.Random, bg: Background, dutch: Level | None = None) -> dict[str, Level]:
     langs = {bg.native: Level.native}
     for code, chance, level in bg.extra:
@@ -167,12 +178,12 @@ def _registered(rng: random.Random, now: datetime, status: str) -> datetime:
 def demo_newcomers(city: CityProfile, rng: random.Random, now: datetime) -> list[DemoPerson]:
     statuses = _statuses(rng, len(data.NEWCOMER_MIX), NEWCOMER_STATUSES, IntakeStatus.approved)
     used: set[str] = set()
+    names: set[str] = set()
     people = []
     for index, (native, status) in enumerate(zip(data.NEWCOMER_MIX, statuses, strict=True)):
         bg = data.NEWCOMER_BACKGROUNDS[native]
         gender = Gender.female if rng.random() < (0.8 if native == "uk" else 0.5) else Gender.male
-        first = rng.choice(bg.female if gender is Gender.female else bg.male)
-        last = _surname(rng, bg, gender)
+        first, last = _name(rng, bg, gender, names)
         dutch = rng.choices([Level.basic, Level.conversational], weights=[4, 1])[0]
         langs = _languages(rng, bg, dutch)
         locale = next((c for c in (native, "fr", "en") if c in langs and c in city.locales), None)
@@ -219,11 +230,11 @@ def _jobs(age: int) -> tuple[str, ...]:
 def demo_volunteers(city: CityProfile, rng: random.Random, now: datetime) -> list[DemoPerson]:
     statuses = _statuses(rng, len(data.VOLUNTEER_MIX), VOLUNTEER_STATUSES, VettingStatus.approved)
     used: set[str] = set()
+    names: set[str] = set()
     people = []
     for index, (bg, status) in enumerate(zip(data.VOLUNTEER_MIX, statuses, strict=True)):
         gender = Gender.female if rng.random() < 0.6 else Gender.male
-        first = rng.choice(bg.female if gender is Gender.female else bg.male)
-        last = _surname(rng, bg, gender)
+        first, last = _name(rng, bg, gender, names)
         location = _home(rng, city)
         age = rng.randint(20, 74)
         pattern = "daytime" if age >= 65 else rng.choice(["after-work", "after-work", "weekend"])
