@@ -43,6 +43,7 @@ from app.checkins.models import Checkin, CheckinStatus
 from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
 from app.followup.models import StaffCall
+from app.people.models import Person
 
 EPOCH = date(1970, 1, 1)
 _SQLITE_EPOCH_JULIAN = 2440587  # CAST(julianday('1970-01-01') AS INTEGER)
@@ -99,6 +100,15 @@ def sql_for(session: Session, timezone: str) -> Sql:
         raw: Any = session.connection().connection.driver_connection
         raw.create_function("buddy_local_day", 2, _sqlite_local_day, deterministic=True)
     return Sql(dialect, timezone)
+
+
+def in_area(neighbourhood: str | None) -> list[ColumnElement[bool]]:
+    """Contracts whose newcomer lives in ``neighbourhood`` (no condition without one)."""
+    if neighbourhood is None:
+        return []
+    return [
+        Contract.newcomer_id.in_(select(Person.id).where(Person.neighbourhood == neighbourhood))
+    ]
 
 
 def period_length() -> ColumnElement[int]:
