@@ -357,17 +357,24 @@ def test_worry_flag_makes_the_pair_at_risk_until_staff_resolve_it(
     assert r.json()["concern"]["reason"] == reason
     assert r.json()["concern"]["resolved_at"] is None
     assert [name for name, _ in published] == ["checkin.logged", "checkin.concern_raised"]
-    progress = client.get(f"/api/v1/contracts/{pair.id}/progress", headers=vol).json()
+    sh = bearer(client, staff.email)
+    progress = client.get(f"/api/v1/contracts/{pair.id}/progress", headers=sh).json()
     assert (progress["at_risk"], progress["open_concerns"]) == (True, 1)
+    # The pair's own view does not show it (it is for the staff).
+    mine = client.get(f"/api/v1/contracts/{pair.id}/progress", headers=vol).json()
+    assert (mine["at_risk"], mine["open_concerns"]) == (None, None)
+    # Only the staff (and its author) read a worry: not the other side of the pair.
+    theirs = client.get(f"/api/v1/checkins/{checkin_id}", headers=newcomer_h(client, pair))
+    assert theirs.json()["concern"] is None
+    assert reason not in theirs.text
 
     url = f"/api/v1/checkins/{checkin_id}/resolve-concern"
     assert client.post(url, json={"note": "Called"}, headers=vol).status_code == 403
-    sh = bearer(client, staff.email)
     r = client.post(url, json={"note": "Called her; she joins the Tuesday walk."}, headers=sh)
     assert r.status_code == 200, r.text
     assert r.json()["concern"]["resolution"] == "Called her; she joins the Tuesday walk."
     assert client.post(url, json={}, headers=sh).status_code == 409
-    progress = client.get(f"/api/v1/contracts/{pair.id}/progress", headers=vol).json()
+    progress = client.get(f"/api/v1/contracts/{pair.id}/progress", headers=sh).json()
     assert (progress["at_risk"], progress["open_concerns"]) == (False, 0)
     # The pair never sees the staff's note.
     mine = client.get(f"/api/v1/checkins/{checkin_id}", headers=vol).json()
@@ -392,8 +399,9 @@ def test_worry_can_be_added_and_withdrawn_by_the_author(
 def test_at_risk_after_two_silent_periods(client: TestClient, db: Session) -> None:
     contract = make_active_contract(db, start=days_ago(21), cadence="weekly")
     make_checkin(db, contract, days_ago(21), status="confirmed")
+    staff = make_staff(db)
     db.commit()
-    h = newcomer_h(client, contract)
+    h = bearer(client, staff.email)
     progress = client.get(f"/api/v1/contracts/{contract.id}/progress", headers=h).json()
     # Periods 0 (met), 1 and 2 completed; 3 running: the last two completed were missed.
     assert progress["periods_completed"] == 3

@@ -66,7 +66,11 @@ PartyCheckin = Annotated[Checkin, Depends(party_checkin)]
 
 
 def _read(checkin: Checkin, user: User) -> CheckinRead:
-    return CheckinRead.build(checkin, staff=user.role is Role.staff)
+    staff = user.role is Role.staff
+    # A worry is for the staff: its author sees it, the other side of the pair does not.
+    return CheckinRead.build(
+        checkin, staff=staff, show_concern=staff or checkin.logged_by_id == user.id
+    )
 
 
 @router.post(
@@ -106,10 +110,11 @@ def list_checkins(
 
 @router.get("/contracts/{contract_id:int}/progress", response_model=ProgressRead, responses=_ERRORS)
 def contract_progress(
-    contract: VisibleContract, session: SessionDep, settings: SettingsDep
+    contract: VisibleContract, user: ApiUser, session: SessionDep, settings: SettingsDep
 ) -> ProgressRead:
     """Confirmed hours, adherence, streak and at-risk (definitions: app/checkins/rules.py)."""
     p = queries.progress(session, contract, city=settings.city)
+    staff = user.role is Role.staff
     return ProgressRead(
         contract_id=p.contract_id,
         meetings=p.meetings,
@@ -121,8 +126,8 @@ def contract_progress(
         periods_completed=p.periods_completed,
         adherence=p.adherence,
         streak=p.streak,
-        at_risk=p.at_risk,
-        open_concerns=p.open_concerns,
+        at_risk=p.at_risk if staff else None,
+        open_concerns=p.open_concerns if staff else None,
         last_met_on=p.last_met_on,
     )
 

@@ -70,9 +70,9 @@ class CheckinRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def build(cls, checkin: Checkin, *, staff: bool) -> CheckinRead:
+    def build(cls, checkin: Checkin, *, staff: bool, show_concern: bool) -> CheckinRead:
         concern = None
-        if checkin.concern_reason is not None:
+        if checkin.concern_reason is not None and show_concern:
             concern = ConcernRead(
                 reason=checkin.concern_reason,
                 raised_at=checkin.concern_raised_at,
@@ -108,6 +108,7 @@ class ProgressRead(BaseModel):
     periods_completed: int
     adherence: float | None
     streak: int
-    at_risk: bool
-    open_concerns: int
+    # Staff only (null for the pair): a worry flag is for the staff, and so is its effect.
+    at_risk: bool | None
+    open_concerns: int | None
     last_met_on: date | None
