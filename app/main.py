@@ -68,6 +68,7 @@ def _include_domains(app: FastAPI) -> None:
                    matches_router, matches_pages):
         app.include_router(module.router)
     _include_meetings(app)
+    _include_monitoring(app)
 
 
 def _include_meetings(app: FastAPI) -> None:
@@ -81,6 +82,20 @@ def _include_meetings(app: FastAPI) -> None:
 
     for module in (checkins_router, checkins_pages, followup_router, followup_pages,
                    evaluations_router, evaluations_pages):  # fmt: skip
+        app.include_router(module.router)
+
+
+def _include_monitoring(app: FastAPI) -> None:
+    """Email (the outbox needs the settings for links), the staff dashboard and the exports."""
+    from app.dashboard import pages as dashboard_pages
+    from app.dashboard import router as dashboard_router
+    from app.exports import pages as exports_pages
+    from app.exports import router as exports_router
+    from app.notifications import pages as mail_pages
+    from app.notifications.service import bind_settings
+
+    bind_settings(app.state.sessionmaker, app.state.settings)
+    for module in (dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages):
         app.include_router(module.router)
 
 

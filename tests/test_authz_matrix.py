@@ -117,6 +117,11 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     },
     ("GET", "/api/v1/contracts/{contract_id:int}/evaluation"): only("staff", others=HIDDEN),
     ("GET", "/api/v1/contracts/{contract_id:int}/certificate.pdf"): only("staff", others=HIDDEN),
+    # programme monitoring: the numbers, the at-risk list and the exports are for staff only
+    ("GET", "/api/v1/programme/stats"): STAFF,
+    ("GET", "/api/v1/programme/at-risk"): STAFF,
+    ("GET", "/api/v1/exports/contracts.csv"): STAFF,
+    ("GET", "/api/v1/exports/checkins.csv"): STAFF,
 }
 
 

@@ -125,7 +125,9 @@ def last_day(sql: Sql) -> ColumnElement[int]:
     )
 
 
-def per_contract(sql: Sql, as_of: date, *where: ColumnElement[bool]) -> Subquery:
+def per_contract(
+    sql: Sql, as_of: date, *where: ColumnElement[bool], name: str = "attendance"
+) -> Subquery:
     """One row per started contract matching ``where``, seen on ``as_of`` (rules.attendance):
 
     ``id, start, len, n`` (periods completed), ``completed_met`` (completed periods with a
@@ -141,7 +143,7 @@ def per_contract(sql: Sql, as_of: date, *where: ColumnElement[bool]) -> Subquery
             last_day(sql).label("last"),
         )
         .where(Contract.start_date.is_not(None), *where)
-        .subquery("base")
+        .subquery(f"{name}_base")
     )
     # stop = min(today, last + 1); horizon = min(today, last): the last day a meeting counts.
     stop = case(
@@ -155,7 +157,7 @@ def per_contract(sql: Sql, as_of: date, *where: ColumnElement[bool]) -> Subquery
         base.c.len,
         case((stop > base.c.start, (stop - base.c.start) // base.c.len), else_=0).label("n"),
         horizon.label("horizon"),
-    ).subquery("periods")
+    ).subquery(f"{name}_periods")
     met_day = sql.day(Checkin.met_on)
     k = (met_day - periods.c.start) // periods.c.len
     counting = and_(
@@ -180,7 +182,7 @@ def per_contract(sql: Sql, as_of: date, *where: ColumnElement[bool]) -> Subquery
         )
         .select_from(periods.outerjoin(Checkin, counting))
         .group_by(periods.c.id, periods.c.start, periods.c.len, periods.c.n)
-        .subquery("attendance")
+        .subquery(name)
     )
 
 
@@ -199,13 +201,14 @@ def missed_last_two(att: Subquery) -> ColumnElement[bool]:
     )
 
 
+def open_concern_row() -> ColumnElement[bool]:
+    """This check-in carries a worry flag staff have not resolved."""
+    return and_(Checkin.concern_reason.is_not(None), Checkin.concern_resolved_at.is_(None))
+
+
 def open_concern(contract_id: Any) -> ColumnElement[bool]:
     """The contract has a worry flag staff have not resolved (served by a partial index)."""
-    return exists().where(
-        Checkin.contract_id == contract_id,
-        Checkin.concern_reason.is_not(None),
-        Checkin.concern_resolved_at.is_(None),
-    )
+    return exists().where(Checkin.contract_id == contract_id, open_concern_row())
 
 
 def at_risk(att: Subquery) -> ColumnElement[bool]:

@@ -1,0 +1,78 @@
+"""CSV exports for staff, over the API (bearer token) and from the dashboard (session cookie).
+
+The response streams: rows are read and written while they are sent, in a session of their own
+(the request's session is committed and closed before a streamed body is produced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from app.config import CityProfile
+from app.contracts.rules import local_date
+from app.dashboard import filters
+from app.dashboard.router import Area, From, To
+from app.db import utcnow
+from app.deps import ApiStaff, SettingsDep
+from app.exports import service
+
+router = APIRouter(prefix="/api/v1/exports", tags=["programme"])
+
+_CSV: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV (with a byte-order mark)"},
+    403: {"description": "Staff only"},
+    422: {"description": "Bad parameter; `field` names it"},
+}
+
+Rows = Callable[[Session, CityProfile, filters.Filters], Iterator[Sequence[object]]]
+KINDS: dict[str, tuple[list[str], Rows]] = {
+    "contracts": (service.CONTRACT_COLUMNS, service.contract_rows),
+    "checkins": (service.CHECKIN_COLUMNS, service.checkin_rows),
+}
+
+
+def today_in(city: CityProfile) -> date:
+    return local_date(utcnow(), city.timezone)
+
+
+def csv_response(
+    request: Request, kind: str, city: CityProfile, chosen: filters.Filters
+) -> StreamingResponse:
+    header, rows = KINDS[kind]
+    factory = request.app.state.sessionmaker
+    name = f"{kind}-{chosen.start.isoformat()}-{chosen.end.isoformat()}.csv"
+    body = service.stream(factory, header, lambda session: rows(session, city, chosen))
+    return StreamingResponse(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+@router.get("/contracts.csv", response_class=StreamingResponse, responses=_CSV)
+def export_contracts(
+    request: Request, staff: ApiStaff, settings: SettingsDep,
+    from_: From = None, to: To = None, neighbourhood: Area = None,
+) -> StreamingResponse:  # fmt: skip
+    """Contracts live in the period (default: the last twelve months), with meetings, confirmed
+    hours, adherence (judged on min(to, today)), at risk, open worries and staff calls."""
+    city = settings.city
+    chosen = filters.parse(city, today_in(city), from_, to, neighbourhood)
+    return csv_response(request, "contracts", city, chosen)
+
+
+@router.get("/checkins.csv", response_class=StreamingResponse, responses=_CSV)
+def export_checkins(
+    request: Request, staff: ApiStaff, settings: SettingsDep,
+    from_: From = None, to: To = None, neighbourhood: Area = None,
+) -> StreamingResponse:  # fmt: skip
+    """Meetings met in the period, every status, with activities, notes and worries."""
+    city = settings.city
+    chosen = filters.parse(city, today_in(city), from_, to, neighbourhood)
+    return csv_response(request, "checkins", city, chosen)
