@@ -99,6 +99,10 @@ def test_staff_lists_all_and_filters(client: TestClient, db: Session) -> None:
     only = client.get("/api/v1/contracts?state=active", headers=headers).json()
     assert [c["id"] for c in only] == [active.id]
     assert client.get("/api/v1/contracts?state=nonsense", headers=headers).status_code == 422
+    newest = client.get("/api/v1/contracts?limit=1", headers=headers).json()
+    assert [c["id"] for c in newest] == [pending.id]
+    older = client.get("/api/v1/contracts?limit=1&offset=1", headers=headers).json()
+    assert [c["id"] for c in older] == [active.id]
 
 
 def test_validation_errors_name_the_field(client: TestClient, db: Session) -> None:

@@ -32,6 +32,7 @@ from app.people.pages import add_me_section
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
+STAFF_PAGE = 300  # newest first; the state filter narrows it down
 
 END_REASON_LABELS = {
     EndReason.moved_away: N_("Moved away"),
@@ -296,10 +297,11 @@ def staff_contracts(
     request: Request, session: SessionDep, user: PageStaff, state: str | None = None
 ) -> Response:
     chosen = ContractStatus(state) if state in set(ContractStatus) else None
-    contracts = service.list_for_user(session, user, chosen)
+    contracts = service.list_for_user(session, user, chosen, limit=STAFF_PAGE + 1)
     locale: str = request.state.locale
     return render(request, "contracts/staff_list.html", {
-        "contracts": contracts,
+        "contracts": contracts[:STAFF_PAGE],
+        "more": len(contracts) > STAFF_PAGE,
         "state": chosen.value if chosen else "",
         "states": [(s.value, gettext(locale, STATUS_LABELS[s])) for s in ContractStatus],
         "status_labels": {s: gettext(locale, label) for s, label in STATUS_LABELS.items()},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
 from app.auth.models import Role, User
@@ -66,10 +66,16 @@ def filename(contract: Contract, ext: str) -> str:
 
 @router.get("", response_model=list[ContractRead])
 def list_contracts(
-    user: ApiUser, session: SessionDep, state: ContractStatus | None = None
+    user: ApiUser,
+    session: SessionDep,
+    state: ContractStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ContractRead]:
-    """Your contracts; staff see every contract, optionally only those in one ``state``."""
-    return [read(c, user) for c in service.list_for_user(session, user, state)]
+    """Your contracts, newest first; staff see every contract, optionally only those in one
+    ``state`` (paged with ``limit`` and ``offset``)."""
+    found = service.list_for_user(session, user, state, limit=limit, offset=offset)
+    return [read(c, user) for c in found]
 
 
 @router.get("/{contract_id:int}.pdf", responses={200: {"content": {"application/pdf": {}}}})

@@ -98,9 +98,17 @@ def get_for_user(session: Session, user: User, contract_id: int) -> Contract:
 
 
 def list_for_user(
-    session: Session, user: User, status: ContractStatus | None = None
+    session: Session,
+    user: User,
+    status: ContractStatus | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Contract]:
+    """Newest first. Staff see every contract, so their lists are paged."""
     stmt = select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
     if user.role is not Role.staff:
         person = person_for_user(session, user)
         if person is None:
