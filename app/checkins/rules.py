@@ -9,9 +9,11 @@ PERIODS
     started on: period ``k`` is ``[start + k·L, start + (k+1)·L − 1]``, and a meeting on day
     ``d`` falls in period ``(d − start).days // L`` (the day ``start + L`` opens period 1).
 
-    ``stop`` is the first day that is not over: ``today`` for a running contract, and
-    ``min(today, last_day + 1)`` once it ended (``last_day`` = ``end_date`` for a completed
-    contract, the city-local date of ``ended_at`` for one ended early). Periods stop there.
+    All days are calendar days in the city (``today`` = the city-local date, see
+    ``app.contracts.rules.local_date``). ``stop`` is the first day that is not over: ``today``
+    for a running contract, and ``min(today, last_day + 1)`` once it ended (``last_day`` =
+    ``end_date`` for a completed contract, the city-local date of ``ended_at`` for one ended
+    early). Periods stop there.
 
     * ``n = max(0, (stop − start).days // L)`` periods are COMPLETED (entirely before stop);
     * period ``n`` is the OPEN one: the running period, or the last, cut-short period of an
