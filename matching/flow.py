@@ -277,11 +277,15 @@ def solve_panels(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
     t0 = time.perf_counter()
     n, m = scorer.n, scorer.m
     values = np.array(config.slot_values(first_slot_value(config, n)))
-    if n == 0 or m == 0:
-        pool, start, eligible = _Pool(*(np.zeros(0, dtype=t) for t in (np.int64, float, bool))
-                                      ), np.zeros(0, dtype=bool), np.zeros(n, dtype=np.int64)
-    else:
-        pool, start, eligible = _first_pass(scorer, bonus, config)
+    if n == 0 or m == 0:  # nothing to match: the empty proposal, optimal with u = -v_1, p = 0
+        search = _Search(scorer, cap, bonus, values, _Pool(*(np.zeros(0, dtype=t) for t in (
+            np.int64, np.float64, bool))), backend)
+        search.u[:] = -values[0]
+        cert = _certificate(search, np.zeros(0, np.int64), np.zeros(0), _Pricing(), cap,
+                            values, config, passes=0, pairs_checked=0)
+        empty = np.zeros(0, dtype=np.int64)
+        return Assignment(empty, empty, np.zeros(0), np.zeros(n, dtype=np.int64), cert, timings)
+    pool, start, eligible = _first_pass(scorer, bonus, config)
     timings["first_pass"] = time.perf_counter() - t0
     search = _Search(scorer, cap, bonus, values, pool, backend)
     search.add(pool.keys[start], pool.scores[start])

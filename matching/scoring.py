@@ -21,10 +21,10 @@ so an eligible pair's score is in (0, 1]):
 * proximity ``P = 2 ** (-d / h)`` with ``d`` the distance in km and ``h`` the half-life.
 
 Speed and memory: 10,000 × 15,000 = 150 M pairs, so nothing is ever materialised for all pairs.
-Rows are scored in blocks of a few million pairs, in float32 (≈1 m distance resolution, 1e-7
-score resolution, ample for ranking buddies). Language and gender are reduced to *profiles*
-(distinct combinations), whose pairwise eligibility and language code is one small table
-looked up per pair; slots are 21-bit masks compared with a popcount. Only element-wise numpy
+Rows are scored in blocks of a few million pairs, in float32 (distances within ≈0.5 m, scores
+within ≈1e-5 of the exact formulas: ample for ranking buddies). Language and gender are reduced
+to *profiles* (distinct combinations), whose pairwise eligibility and language code is one small
+table looked up per pair; slots are 21-bit masks compared with a popcount. Only element-wise numpy
 operations are used (no BLAS, no reductions), so a pair's score is bit-identical whatever
 block it is computed in: :func:`score_pairs`, :func:`~matching.explain` and
 :func:`~matching.propose_panels` agree exactly.

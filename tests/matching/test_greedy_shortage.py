@@ -1,0 +1,73 @@
+"""The greedy baseline and the shortage report."""
+
+from __future__ import annotations
+
+from matching import MatchingConfig, Newcomer, Unmet, greedy_panels, propose_panels
+from matching.shortage import area_of, shortage_report
+
+from .conftest import newcomer, volunteer
+
+
+def test_greedy_serves_longest_waiting_first_then_by_id() -> None:
+    slots = {"sat-morning"}
+    ns = [newcomer(3, availability=slots, waiting_days=5),
+          newcomer(1, availability=slots, waiting_days=5),
+          newcomer(2, availability=slots, waiting_days=50)]
+    vs = [volunteer(j, availability=slots, open_panels=1) for j in (10, 11, 12)]
+    result = greedy_panels(ns, vs, MatchingConfig(panel_size=2))
+    assert [len(result.panels[i]) for i in (2, 1, 3)] == [2, 1, 0]
+    assert list(result.panels) == [3, 1, 2]  # input order kept in the output
+
+
+def test_greedy_takes_the_top_scores_with_ties_by_id() -> None:
+    slots = {"sat-morning"}
+    n = newcomer(1, availability=slots)
+    same_place = [volunteer(j, availability=slots) for j in (14, 12, 13)]
+    nearer = volunteer(20, availability=slots, lat=n.lat + 0.0001)
+    farther = volunteer(5, availability=slots, lat=n.lat + 0.02)
+    result = greedy_panels([n], [*same_place, nearer, farther], MatchingConfig(panel_size=3))
+    assert [c.volunteer_id for c in result.panels[1]] == [12, 13, 14]
+    assert [c.rank for c in result.panels[1]] == [1, 2, 3]
+    result = greedy_panels([n], [nearer, farther, *same_place], MatchingConfig(panel_size=5))
+    ids = [c.volunteer_id for c in result.panels[1]]
+    assert ids == [12, 13, 14, 20, 5]
+
+
+def test_area_falls_back_to_a_grid_cell() -> None:
+    n = newcomer(1, lat=51.0301, lon=4.4799)
+    assert area_of(n) == "grid:51.02,4.46"
+    assert area_of(newcomer(1, lat=-0.01, lon=-0.03)) == "grid:-0.02,-0.04"
+    assert area_of(newcomer(1, area="Nekkerspoel")) == "Nekkerspoel"
+
+
+def test_shortage_report_counts_missing_places() -> None:
+    ns = [
+        newcomer(1, languages={"ti": "native", "nl": "basic"}, availability={"mon-evening"},
+                 area="north"),
+        newcomer(2, languages={"ar": "native", "nl": "basic"},
+                 availability={"mon-evening", "sat-morning"}, area="south"),
+        newcomer(3, languages={"ar": "native"}, availability={"sat-morning"}, area="south"),
+    ]
+    report = shortage_report(ns, [0, 3, 5], panel_size=5, without_eligible=1)
+    assert report.missing == 7
+    assert report.newcomers_without_eligible_volunteer == 1
+    assert report.by_language == {"nl": Unmet(2, 1, 7), "ti": Unmet(1, 1, 5),
+                                  "ar": Unmet(1, 0, 2)}
+    assert list(report.by_language) == ["nl", "ti", "ar"]  # most missing first
+    assert report.by_slot == {"mon-evening": Unmet(2, 1, 7), "sat-morning": Unmet(1, 0, 2)}
+    assert report.by_area == {"north": Unmet(1, 1, 5), "south": Unmet(1, 0, 2)}
+
+
+def test_summary_shortage_points_at_the_missing_language() -> None:
+    slots = {"sat-morning"}
+    ns = [Newcomer(id=i, languages={"ti": "native", "nl": "basic"}, availability=slots,
+                   lat=51.03, lon=4.48, area="centre") for i in (1, 2)]
+    ns.append(Newcomer(id=3, languages={"ti": "native"}, availability=slots, lat=51.03,
+                       lon=4.48, area="centre"))
+    vs = [volunteer(10, availability=slots, lat=51.03, lon=4.48)]
+    s = propose_panels(ns, vs, MatchingConfig(panel_size=2, max_open_panels=2)).summary
+    assert s.empty_panels == 1
+    assert s.partial_panels == 2
+    assert s.shortage.by_language["ti"] == Unmet(3, 1, 4)
+    assert s.shortage.by_area == {"centre": Unmet(3, 1, 4)}
+    assert s.shortage.newcomers_without_eligible_volunteer == 1
