@@ -37,7 +37,7 @@ class PairRow:
 
 def _pairs(sql: measures.Sql, today: date, neighbourhood: str | None) -> Select[Any]:
     where = (Contract.status == ContractStatus.active, *measures.in_area(neighbourhood))
-    att = measures.per_contract(sql, today, *where)
+    att = measures.per_contract(sql, today, *where, with_adherence=False)
     calls = measures.calls(sql, today, *where)
     newcomer, volunteer = aliased(Person), aliased(Person)
     worries = (

@@ -30,11 +30,11 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
-    exists,
     func,
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,6 +46,10 @@ from app.followup.models import StaffCall
 from app.people.models import Person
 
 EPOCH = date(1970, 1, 1)
+# Meetings that count for adherence and at risk: all but those the other side disputed. Listed
+# (not "!= disputed") so the database can look them up in the (contract, status, date) index.
+COUNTING = (CheckinStatus.pending.value, CheckinStatus.confirmed.value)
+PACK = 1_000_000
 _SQLITE_EPOCH_JULIAN = 2440587  # CAST(julianday('1970-01-01') AS INTEGER)
 
 
@@ -63,6 +67,11 @@ def _sqlite_local_day(value: str | None, zone: str) -> int | None:
     moment = datetime.fromisoformat(value)
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     return day_number(moment.astimezone(ZoneInfo(zone)).date())
+
+
+def _sqlite_local_date(value: str | None, zone: str) -> str | None:
+    number = _sqlite_local_day(value, zone)
+    return from_day_number(number).isoformat() if number is not None else None
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,13 @@ class Sql:
             return self.day(cast(func.timezone(self.timezone, moment), Date))
         return func.buddy_local_day(moment, self.timezone, type_=Integer)
 
+    def local_date(self, moment: Any) -> ColumnElement[date]:
+        """The city-local calendar date of a UTC timestamp (on SQLite an ISO date string,
+        which compares with stored dates as dates do)."""
+        if self.postgresql:
+            return cast(func.timezone(self.timezone, moment), Date)
+        return func.buddy_local_date(moment, self.timezone, type_=Date)
+
     def month(self, value: Any) -> ColumnElement[str]:
         """``YYYY-MM`` of a date."""
         if self.postgresql:
@@ -96,9 +112,14 @@ class Sql:
 
 def sql_for(session: Session, timezone: str) -> Sql:
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # These queries are thousands of tiny index lookups: compiling them to machine code
+        # (JIT, triggered by their estimated cost) takes longer than running them.
+        session.execute(text("SET LOCAL jit = off"))
     if dialect == "sqlite":
         raw: Any = session.connection().connection.driver_connection
         raw.create_function("buddy_local_day", 2, _sqlite_local_day, deterministic=True)
+        raw.create_function("buddy_local_date", 2, _sqlite_local_date, deterministic=True)
     return Sql(dialect, timezone)
 
 
@@ -116,6 +137,15 @@ def period_length() -> ColumnElement[int]:
                 else_=Cadence.fortnightly.days)  # fmt: skip
 
 
+def last_date(sql: Sql) -> ColumnElement[date]:
+    """rules.last_day as a date: the end date once completed, the local day of an early end."""
+    return case(
+        (Contract.status == ContractStatus.completed.value, Contract.end_date),
+        (Contract.status == ContractStatus.ended_early.value, sql.local_date(Contract.ended_at)),
+        else_=None,
+    )
+
+
 def last_day(sql: Sql) -> ColumnElement[int]:
     """rules.last_day: the end date once completed, the local day of the early end; else NULL."""
     return case(
@@ -126,64 +156,92 @@ def last_day(sql: Sql) -> ColumnElement[int]:
 
 
 def per_contract(
-    sql: Sql, as_of: date, *where: ColumnElement[bool], name: str = "attendance"
+    sql: Sql,
+    as_of: date,
+    *where: ColumnElement[bool],
+    name: str = "attendance",
+    with_adherence: bool = True,
 ) -> Subquery:
     """One row per started contract matching ``where``, seen on ``as_of`` (rules.attendance):
 
     ``id, start, len, n`` (periods completed), ``completed_met`` (completed periods with a
     counting meeting), ``open_met`` (1 if the open period has one), ``last_dn`` (day number of
     the latest counting meeting, NULL if none) and ``met`` / ``expected`` (adherence's terms).
+    ``with_adherence=False`` skips counting the periods (at risk needs only the last meeting).
+
+    Each contract's meetings are read by small correlated lookups on the check-ins index
+    (contract, status, date) — about 25 index entries per contract — rather than by joining
+    every check-in: the work grows with the contracts asked about, not with the whole history.
     """
     today = day_number(as_of)
-    base = (
+    start, length, last = sql.day(Contract.start_date), period_length(), last_day(sql)
+    # stop = min(today, last + 1): the first day not over; n periods lie entirely before it.
+    stop = case((last.is_(None), today), (last + 1 < today, last + 1), else_=today)
+    n = case((stop > start, (stop - start) // length), else_=0)
+    # horizon = min(today, last): the last day a meeting counts, as a date for the index.
+    ends = last_date(sql)
+    horizon = case((ends.is_(None), as_of), (ends < as_of, ends), else_=as_of)
+    periods = (
         select(
             Contract.id.label("id"),
-            sql.day(Contract.start_date).label("start"),
-            period_length().label("len"),
-            last_day(sql).label("last"),
+            Contract.start_date.label("start_date"),
+            start.label("start"),
+            length.label("len"),
+            n.label("n"),
+            horizon.label("horizon"),
         )
         .where(Contract.start_date.is_not(None), *where)
-        .subquery(f"{name}_base")
+        .cte(f"{name}_periods")
+        # Once per contract: the lookups below then compare with plain values.
+        .prefix_with("MATERIALIZED")
     )
-    # stop = min(today, last + 1); horizon = min(today, last): the last day a meeting counts.
-    stop = case(
-        (base.c.last.is_(None), today), (base.c.last + 1 < today, base.c.last + 1), else_=today
-    )
-    horizon = case((base.c.last.is_(None), today), (base.c.last < today, base.c.last),
-                   else_=today)  # fmt: skip
-    periods = select(
-        base.c.id,
-        base.c.start,
-        base.c.len,
-        case((stop > base.c.start, (stop - base.c.start) // base.c.len), else_=0).label("n"),
-        horizon.label("horizon"),
-    ).subquery(f"{name}_periods")
-    met_day = sql.day(Checkin.met_on)
-    k = (met_day - periods.c.start) // periods.c.len
-    counting = and_(
-        Checkin.contract_id == periods.c.id,
-        Checkin.status != CheckinStatus.disputed.value,
-        met_day >= periods.c.start,
-        met_day <= periods.c.horizon,
-    )
-    completed_met = func.count(distinct(case((k < periods.c.n, k))))
-    open_met = func.coalesce(func.max(case((k == periods.c.n, 1), else_=0)), 0)
-    return (
-        select(
-            periods.c.id,
-            periods.c.start,
-            periods.c.len,
-            periods.c.n,
-            completed_met.label("completed_met"),
-            open_met.label("open_met"),
-            func.max(met_day).label("last_dn"),
-            (completed_met + open_met).label("met"),
-            (periods.c.n + open_met).label("expected"),
+
+    def meetings(*conditions: ColumnElement[bool]) -> Any:
+        return (
+            select()
+            .where(
+                Checkin.contract_id == periods.c.id,
+                Checkin.status.in_(COUNTING),
+                *conditions,
+            )
+            .correlate(periods)
         )
-        .select_from(periods.outerjoin(Checkin, counting))
-        .group_by(periods.c.id, periods.c.start, periods.c.len, periods.c.n)
-        .subquery(name)
+
+    within = meetings(Checkin.met_on >= periods.c.start_date, Checkin.met_on <= periods.c.horizon)
+    last_dn = func.max(sql.day(Checkin.met_on))
+    if with_adherence:
+        # Distinct periods with a meeting (the open one included: it counts once it has one)
+        # and the latest meeting, from ONE index lookup per contract: both numbers travel in
+        # one integer, count × PACK + day number (day numbers stay far below PACK).
+        k = (sql.day(Checkin.met_on) - periods.c.start) // periods.c.len
+        packed = within.add_columns(func.count(distinct(k)) * PACK + last_dn).scalar_subquery()
+    else:
+        packed = within.add_columns(last_dn).scalar_subquery()
+    inner = (
+        select(periods.c.id, periods.c.start, periods.c.len, periods.c.n, packed.label("packed"))
+        .cte(f"{name}_counts")
+        # Computed once per contract, however often the outer query reads met and expected.
+        .prefix_with("MATERIALIZED")
     )
+    if with_adherence:
+        met: ColumnElement[int] = func.coalesce(inner.c.packed // PACK, 0)
+        last_met = inner.c.packed % PACK
+    else:
+        met, last_met = literal(0), inner.c.packed
+    open_start = inner.c.start + inner.c.n * inner.c.len
+    # The open period has a meeting iff the latest counting meeting lies in it.
+    open_met = case((last_met >= open_start, 1), else_=0)
+    return select(
+        inner.c.id,
+        inner.c.start,
+        inner.c.len,
+        inner.c.n,
+        (met - open_met).label("completed_met"),
+        open_met.label("open_met"),
+        last_met.label("last_dn"),
+        met.label("met"),
+        (inner.c.n + open_met).label("expected"),
+    ).subquery(name)
 
 
 def adherence(att: Subquery) -> ColumnElement[float]:
@@ -207,8 +265,9 @@ def open_concern_row() -> ColumnElement[bool]:
 
 
 def open_concern(contract_id: Any) -> ColumnElement[bool]:
-    """The contract has a worry flag staff have not resolved (served by a partial index)."""
-    return exists().where(Checkin.contract_id == contract_id, open_concern_row())
+    """The contract has a worry flag staff have not resolved. An IN over the (tiny, partial)
+    index of open worries: the database reads it once and hashes it."""
+    return contract_id.in_(select(Checkin.contract_id).where(open_concern_row()))
 
 
 def at_risk(att: Subquery) -> ColumnElement[bool]:
@@ -225,21 +284,22 @@ def calls(sql: Sql, today: date, *where: ColumnElement[bool]) -> Subquery:
     due = case((start + total // 3 < now, 1), else_=0) + case(
         (start + (2 * total) // 3 < now, 1), else_=0
     )
-    made = (
-        select(func.count())
-        .where(StaffCall.contract_id == Contract.id, StaffCall.called_on <= today)
-        .correlate(Contract)
-        .scalar_subquery()
+    # All calls grouped once (a few per contract), rather than a lookup per contract.
+    per_contract_calls = (
+        select(
+            StaffCall.contract_id.label("contract_id"),
+            func.sum(case((StaffCall.called_on <= today, 1), else_=0)).label("made"),
+            func.max(StaffCall.called_on).label("last_call"),
+        )
+        .where(StaffCall.contract_id.in_(select(Contract.id).where(*where)))
+        .group_by(StaffCall.contract_id)
+        .subquery("calls_made")
     )
-    last_call = (
-        select(func.max(StaffCall.called_on))
-        .where(StaffCall.contract_id == Contract.id)
-        .correlate(Contract)
-        .scalar_subquery()
-    )
+    made = func.coalesce(per_contract_calls.c.made, 0)
     inner = (
         select(Contract.id.label("id"), due.label("due"), made.label("made"),
-               last_call.label("last_call"))
+               per_contract_calls.c.last_call)
+        .outerjoin(per_contract_calls, per_contract_calls.c.contract_id == Contract.id)
         .where(Contract.start_date.is_not(None), Contract.end_date.is_not(None), *where)
         .subquery("calls_base")
     )  # fmt: skip

@@ -32,6 +32,8 @@ PIPELINE = (
     ("completed", N_("Completed in the period")),
     ("ended_early", N_("Ended early in the period")),
 )
+# A phone-friendly page: the most urgent pairs; the API and the CSV export have them all.
+PAIRS_SHOWN = 200
 COHORT_PARTS = (N_("Completed"), N_("Ended early"), N_("Still running"))
 
 
@@ -116,6 +118,7 @@ def pairs(request: Request, session: SessionDep, staff: PageStaff, city: CityDep
             "errors": {k: gettext(locale, v) for k, v in problems.items()},
             "at_risk": lists.at_risk_pairs(session, city, today, chosen.neighbourhood),
             "missing_calls": lists.pairs_missing_calls(session, city, today, chosen.neighbourhood),
+            "shown": PAIRS_SHOWN,
         },
         status_code=422 if problems else 200,
     )

@@ -88,9 +88,10 @@ def _scalar(session: Session, stmt: Select[Any]) -> Any:
     return session.execute(stmt).scalar()
 
 
-def median(session: Session, values: Select[Any]) -> float | None:
-    """The median of the one-column query ``values`` (NULLs ignored), in SQL on both backends:
-    the mean of the middle one or two values by ROW_NUMBER() — PERCENTILE_CONT(0.5)."""
+def median(session: Session, values: Select[Any]) -> tuple[int, float | None]:
+    """How many values the one-column query ``values`` gives (NULLs left out), and their
+    median — in SQL on both backends: the mean of the middle one or two values by
+    ROW_NUMBER(), which is PERCENTILE_CONT(0.5)."""
     inner = values.subquery("values")
     column = inner.c[0]
     ranked = (
@@ -103,8 +104,10 @@ def median(session: Session, values: Select[Any]) -> float | None:
         .subquery("ranked")
     )
     middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
-    found = _scalar(session, select(func.avg(ranked.c.v)).where(middle))
-    return float(found) if found is not None else None
+    count, found = session.execute(
+        select(func.max(ranked.c.cnt), func.avg(ranked.c.v)).where(middle)
+    ).one()
+    return int(count or 0), float(found) if found is not None else None
 
 
 # --- snapshots ------------------------------------------------------------------------------
@@ -133,13 +136,14 @@ def waiting_query(sql: measures.Sql, filters: Filters, now: datetime) -> Select[
 
 
 def volunteer_numbers(session: Session, filters: Filters, now: datetime) -> VolunteerNumbers:
-    shown = exists().where(
-        PanelCandidate.volunteer_id == Volunteer.id,
-        PanelCandidate.withdrawn_at.is_(None),
-        Panel.id == PanelCandidate.panel_id,
-        Panel.status == PanelStatus.open,
-        Panel.expires_at > now,
-    )
+    # Volunteers shown in an open panel (not withdrawn), each once: one pass over the panels.
+    shown_ids = (
+        select(PanelCandidate.volunteer_id)
+        .join(Panel, Panel.id == PanelCandidate.panel_id)
+        .where(PanelCandidate.withdrawn_at.is_(None), Panel.status == PanelStatus.open,
+               Panel.expires_at > now)
+    )  # fmt: skip
+    shown = Volunteer.id.in_(shown_ids)
     full = Volunteer.committed_buddies >= Volunteer.max_buddies
     stmt = (
         select(
@@ -271,7 +275,7 @@ def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> f
         or_(last.is_(None), last >= measures.day_number(filters.start)),
         *measures.in_area(filters.neighbourhood),
     )
-    return median(session, select(measures.adherence(att)))
+    return median(session, select(measures.adherence(att)))[1]
 
 
 def failed_mail(session: Session) -> int:
@@ -281,15 +285,14 @@ def failed_mail(session: Session) -> int:
 
 def programme_stats(session: Session, city: CityProfile, filters: Filters, now: datetime) -> Stats:
     sql = measures.sql_for(session, city.timezone)
-    waiting = waiting_query(sql, filters, now)
+    waiting, median_wait = median(session, waiting_query(sql, filters, now))
     by_status = contracts_by_status(session, filters)
     ended = ended_early_in_period(session, sql, filters)
     meetings, minutes = meetings_in_period(session, filters)
     return Stats(
         filters=filters,
-        newcomers_waiting=int(_scalar(session, select(func.count()).select_from(
-            waiting.subquery())) or 0),
-        median_waiting_days=median(session, waiting),
+        newcomers_waiting=waiting,
+        median_waiting_days=median_wait,
         open_panels=open_panels(session, filters, now),
         pending_contracts=by_status.get(ContractStatus.pending.value, 0),
         active_pairs=by_status.get(ContractStatus.active.value, 0),

@@ -108,7 +108,12 @@ def contracts_query(session: Session, city: CityProfile, filters: Filters) -> Se
     )
     att = measures.per_contract(sql, filters.as_of, *where)
     risk = measures.per_contract(
-        sql, filters.today, Contract.status == ContractStatus.active, *where, name="risk"
+        sql,
+        filters.today,
+        Contract.status == ContractStatus.active,
+        *where,
+        name="risk",
+        with_adherence=False,
     )
     totals = (
         select(
