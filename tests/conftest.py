@@ -115,5 +115,6 @@ def app(settings: Settings, clean_db: Engine) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    # The city's default language is Dutch; tests read English unless they ask for another.
+    with TestClient(app, headers={"Accept-Language": "en"}) as test_client:
         yield test_client
