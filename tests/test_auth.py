@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -205,3 +206,24 @@ def test_duplicate_email_race_is_a_conflict_not_a_crash(
         )
     # The session is still usable after the refused insert.
     assert db.scalar(select(func.count()).select_from(AuthToken)) == 0
+
+
+def test_unexpected_errors_get_a_page_and_json(app: FastAPI) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    @app.get("/api/v1/boom")
+    def api_boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False, headers={"Accept-Language": "en"}) as c:
+        page = c.get("/boom")
+        assert page.status_code == 500
+        assert "Something went wrong on our side" in page.text
+        assert "<html" in page.text
+        api = c.get("/api/v1/boom")
+        assert api.status_code == 500
+        assert api.json() == {
+            "detail": "Something went wrong on our side. Please try again later."
+        }

@@ -106,6 +106,18 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback and re-raises after this; the user sees a page, not a stack.
+        locale = getattr(request.state, "locale", None) or request_locale(request)
+        message = gettext(locale, "Something went wrong on our side. Please try again later.")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=500)
+        request.state.user = None  # the session is gone; render the page as for a visitor
+        return render(
+            request, "errors/error.html", {"status": 500, "message": message}, status_code=500
+        )
+
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return login_redirect(request)
