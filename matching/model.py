@@ -206,14 +206,11 @@ class MatchingConfig:
     waiting_weight: float = 0.05
     """Added to every pair of a newcomer, times min(waiting_days, waiting_cap_days)/cap."""
     waiting_cap_days: int = 180
-    candidates_per_newcomer: int = 10
-    """Pruning: best volunteers per newcomer in the first restricted graph (speed only)."""
-    candidates_per_volunteer: int = 6
-    """Pruning: best newcomers per volunteer in the first restricted graph (speed only)."""
-    pool_per_newcomer: int = 40
-    """Best volunteers per newcomer kept for cheap pricing rounds (speed/memory only)."""
-    pool_per_volunteer: int = 20
-    """Best newcomers per volunteer kept for cheap pricing rounds (speed/memory only)."""
+    candidates_per_newcomer: int = 40
+    """Pruning: each newcomer's best volunteers (by score) in the candidate graph. Speed and
+    memory only: pairs outside it are still checked, so the answer stays optimal."""
+    candidates_per_volunteer: int = 20
+    """Pruning: each volunteer's best newcomers (by weight) in the candidate graph."""
     optimality_tolerance: float = 1e-6
     """Largest duality gap (in score units) accepted as a proof of optimality."""
     max_rounds: int = 30
@@ -223,7 +220,7 @@ class MatchingConfig:
         object.__setattr__(self, "extra_slot_values", tuple(self.extra_slot_values))
         for name in ("panel_size", "max_open_panels", "availability_saturation",
                      "waiting_cap_days", "candidates_per_newcomer", "candidates_per_volunteer",
-                     "pool_per_newcomer", "pool_per_volunteer", "max_rounds"):
+                     "max_rounds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"MatchingConfig.{name} must be an int >= 1, got {value!r}")

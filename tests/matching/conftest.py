@@ -102,8 +102,7 @@ def rounds_st(draw: st.DrawFn, max_newcomers: int = 6, max_volunteers: int = 8,
     pairs = [(n.id, v.id) for n in ns for v in vs]
     excluded = set(draw(st.lists(st.sampled_from(pairs), max_size=3))) if pairs else set()
     tiny_pools = draw(st.booleans())  # force the pricing loop to add pairs
-    prune = {"candidates_per_newcomer": 1, "candidates_per_volunteer": 1,
-             "pool_per_newcomer": 1, "pool_per_volunteer": 1} if tiny_pools else {}
+    prune = {"candidates_per_newcomer": 1, "candidates_per_volunteer": 1} if tiny_pools else {}
     cfg = MatchingConfig(panel_size=draw(st.integers(1, max_panel)),
                          max_open_panels=draw(st.integers(1, 3)), **prune)
     return ns, vs, cfg, excluded

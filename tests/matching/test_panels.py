@@ -243,8 +243,7 @@ def test_certificate_reports_the_search() -> None:
           for i in range(1, 41)]
     vs = [volunteer(j, lat=51.0 + rng.random() / 20, lon=4.4 + rng.random() / 20)
           for j in range(100, 150)]
-    tight = MatchingConfig(candidates_per_newcomer=1, candidates_per_volunteer=1,
-                           pool_per_newcomer=1, pool_per_volunteer=1)
+    tight = MatchingConfig(candidates_per_newcomer=1, candidates_per_volunteer=1)
     cert = propose_panels(ns, vs, tight).summary.certificate
     loose = propose_panels(ns, vs, MatchingConfig()).summary.certificate
     assert cert is not None
