@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import scipy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,7 +40,6 @@ from matching import (
     SLOTS,
     MatchingConfig,
     Newcomer,
-    PanelResult,
     Volunteer,
     greedy_panels,
     propose_panels,
@@ -120,66 +121,107 @@ def synthetic_city(n: int, m: int, seed: int = 0) -> tuple[list[Newcomer], list[
     return newcomers, volunteers, excluded
 
 
-def _shares(result: PanelResult, n: int) -> tuple[float, float]:
-    s = result.summary
-    return s.empty_panels / max(n, 1), s.full_panels / max(n, 1)
+def _rss_mb() -> float:
+    """Current resident set size (Linux), to separate the solver's memory from the data's."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")  # pragma: no cover - not Linux
 
 
-def run_one(size: str, seed: int) -> dict[str, object]:
-    """Generate and solve one size; return the measurements (run in a child process)."""
+def run_one(size: str, seed: int, algorithm: str) -> dict[str, object]:
+    """Generate one city and solve it with one algorithm; run in a fresh child process."""
     n, m = (int(x) for x in size.split("x"))
     newcomers, volunteers, excluded = synthetic_city(n, m, seed)
     config = MatchingConfig(max_open_panels=3)
-    t0 = time.perf_counter()
-    opt = propose_panels(newcomers, volunteers, config, excluded)
-    wall = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    greedy = greedy_panels(newcomers, volunteers, config, excluded)
-    greedy_wall = time.perf_counter() - t1
-    cert = opt.summary.certificate
-    assert cert is not None
+    data_mb = _rss_mb()
+    solve = propose_panels if algorithm == "optimal" else greedy_panels
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = solve(newcomers, volunteers, config, excluded)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    s = result.summary
     free = sum(max(0, 3 - v.open_panels) for v in volunteers if v.free_capacity > 0)
-    return {
-        "size": size, "wall_s": wall, "greedy_s": greedy_wall,
+    out: dict[str, object] = {
+        "size": size, "wall_s": wall, "cpu_s": cpu, "data_mb": data_mb,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "objective_ratio": opt.summary.objective / greedy.summary.objective,
-        "score_ratio": opt.summary.total_score / greedy.summary.total_score,
-        "empty": _shares(opt, n)[0], "full": _shares(opt, n)[1],
-        "greedy_empty": _shares(greedy, n)[0], "greedy_full": _shares(greedy, n)[1],
-        "supply_per_newcomer": free / max(n, 1),
-        "optimal": cert.optimal, "gap": cert.gap, "pairs_checked": cert.pairs_checked,
-        "passes": cert.pricing_passes, "pool": cert.pool_pairs,
-        "rounds": cert.rounds, "lp_pairs": cert.candidate_pairs,
-        "timings": opt.summary.timings,
+        "objective": s.objective, "total_score": s.total_score,
+        "empty": s.empty_panels / n, "full": s.full_panels / n,
+        "empty_with_eligible": s.empty_panels - s.shortage.newcomers_without_eligible_volunteer,
+        "free_exposure_per_newcomer": free / n,
+        "timings": {k: round(v, 2) for k, v in s.timings.items()},
     }
+    if s.certificate is not None:
+        out["certificate"] = s.certificate.to_dict()
+    return out
+
+
+def _child(size: str, seed: int, algorithm: str) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--one", size, "--seed", str(seed), "--algorithm",
+           algorithm]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def _machine() -> str:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{model}, {os.cpu_count()} cores; Python {sys.version.split()[0]}, numpy "
+            f"{np.__version__}, scipy {scipy.__version__}; load average at start {load}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--sizes", nargs="+",
                         default=["200x300", "1000x1500", "5000x7500", "10000x15000"])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--one", help="run a single size in this process, print JSON")
+    parser.add_argument("--one", help="internal: run one size in this process, print JSON")
+    parser.add_argument("--algorithm", choices=["optimal", "greedy"], default="optimal")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.seed)))
+        print(json.dumps(run_one(args.one, args.seed, args.algorithm)))
         return
-    header = (f"{'size':>12} {'wall s':>7} {'peak MB':>8} {'obj/gr':>7} {'score/gr':>8} "
-              f"{'empty':>6} {'full':>6} {'gr.empty':>8} {'gr.full':>7} {'optimal':>7} "
-              f"{'gap':>8} {'pairs checked':>13} {'rounds':>6} {'LP pairs':>8}")
-    print(header)
+    print(_machine(), flush=True)
+    rows = []
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", size, "--seed", str(args.seed)],
-                             check=True, capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{r['size']:>12} {r['wall_s']:7.2f} {max(peak, r['peak_mb']):8.0f} "
-              f"{r['objective_ratio']:7.3f} {r['score_ratio']:8.3f} {r['empty']:6.1%} "
-              f"{r['full']:6.1%} {r['greedy_empty']:8.1%} {r['greedy_full']:7.1%} "
-              f"{r['optimal']!s:>7} {r['gap']:8.1e} {r['pairs_checked']:13,} {r['rounds']:6} "
-              f"{r['lp_pairs']:8,}", flush=True)
-        print(f"{'':>12} timings: {r['timings']}  greedy {r['greedy_s']:.2f}s  "
-              f"free exposure per newcomer {r['supply_per_newcomer']:.2f}", flush=True)
+        opt, gr = _child(size, args.seed, "optimal"), _child(size, args.seed, "greedy")
+        cert = dict(opt["certificate"])  # type: ignore[call-overload]
+        row = {
+            "size": size.replace("x", " × "), "wall": f"{opt['wall_s']:.2f}",
+            "cpu": f"{opt['cpu_s']:.2f}", "peak": f"{opt['peak_mb']:.0f}",
+            "data": f"{opt['data_mb']:.0f}",
+            "obj": f"{opt['objective'] / gr['objective']:.3f}",  # type: ignore[operator]
+            "score": f"{opt['total_score'] / gr['total_score']:.3f}",  # type: ignore[operator]
+            "empty": f"{opt['empty']:.1%} ({opt['empty_with_eligible']})",
+            "full": f"{opt['full']:.1%}", "g_empty": f"{gr['empty']:.1%}",
+            "g_full": f"{gr['full']:.1%}", "g_wall": f"{gr['wall_s']:.2f}",
+            "optimal": str(cert["optimal"]), "gap": f"{cert['gap']:.1e}",
+            "checked": f"{cert['pairs_checked']:,}",
+            "search": f"{cert['rounds']} / {cert['pricing_passes']} / {cert['candidate_pairs']:,}",
+        }
+        rows.append(row)
+        if not args.markdown:
+            print(" | ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            print(f"    phases {opt['timings']}; free exposure per newcomer "
+                  f"{opt['free_exposure_per_newcomer']:.2f}", flush=True)
+    if args.markdown:
+        heads = ["newcomers × volunteers", "wall s", "CPU s", "peak MB (data)",
+                 "objective / greedy", "score / greedy", "empty (with an eligible volunteer)",
+                 "full", "greedy empty", "greedy full", "greedy wall s", "proven optimal",
+                 "gap", "pairs checked", "LP solves / full passes / LP pairs"]
+        print("| " + " | ".join(heads) + " |")
+        print("|" + "|".join("---" for _ in heads) + "|")
+        for r in rows:
+            cells = [r["size"], r["wall"], r["cpu"], f"{r['peak']} ({r['data']})", r["obj"],
+                     r["score"], r["empty"], r["full"], r["g_empty"], r["g_full"], r["g_wall"],
+                     r["optimal"], r["gap"], r["checked"], r["search"]]
+            print("| " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

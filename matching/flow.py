@@ -198,10 +198,11 @@ def solve_panels(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
         if search.price_pool():
             continue
         t = time.perf_counter()
-        pricing = search.price_all()
+        last = passes >= config.max_rounds  # passes so far: the warm-up's and the loop's
+        pricing = search.price_all(to_lp=not last)  # the LP must match its last solve
         passes += 1
         price_time += time.perf_counter() - t
-        if not pricing.violated or passes > config.max_rounds:
+        if not pricing.violated or last:
             break
     timings.update(lp=lp_time, pricing=price_time)
     cert = _certificate(search, pricing, config, passes=passes,

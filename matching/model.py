@@ -214,7 +214,8 @@ class MatchingConfig:
     optimality_tolerance: float = 1e-6
     """Largest duality gap (in score units) accepted as a proof of optimality."""
     max_rounds: int = 30
-    """Full pricing passes over all eligible pairs before giving up on the proof."""
+    """Full pricing passes over all eligible pairs (after the warm-up pass) before giving up
+    on the proof; the proposal is then feasible but ``certificate.optimal`` is False."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "extra_slot_values", tuple(self.extra_slot_values))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matching.model import MatchingConfig
-from matching.scoring import PairScorer
+from matching.scoring import BLOCK_PAIRS, PairScorer
 
 VIOLATION_TOL = 1e-9
 """A pair joins the LP when its reduced cost exceeds this (score units)."""
@@ -26,8 +26,6 @@ POOL_MARGIN = 0.02
 """A full pass keeps for the pool the pairs whose reduced cost exceeds −POOL_MARGIN."""
 PER_ROW = 10
 """At most this many pairs per newcomer join the LP (or the pool) per round."""
-FIRST_PASS_PAIRS = 1 << 23
-"""Pairs per block in the first pass (taller blocks make per-column partitions cheaper)."""
 
 
 def rank_in_groups(group: np.ndarray, value: np.ndarray, tie: np.ndarray
@@ -96,8 +94,7 @@ def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
 
     eligible = np.zeros(n, dtype=np.int64)
     rows, cols = [], []
-    # Taller blocks: partitioning each volunteer's column costs per column and per block.
-    step = max(4 * kv, FIRST_PASS_PAIRS // max(m, 1))
+    step = max(4 * kv, BLOCK_PAIRS // max(m, 1))  # tall enough to partition columns
     for (r0, r1), out in zip(scorer.ranges(step), scorer.map_blocks(work, step), strict=True):
         eligible[r0:r1] = out[0]
         rows.append(out[1])

@@ -12,7 +12,6 @@ from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, MatchingConfig, Newcom
 from matching.scoring import (
     PairScorer,
     availability_criterion,
-    code_parts,
     language_criterion,
     normalised_weights,
 )
@@ -80,47 +79,63 @@ def _talk_ok(a: int, b: int, config: MatchingConfig) -> bool:
         hi >= LEVEL_RANK[config.min_top_level] or lo >= LEVEL_RANK[config.min_both_level])
 
 
+def _languages(n: Newcomer, v: Volunteer, cfg: MatchingConfig
+               ) -> tuple[tuple[LanguageMatch, ...], int, bool]:
+    """Shared languages, best usable shared level (0 if none) and the strongest-language bonus."""
+    langs = tuple(
+        LanguageMatch(c, n.languages[c], v.languages[c],
+                      _talk_ok(LEVEL_RANK[n.languages[c]], LEVEL_RANK[v.languages[c]], cfg))
+        for c in sorted(n.languages.keys() & v.languages.keys()))
+    level = max((min(LEVEL_RANK[x.newcomer_level], LEVEL_RANK[x.volunteer_level])
+                 for x in langs if x.usable), default=0)
+    return langs, level, _strongest(n, v, cfg)
+
+
 def reasons_for_pairs(
     scorer: PairScorer, rows: np.ndarray, cols: np.ndarray,
     excluded: Collection[tuple[Id, Id]] = frozenset(),
 ) -> list[Reasons]:
-    """Reasons for many pairs of a scorer at once (one vectorised pass, then light Python)."""
+    """Reasons for many pairs of a scorer at once (one vectorised pass, then light Python).
+
+    Language parts are computed once per pair of profiles and shared slots once per slot
+    mask: a round proposes tens of thousands of pairs but has far fewer distinct ones.
+    """
     cfg = scorer.config
     terms = scorer.pair_terms(rows, cols)
     wl, wa, wp = normalised_weights(cfg)
+    lang_cache: dict[tuple[int, int], tuple[tuple[LanguageMatch, ...], int, bool]] = {}
+    slot_cache: dict[int, tuple[str, ...]] = {}
+    masks = (scorer.sn[rows] & scorer.sv[cols]).tolist()
+    profiles = zip(scorer.pn[rows].tolist(), scorer.pv[cols].tolist(), strict=True)
     out = []
-    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+    for k, (i, j, mask, prof) in enumerate(zip(rows.tolist(), cols.tolist(), masks, profiles,
+                                               strict=True)):
         n, v = scorer.newcomers[i], scorer.volunteers[j]
-        langs = tuple(
-            LanguageMatch(c, n.languages[c], v.languages[c],
-                          _talk_ok(LEVEL_RANK[n.languages[c]], LEVEL_RANK[v.languages[c]], cfg))
-            for c in sorted(n.languages.keys() & v.languages.keys()))
-        slots = tuple(s for s in SLOTS if s in n.availability and s in v.availability)
+        if prof not in lang_cache:
+            lang_cache[prof] = _languages(n, v, cfg)
+        langs, level, bonus = lang_cache[prof]
+        if mask not in slot_cache:
+            slot_cache[mask] = tuple(s for b, s in enumerate(SLOTS) if mask >> b & 1)
+        slots = slot_cache[mask]
         gender_ok = (n.buddy_gender != "same" and v.buddy_gender != "same") or (
             n.gender is not None and n.gender == v.gender)
-        blockers = [name for name, failed in (
-            ("no_common_language", not any(lang.usable for lang in langs)),
+        blockers = tuple(name for name, failed in (
+            ("no_common_language", not level),
             ("no_shared_slot", not slots),
-            ("too_far", not bool(terms.near[k])),
+            ("too_far", not terms.near[k]),
             ("gender_preference", not gender_ok),
             ("no_free_capacity", v.free_capacity == 0),
             ("excluded", (n.id, v.id) in excluded),
-        ) if failed]
-        usable = [min(LEVEL_RANK[x.newcomer_level], LEVEL_RANK[x.volunteer_level])
-                  for x in langs if x.usable]
-        level = max(usable, default=0)
-        code = int(terms.code[k])
-        # The table folds gender and capacity into the code; recompute the bonus directly.
-        bonus = code_parts(code)[1] if code else _strongest(n, v, cfg)
+        ) if failed)
         lang_value = language_criterion(level, bonus, cfg) if level else 0.0
         avail_value = availability_criterion(len(slots), cfg)
         prox_value = float(terms.proximity[k])
         out.append(Reasons(
             eligible=not blockers,
-            blockers=tuple(blockers),
+            blockers=blockers,
             languages=langs,
             best_level=LEVELS[level - 1] if level else None,
-            strongest_language=bool(bonus),
+            strongest_language=bonus,
             shared_slots=slots,
             distance_km=float(terms.distance_km[k]),
             language=CriterionPart(lang_value, wl, wl * lang_value),

@@ -255,3 +255,24 @@ def test_certificate_reports_the_search() -> None:
     assert cert.primal_objective == pytest.approx(loose.primal_objective, rel=1e-12)
     assert cert.pairs_checked == loose.pairs_checked == 40 * 50
     assert set(cert.to_dict()) >= {"gap", "pairs_checked", "rounds", "optimal"}
+
+
+def test_round_limit_keeps_a_feasible_proposal_and_an_honest_bound() -> None:
+    rng = np.random.default_rng(0)
+    ns = [newcomer(i, lat=51.0 + rng.random() / 20, lon=4.4 + rng.random() / 20)
+          for i in range(1, 81)]
+    vs = [volunteer(j, lat=51.0 + rng.random() / 20, lon=4.4 + rng.random() / 20)
+          for j in range(100, 200)]
+    prune = {"candidates_per_newcomer": 1, "candidates_per_volunteer": 1}
+    best = propose_panels(ns, vs, MatchingConfig(**prune)).summary
+    assert best.certificate is not None
+    assert best.certificate.optimal
+    cut = propose_panels(ns, vs, MatchingConfig(max_rounds=1, **prune))
+    cert = cut.summary.certificate
+    assert cert is not None
+    assert cert.pricing_passes == 2  # the warm-up pass and one more
+    check_rules(cut, ns, vs, MatchingConfig(**prune), set())
+    # the dual bound holds whatever happened: optimum <= dual objective
+    assert cut.summary.objective <= best.objective + 1e-9
+    assert best.objective <= cert.dual_objective + 1e-9
+    assert cert.optimal == (cert.gap <= MatchingConfig().optimality_tolerance)

@@ -1,0 +1,103 @@
+"""The solver's building blocks: approximate duals, LP backends, parallel block passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matching import MatchingConfig
+from matching.duals import approximate_duals
+from matching.flow import first_slot_value
+from matching.lp import HighsLP, LinprogLP
+from matching.panels import round_setup
+from matching.scoring import PairScorer
+
+from .conftest import newcomer, volunteer
+
+
+@pytest.fixture
+def small_lp() -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A 30 × 25 round as LP data: n, cap, slot values, pair rows, cols, weights."""
+    rng = np.random.default_rng(5)
+    ns = [newcomer(i, lat=51.0 + rng.random() / 30, lon=4.45 + rng.random() / 30,
+                   priority=bool(i % 3 == 0)) for i in range(30)]
+    vs = [volunteer(100 + j, lat=51.0 + rng.random() / 30, lon=4.45 + rng.random() / 30,
+                    open_panels=int(rng.integers(0, 2))) for j in range(25)]
+    cfg = MatchingConfig()
+    scorer, cap, bonus = round_setup(ns, vs, cfg, frozenset(), ns)
+    dense = np.vstack([b for _, _, b in scorer.blocks()])
+    rows, cols = np.nonzero(dense > 0)
+    w = dense[rows, cols].astype(np.float64) + bonus[rows]
+    values = np.array(cfg.slot_values(first_slot_value(cfg, len(ns))))
+    return len(ns), cap, values, rows, cols, w
+
+
+def _dual_objective(u: np.ndarray, p: np.ndarray, cap: np.ndarray, values: np.ndarray,
+                    rows: np.ndarray, cols: np.ndarray, w: np.ndarray) -> float:
+    return float((cap * p).sum() + np.maximum(w - u[rows] - p[cols], 0).sum()
+                 + np.maximum(values[None, :] + u[:, None], 0).sum())
+
+
+def test_backends_agree_with_and_without_cost_shift(small_lp: tuple) -> None:
+    n, cap, values, rows, cols, w = small_lp
+    results = []
+    for cls in (HighsLP, LinprogLP):
+        for shift in (None, (np.full(n, -0.3), np.full(cap.size, 0.4))):
+            lp = cls(n, cap, values)
+            lp.add_pairs(rows, cols, w)
+            x, u, p = lp.solve(shift)
+            assert (p >= 0).all()
+            primal = w[x].sum() + sum(values[: d].sum() for d in np.bincount(rows[x],
+                                                                             minlength=n))
+            dual = _dual_objective(u, p, cap, values, rows, cols, w)
+            assert dual == pytest.approx(primal, abs=1e-7)  # strong duality: duals are exact
+            assert np.bincount(cols[x], minlength=cap.size).max() <= cap.max()
+            results.append(primal)
+    assert max(results) - min(results) < 1e-7
+
+
+def test_warm_resolve_after_adding_columns(small_lp: tuple) -> None:
+    n, cap, values, rows, cols, w = small_lp
+    half = rows.size // 2
+    lp = HighsLP(n, cap, values)
+    lp.add_pairs(rows[:half], cols[:half], w[:half])
+    x, u, p = lp.solve()
+    lp.add_pairs(rows[half:half + 3], cols[half:half + 3], w[half:half + 3])  # warm
+    x, u, p = lp.solve((u, p))
+    lp.add_pairs(rows[half + 3:], cols[half + 3:], w[half + 3:])  # many: rebuilt, shifted
+    x, u, p = lp.solve((u, p))
+    assert x.size == rows.size
+    full = HighsLP(n, cap, values)
+    full.add_pairs(rows, cols, w)
+    x2, _, _ = full.solve()
+    assert w[x].sum() == pytest.approx(w[x2].sum(), abs=1e-9)
+    assert _dual_objective(u, p, cap, values, rows, cols, w) == pytest.approx(
+        _dual_objective(*full.solve()[1:], cap, values, rows, cols, w), abs=1e-7)
+
+
+def test_approximate_duals_are_a_valid_and_close_bound(small_lp: tuple) -> None:
+    n, cap, values, rows, cols, w = small_lp
+    u, p = approximate_duals(n, cap, values, rows, cols, w)
+    assert (p >= 0).all()
+    lp = HighsLP(n, cap, values)
+    lp.add_pairs(rows, cols, w)
+    _, u_opt, p_opt = lp.solve()
+    optimum = _dual_objective(u_opt, p_opt, cap, values, rows, cols, w)
+    approx = _dual_objective(u, p, cap, values, rows, cols, w)
+    assert approx >= optimum - 1e-9  # any (u, p >= 0) bounds the optimum from above
+    assert approx - optimum < 0.05 * rows.size / n  # and these are close to optimal
+
+
+def test_parallel_blocks_match_serial_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching.scoring as scoring
+
+    rng = np.random.default_rng(1)
+    ns = [newcomer(i, lat=51.0 + rng.random() / 20) for i in range(50)]
+    vs = [volunteer(100 + j, lat=51.0 + rng.random() / 20) for j in range(40)]
+    scorer = PairScorer(ns, vs, MatchingConfig())
+    serial = [b.copy() for _, _, b in scorer.blocks(rows=7)]
+    monkeypatch.setattr(scoring, "WORKERS", 2)
+    parallel = list(scorer.map_blocks(lambda r0, r1, b: b.copy(), rows=7))
+    assert len(parallel) == len(serial) == 8
+    for a, b in zip(serial, parallel, strict=True):
+        assert np.array_equal(a, b)
