@@ -1,11 +1,11 @@
 """The programme's numbers for staff, each one SQL aggregate (no rows loaded into Python).
 
-Two kinds of number. SNAPSHOTS describe now, whatever the period: newcomers waiting, open
-panels, pending contracts, active and at-risk pairs, volunteers, pairs lacking staff calls.
-PERIOD numbers count what happened between ``from`` and ``to``: completed and ended-early
-contracts, completion rate, meetings, hours, median adherence. The neighbourhood filter is the
-newcomer's neighbourhood (the volunteer's for volunteer numbers). Exact definitions: the
-docstrings below and docs in README (bench/RESULTS-dashboard.md lists them too).
+Two kinds of number. SNAPSHOTS (snapshots.py) describe now, whatever the period: newcomers
+waiting, open panels, pending contracts, active and at-risk pairs, volunteers, pairs lacking
+staff calls. PERIOD numbers (here) count what happened between ``from`` and ``to``: completed
+and ended-early contracts, completion rate, meetings, hours, median adherence. The
+neighbourhood filter is the newcomer's neighbourhood (the volunteer's for volunteer numbers).
+Each function's docstring is its exact definition.
 """
 
 from __future__ import annotations
@@ -14,38 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.checkins import rules
 from app.checkins.models import Checkin, CheckinStatus
 from app.config import CityProfile
 from app.contracts.models import Contract, ContractStatus
-from app.dashboard import measures, series
+from app.dashboard import measures, series, snapshots
 from app.dashboard.filters import Filters
-from app.matches.models import MatchingRound, Panel, PanelCandidate, PanelStatus
-from app.notifications.models import EmailStatus, OutboxEmail
-from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
+from app.dashboard.snapshots import RoundReport, VolunteerNumbers
 
 STARTED = (ContractStatus.active, ContractStatus.completed, ContractStatus.ended_early)
-
-
-@dataclass(frozen=True)
-class VolunteerNumbers:
-    available: int  # approved, a free place, in no open panel
-    exposed: int  # approved, a free place, shown in at least one open panel
-    at_capacity: int  # approved, no free place (committed_buddies >= max_buddies)
-
-
-@dataclass(frozen=True)
-class RoundReport:
-    id: int
-    started_at: datetime
-    newcomers_waiting: int
-    volunteers_available: int
-    panels_made: int
-    empty_panels: int
-    shortage: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -108,109 +88,6 @@ def median(session: Session, values: Select[Any]) -> tuple[int, float | None]:
         select(func.max(ranked.c.cnt), func.avg(ranked.c.v)).where(middle)
     ).one()
     return int(count or 0), float(found) if found is not None else None
-
-
-# --- snapshots ------------------------------------------------------------------------------
-
-
-def waiting_query(sql: measures.Sql, filters: Filters, now: datetime) -> Select[Any]:
-    """Days waited (today minus the local day they started waiting) by each approved newcomer
-    with no pending, active or completed contract and no open panel (matching's definition)."""
-    has_contract = exists().where(
-        Contract.newcomer_id == Newcomer.id,
-        Contract.status.in_((ContractStatus.pending, ContractStatus.active,
-                             ContractStatus.completed)),
-    )  # fmt: skip
-    has_panel = exists().where(
-        Panel.newcomer_id == Newcomer.id, Panel.status == PanelStatus.open, Panel.expires_at > now
-    )
-    waited = measures.day_number(filters.today) - sql.local_day(Newcomer.waiting_since)
-    stmt = (
-        select(waited.label("days"))
-        .select_from(Newcomer)
-        .where(Newcomer.intake_status == IntakeStatus.approved, ~has_contract, ~has_panel)
-    )
-    if filters.neighbourhood:
-        stmt = stmt.where(Newcomer.neighbourhood == filters.neighbourhood)
-    return stmt
-
-
-def volunteer_numbers(session: Session, filters: Filters, now: datetime) -> VolunteerNumbers:
-    # Volunteers shown in an open panel (not withdrawn), each once: one pass over the panels.
-    shown_ids = (
-        select(PanelCandidate.volunteer_id)
-        .join(Panel, Panel.id == PanelCandidate.panel_id)
-        .where(PanelCandidate.withdrawn_at.is_(None), Panel.status == PanelStatus.open,
-               Panel.expires_at > now)
-    )  # fmt: skip
-    shown = Volunteer.id.in_(shown_ids)
-    full = Volunteer.committed_buddies >= Volunteer.max_buddies
-    stmt = (
-        select(
-            func.coalesce(func.sum(case((and_(~full, ~shown), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(~full, shown), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((full, 1), else_=0)), 0),
-        )
-        .select_from(Volunteer)
-        .where(Volunteer.vetting_status == VettingStatus.approved)
-    )
-    if filters.neighbourhood:
-        stmt = stmt.where(Volunteer.neighbourhood == filters.neighbourhood)
-    available, exposed, at_capacity = session.execute(stmt).one()
-    return VolunteerNumbers(int(available), int(exposed), int(at_capacity))
-
-
-def open_panels(session: Session, filters: Filters, now: datetime) -> int:
-    stmt = select(func.count()).where(Panel.status == PanelStatus.open, Panel.expires_at > now)
-    if filters.neighbourhood:
-        stmt = stmt.where(
-            Panel.newcomer_id.in_(
-                select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
-            )
-        )
-    return int(_scalar(session, stmt) or 0)
-
-
-def contracts_by_status(session: Session, filters: Filters) -> dict[str, int]:
-    stmt = (
-        select(Contract.status, func.count())
-        .where(Contract.status.in_((ContractStatus.pending, ContractStatus.active)),
-               *measures.in_area(filters.neighbourhood))
-        .group_by(Contract.status)
-    )  # fmt: skip
-    return {status.value: int(n) for status, n in session.execute(stmt)}
-
-
-def at_risk_count(session: Session, sql: measures.Sql, filters: Filters) -> int:
-    att = measures.per_contract(
-        sql,
-        filters.today,
-        Contract.status == ContractStatus.active,
-        *measures.in_area(filters.neighbourhood),
-    )
-    return int(_scalar(session, select(func.count()).where(measures.at_risk(att))) or 0)
-
-
-def calls_missing_count(session: Session, sql: measures.Sql, filters: Filters) -> int:
-    calls = measures.calls(
-        sql,
-        filters.today,
-        Contract.status == ContractStatus.active,
-        *measures.in_area(filters.neighbourhood),
-    )
-    return int(_scalar(session, select(func.count()).where(calls.c.missing > 0)) or 0)
-
-
-def last_round(session: Session) -> RoundReport | None:
-    found = session.scalars(
-        select(MatchingRound).order_by(MatchingRound.started_at.desc(), MatchingRound.id.desc())
-    ).first()
-    if found is None:
-        return None
-    return RoundReport(
-        found.id, found.started_at, found.newcomers_waiting, found.volunteers_available,
-        found.panels_made, found.empty_panels, dict(found.shortage or {}),
-    )  # fmt: skip
 
 
 # --- the period -----------------------------------------------------------------------------
@@ -278,35 +155,30 @@ def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> f
     return median(session, select(measures.adherence(att)))[1]
 
 
-def failed_mail(session: Session) -> int:
-    stmt = select(func.count()).where(OutboxEmail.status == EmailStatus.failed)
-    return int(_scalar(session, stmt) or 0)
-
-
 def programme_stats(session: Session, city: CityProfile, filters: Filters, now: datetime) -> Stats:
     sql = measures.sql_for(session, city.timezone)
-    waiting, median_wait = median(session, waiting_query(sql, filters, now))
-    by_status = contracts_by_status(session, filters)
+    waiting, median_wait = median(session, snapshots.waiting_query(sql, filters, now))
+    by_status = snapshots.contracts_by_status(session, filters)
     ended = ended_early_in_period(session, sql, filters)
     meetings, minutes = meetings_in_period(session, filters)
     return Stats(
         filters=filters,
         newcomers_waiting=waiting,
         median_waiting_days=median_wait,
-        open_panels=open_panels(session, filters, now),
+        open_panels=snapshots.open_panels(session, filters, now),
         pending_contracts=by_status.get(ContractStatus.pending.value, 0),
         active_pairs=by_status.get(ContractStatus.active.value, 0),
-        at_risk_pairs=at_risk_count(session, sql, filters),
-        calls_missing_pairs=calls_missing_count(session, sql, filters),
-        volunteers=volunteer_numbers(session, filters, now),
+        at_risk_pairs=snapshots.at_risk_count(session, sql, filters),
+        calls_missing_pairs=snapshots.calls_missing_count(session, sql, filters),
+        volunteers=snapshots.volunteer_numbers(session, filters, now),
         completed=completed_in_period(session, filters),
         ended_early=sum(ended.values()),
         ended_early_by_reason=ended,
         median_adherence=median_adherence(session, sql, filters),
         meetings=meetings,
         confirmed_minutes=minutes,
-        failed_mail=failed_mail(session),
-        last_round=last_round(session),
+        failed_mail=snapshots.failed_mail(session),
+        last_round=snapshots.last_round(session),
         weeks=series.meetings_per_week(session, sql, filters),
         cohorts=series.cohorts(session, sql, filters),
     )  # fmt: skip
