@@ -372,3 +372,24 @@ def test_the_same_key_is_queued_once_even_when_two_transactions_race(
     )  # fmt: skip
     db.commit()
     assert db.scalar(select(func.count()).select_from(OutboxEmail)) == 1
+
+
+def test_a_malformed_or_always_crashing_message_fails_instead_of_looping(
+    db: Session, settings: Settings, factory: sessionmaker[Session], smtp: SmtpServer,
+    inbox: Inbox, tmp_path: Path,
+) -> None:  # fmt: skip
+    user = make_newcomer(db).user
+    broken = db.get(OutboxEmail, queue_test_email(db, user, key="broken"))
+    crashing = db.get(OutboxEmail, queue_test_email(db, user, key="crashing"))
+    assert broken is not None
+    assert crashing is not None
+    broken.attachments = [{"name": "x.ics", "content_type": "text/calendar", "data": "A"}]
+    crashing.attempts = rules.MAX_ATTEMPTS  # every attempt so far died before settling
+    db.commit()
+    report = sender.send_due(factory, smtp_settings(settings, smtp.port, tmp_path))
+    assert (report.sent, report.failed) == (0, 2)
+    assert {r.dedupe_key: r.status for r in rows(db)} == {
+        "broken": EmailStatus.failed, "crashing": EmailStatus.failed,
+    }  # fmt: skip
+    assert "unsendable" in (rows(db)[0].last_error or "")
+    assert inbox.messages == []

@@ -203,6 +203,21 @@ def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
     return list(session.scalars(stmt))
 
 
+def give_up_on_crashed(session: Session, now: datetime) -> int:
+    """Messages whose every attempt ended in a crash (claimed, never settled) fail for good
+    instead of being claimed forever."""
+    result = session.execute(
+        update(_outbox)
+        .where(
+            _outbox.c.status == EmailStatus.queued.value,
+            _outbox.c.attempts >= rules.MAX_ATTEMPTS,
+            _outbox.c.next_attempt_at <= now,
+        )
+        .values(status=EmailStatus.failed.value, last_error="gave up: no attempt finished")
+    )
+    return int(cast(Any, result).rowcount or 0)
+
+
 def claim(session: Session, email_id: int, now: datetime) -> OutboxEmail | None:
     """Reserve one message for this worker (see the module docstring); ``None``: not ours."""
     result = session.execute(
@@ -211,6 +226,7 @@ def claim(session: Session, email_id: int, now: datetime) -> OutboxEmail | None:
             _outbox.c.id == email_id,
             _outbox.c.status == EmailStatus.queued.value,
             _outbox.c.next_attempt_at <= now,
+            _outbox.c.attempts < rules.MAX_ATTEMPTS,
         )
         .values(attempts=_outbox.c.attempts + 1, next_attempt_at=now + rules.CLAIM_LEASE)
     )
@@ -255,23 +271,28 @@ def send_due(
     report = SendReport()
     try:
         with unit_of_work(factory) as session:
+            report.failed += give_up_on_crashed(session, now)
             ids = due_ids(session, now, limit)
         for email_id in ids:
+            error, final, message = None, False, None
             with unit_of_work(factory) as session:
                 row = claim(session, email_id, now)
-                message = build_message(row, settings) if row is not None else None
-                attempts = row.attempts if row is not None else 0
-            if message is None:
-                continue  # another worker has it
-            error, final = None, False
-            try:
-                transport.send(message)
-            except Unreachable as exc:
-                error, report.unreachable = f"unreachable: {exc}", True
-            except Refused as exc:
-                error, final = f"refused: {exc}", True
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                if row is None:
+                    continue  # another worker has it
+                attempts = row.attempts
+                try:
+                    message = build_message(row, settings)
+                except (ValueError, KeyError, TypeError) as exc:  # a malformed row: never sendable
+                    error, final = f"unsendable: {type(exc).__name__}: {exc}", True
+            if message is not None:
+                try:
+                    transport.send(message)
+                except Unreachable as exc:
+                    error, report.unreachable = f"unreachable: {exc}", True
+                except Refused as exc:
+                    error, final = f"refused: {exc}", True
+                except Exception as exc:  # one odd message must not stop the batch
+                    error = f"{type(exc).__name__}: {exc}"
             with unit_of_work(factory) as session:
                 if error is None:
                     mark_sent(session, email_id, utcnow())
