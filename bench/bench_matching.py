@@ -156,9 +156,9 @@ def run_one(size: str, seed: int, algorithm: str) -> dict[str, object]:
     return out
 
 
-def _child(size: str, seed: int, algorithm: str) -> dict[str, object]:
+def _child(size: str, seed: int, algorithm: str, lp: str) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--one", size, "--seed", str(seed), "--algorithm",
-           algorithm]
+           algorithm, "--lp", lp]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -183,14 +183,22 @@ def main() -> None:
     parser.add_argument("--one", help="internal: run one size in this process, print JSON")
     parser.add_argument("--algorithm", choices=["optimal", "greedy"], default="optimal")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--lp", choices=["highs", "linprog"], default="highs",
+                        help="linprog: force the public scipy.optimize.linprog fallback "
+                             "(cold solves, no warm start) to compare")
     args = parser.parse_args()
+    if args.lp == "linprog":
+        import matching.lp
+
+        matching.lp._Highs = None  # what an environment without HiGHS bindings would get
     if args.one:
         print(json.dumps(run_one(args.one, args.seed, args.algorithm)))
         return
     print(_machine(), flush=True)
     rows = []
     for size in args.sizes:
-        opt, gr = _child(size, args.seed, "optimal"), _child(size, args.seed, "greedy")
+        opt = _child(size, args.seed, "optimal", args.lp)
+        gr = _child(size, args.seed, "greedy", args.lp)
         cert = dict(opt["certificate"])  # type: ignore[call-overload]
         row = {
             "size": size.replace("x", " × "), "wall": f"{opt['wall_s']:.2f}",

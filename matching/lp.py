@@ -31,10 +31,11 @@ from scipy.optimize import linprog
 try:  # the public HiGHS Python API, preferred when installed
     from highspy import Highs as _Highs
 except ImportError:  # pragma: no cover - depends on the environment
-    try:
+    try:  # the same binding, as bundled by scipy >= 1.15 (a private module: see _works)
         from scipy.optimize._highspy._core import _Highs
     except ImportError:
         _Highs = None
+_CHECKED: list[bool] = []
 
 _OPTIONS: dict[str, Any] = {
     "output_flag": False,
@@ -177,10 +178,31 @@ class LinprogLP(RestrictedLP):
                 np.maximum(sp_ + duals[n:], 0.0))
 
 
+def _works() -> bool:
+    """Whether the HiGHS binding behaves as this module expects, checked once on a tiny LP.
+
+    scipy's copy is private API: should a future scipy change it, this falls back to
+    ``linprog`` instead of failing (or, worse, misreading duals).
+    """
+    if not _CHECKED:
+        try:
+            # one newcomer (K = 1, v = 1), two volunteers (b = 1): the better pair wins
+            w = np.array([0.5, 0.25])
+            lp = HighsLP(1, np.array([1, 1]), np.array([1.0]))
+            lp.add_pairs(np.array([0, 0]), np.array([0, 1]), w)
+            x, u, p = lp.solve()
+            dual = p.sum() + np.maximum(w - u[0] - p, 0.0).sum() + max(0.0, 1.0 + u[0])
+            ok = x.tolist() == [True, False] and abs(dual - 1.5) < 1e-9  # strong duality
+        except Exception:  # any drift in the binding: use the public API instead
+            ok = False
+        _CHECKED.append(ok)
+    return _CHECKED[0]
+
+
 def restricted_lp(n: int, cap: np.ndarray, values: np.ndarray,
                   backend: str = "auto") -> RestrictedLP:
     """The best available backend (``auto``), or ``highs`` / ``linprog`` explicitly."""
-    if backend == "linprog" or (backend == "auto" and _Highs is None):
+    if backend == "linprog" or (backend == "auto" and (_Highs is None or not _works())):
         return LinprogLP(n, cap, values)
     if _Highs is None:
         raise RuntimeError("HiGHS bindings unavailable: install highspy or scipy >= 1.15")

@@ -35,12 +35,15 @@ than the score range does *not* suffice: such a path can displace many pairs at 
 
 Exactness
 ---------
-This is a b-matching (min-cost flow) problem. :mod:`matching.flow` prunes the candidate graph
-from both sides (best ``candidates_per_newcomer`` volunteers per newcomer, best
-``candidates_per_volunteer`` newcomers per volunteer), solves the LP with HiGHS' dual simplex
-(integral: the constraint matrix is totally unimodular), then checks the reduced cost of every
-eligible pair against the duals, adds violators and re-solves until none remain. The returned
-:class:`~matching.Certificate` carries the duality gap and the number of pairs checked.
+This is a b-matching (min-cost flow) problem, solved as an LP whose vertices are integral (its
+constraint matrix is totally unimodular). :mod:`matching.flow` works on a candidate graph pruned
+from both sides (each newcomer's best ``candidates_per_newcomer`` volunteers, each volunteer's
+best ``candidates_per_volunteer`` newcomers), solves it with HiGHS' dual simplex, then checks
+the reduced cost of *every* eligible pair against the duals, adds violators and re-solves until
+none remain. The returned :class:`~matching.Certificate` carries the duality gap (an upper
+bound on the distance to the best proposal over all eligible pairs) and the number of pairs
+checked; ``optimal`` means the gap is at most ``optimality_tolerance``. The greedy baseline's
+``objective`` is the same ``F``, so the two compare directly.
 """
 
 from __future__ import annotations

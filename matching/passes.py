@@ -29,7 +29,7 @@ PER_ROW = 10
 
 
 def rank_in_groups(group: np.ndarray, value: np.ndarray, tie: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Order by (group, value desc, tie) and each element's rank within its group."""
     order = np.lexsort((tie, -value, group))
     g = group[order]

@@ -101,3 +101,18 @@ def test_parallel_blocks_match_serial_blocks(monkeypatch: pytest.MonkeyPatch) ->
     assert len(parallel) == len(serial) == 8
     for a, b in zip(serial, parallel, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_backend_choice_falls_back_to_linprog(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matching.lp as lp
+
+    args = (1, np.array([1]), np.array([1.0]))
+    assert lp._works()  # the binding passes its self-check here
+    assert isinstance(lp.restricted_lp(*args), lp.HighsLP)
+    assert isinstance(lp.restricted_lp(*args, backend="linprog"), lp.LinprogLP)
+    monkeypatch.setattr(lp, "_CHECKED", [False])  # a binding that misbehaves is not used
+    assert isinstance(lp.restricted_lp(*args), lp.LinprogLP)
+    monkeypatch.setattr(lp, "_Highs", None)  # no binding at all
+    assert isinstance(lp.restricted_lp(*args), lp.LinprogLP)
+    with pytest.raises(RuntimeError, match="install highspy"):
+        lp.restricted_lp(*args, backend="highs")
