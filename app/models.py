@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import AuthToken, LoginAttempt, User
 from app.checkins.models import Checkin, CheckinActivity
 from app.contracts.models import Contract
+from app.dashboard.models import COUNTING_MEETINGS
 from app.db import Base
 from app.evaluations.models import Evaluation
 from app.followup.models import StaffCall
@@ -12,6 +13,7 @@ from app.notifications.models import OutboxEmail
 from app.people.models import Newcomer, Person, PersonLanguage, Volunteer
 
 __all__ = [
+    "COUNTING_MEETINGS",
     "AuditEntry",
     "AuthToken",
     "Base",
