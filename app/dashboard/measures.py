@@ -208,7 +208,7 @@ def per_contract(
         )
 
     within = meetings(Checkin.met_on >= periods.c.start_date, Checkin.met_on <= periods.c.horizon)
-    last_dn = func.max(sql.day(Checkin.met_on))
+    last_dn = sql.day(func.max(Checkin.met_on))  # max of the column: one index step
     if with_adherence:
         # Distinct periods with a meeting (the open one included: it counts once it has one)
         # and the latest meeting, from ONE index lookup per contract: both numbers travel in
