@@ -44,6 +44,8 @@ def make_staff(session: Session, email: str | None = None) -> User:
 
 
 def _person_fields(**overrides: object) -> dict[str, object]:
+    """The shared person columns with test defaults; any of them, or any other column of the
+    model being built, may be given in ``overrides`` (they replace the defaults)."""
     fields: dict[str, object] = {
         "first_name": "Sam",
         "last_name": "Example",
@@ -71,13 +73,15 @@ def make_newcomer(
     **overrides: object,
 ) -> Newcomer:
     user = make_user(session, Role.newcomer, email)
-    person = Newcomer(
-        user=user,
-        intake_status=intake,
-        arrived_on=date(2026, 9, 1),
-        civic_integration=True,
-        **_person_fields(first_name="Amina", last_name="Haddad", **overrides),
-    )
+    defaults: dict[str, object] = {
+        "first_name": "Amina",
+        "last_name": "Haddad",
+        "intake_status": intake,
+        "arrived_on": date(2026, 9, 1),
+        "civic_integration": True,
+    }
+    # Overrides win over every default (first_name, arrived_on, intake_status …).
+    person = Newcomer(user=user, **_person_fields(**{**defaults, **overrides}))
     langs = languages or {"ar": Level.native, "nl": Level.basic}
     person.languages = [PersonLanguage(code=c, level=lvl) for c, lvl in langs.items()]
     session.add(person)
@@ -95,13 +99,16 @@ def make_volunteer(
     **overrides: object,
 ) -> Volunteer:
     user = make_user(session, Role.volunteer, email)
-    person = Volunteer(
-        user=user,
-        vetting_status=vetting,
-        bio="Retired teacher, loves walking along the Dijle.",
-        max_buddies=max_buddies,
-        **_person_fields(first_name="Jan", last_name="Peeters", gender=Gender.male, **overrides),
-    )
+    defaults: dict[str, object] = {
+        "first_name": "Jan",
+        "last_name": "Peeters",
+        "gender": Gender.male,
+        "vetting_status": vetting,
+        "bio": "Retired teacher, loves walking along the Dijle.",
+        "max_buddies": max_buddies,
+    }
+    # Overrides win over every default (first_name, bio, vetting_status …).
+    person = Volunteer(user=user, **_person_fields(**{**defaults, **overrides}))
     langs = languages or {"nl": Level.native, "fr": Level.fluent}
     person.languages = [PersonLanguage(code=c, level=lvl) for c, lvl in langs.items()]
     session.add(person)
