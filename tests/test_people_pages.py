@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
@@ -12,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.people import pages
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.web.templating import templates
-from tests.factories import browser_login, make_newcomer, make_staff, make_volunteer
+from tests.factories import browser_login, make_newcomer, make_staff, make_user, make_volunteer
 
 
 class Form(HTMLParser):
@@ -379,3 +380,50 @@ def test_other_domains_can_add_sections_to_me(
     browser_login(client, newcomer.user.email)
     page = client.get("/me").text
     assert '<p id="extra">Panel for Amina</p>' in page
+
+
+# --- accounts without a profile ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.newcomer, Role.volunteer])
+def test_account_without_profile_gets_an_explanation_not_a_redirect_loop(
+    client: TestClient, db: Session, role: Role
+) -> None:
+    user = make_user(db, role)
+    db.commit()
+    browser_login(client, user.email)
+    # Logging in sends such an account home (/me): it must stop there, not bounce back.
+    for path in ("/", "/me", "/me/edit"):
+        response = client.get(path, follow_redirects=True)
+        assert response.status_code == 404, path
+        assert len(response.history) <= 1, [r.headers.get("location") for r in response.history]
+        assert "Your profile is missing" in response.text
+        assert user.email in response.text
+        assert 'href="mailto:buddy@localhost"' in response.text  # the programme's address
+        assert "Log out" in response.text
+    token = client.cookies["csrftoken"]
+    response = client.post("/me/edit", data={"csrftoken": token, "first_name": "X"})
+    assert response.status_code == 404
+    assert "Your profile is missing" in response.text
+    if role is Role.volunteer:
+        response = client.post("/me/pause", data={"csrftoken": token})
+        assert response.status_code == 404
+        assert "Your profile is missing" in response.text
+    assert count(db, Person) == 0  # nothing was created on the way
+
+
+def test_me_shows_ones_own_profile(client: TestClient, db: Session) -> None:
+    # Also the factories' promise: any field can be overridden, first_name and bio included.
+    volunteer = make_volunteer(db, first_name="Griet", bio="Loves the Saturday market.")
+    newcomer = make_newcomer(db, first_name="Olena", arrived_on=date(2026, 2, 14), note="Hi")
+    db.commit()
+    browser_login(client, volunteer.user.email)
+    page = client.get("/me").text
+    assert "Hello Griet" in page
+    assert "Loves the Saturday market." in page
+    client.post("/logout", data={"csrftoken": client.cookies["csrftoken"]})
+    browser_login(client, newcomer.user.email)
+    page = client.get("/me").text
+    assert "Hello Olena" in page
+    assert "2026-02-14" in page
+    assert "Retired teacher" not in page

@@ -8,6 +8,7 @@ to leave the section out for this person.
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.utils import parseaddr
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,10 +17,10 @@ from jinja2 import Template
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.auth.pages import home_for, start_session
 from app.auth.passwords import check_strength
-from app.config import CityProfile
+from app.config import CityProfile, Settings
 from app.deps import CityDep, MaybePageUser, PageUser, PageVolunteer, SessionDep, SettingsDep
 from app.errors import DomainError, Invalid
 from app.i18n.catalog import N_, gettext
@@ -157,11 +158,33 @@ def _own_person(session: Session, user: User) -> Person | None:
     return service.person_for_user(session, user)
 
 
-@router.get("/me")
-def me(request: Request, session: SessionDep, user: PageUser, done: str | None = None) -> Response:
-    person = _own_person(session, user)
-    if person is None:  # staff have no profile of their own
+def _no_profile(request: Request, settings: Settings, user: User) -> Response:
+    """What a profile page answers when the account has no profile of its own.
+
+    Staff never have one: they go to their own pages. A newcomer or volunteer account without
+    one (half-created by hand, or its profile removed by staff) must NOT be redirected to its
+    home page — that is ``/me`` itself, a redirect loop. It gets a 404 (the profile does not
+    exist) with a page saying so and how to reach the programme's staff.
+    """
+    if user.role is Role.staff:
         return redirect(home_for(user))
+    # The programme's sending address is the one address of the staff the platform knows.
+    contact = parseaddr(settings.mail_from)[1]
+    context = {"contact": contact if "@" in contact else None}
+    return render(request, "people/no_profile.html", context, status_code=404)
+
+
+@router.get("/me")
+def me(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    done: str | None = None,
+) -> Response:
+    person = _own_person(session, user)
+    if person is None:
+        return _no_profile(request, settings, user)
     sections = []
     for template, provider in _ME_SECTIONS:
         section = provider(request, session, user, person)
@@ -179,20 +202,26 @@ def me(request: Request, session: SessionDep, user: PageUser, done: str | None =
 
 
 @router.get("/me/edit")
-def edit_form(request: Request, session: SessionDep, user: PageUser, city: CityDep) -> Response:
+def edit_form(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    city = settings.city
     person = _own_person(session, user)
     if person is None:
-        return redirect(home_for(user))
+        return _no_profile(request, settings, user)
     kind = "newcomer" if isinstance(person, Newcomer) else "volunteer"
     values = forms.values_from_person(person, city)
     return render(request, "people/edit.html", _form_context(request, city, kind, values, {}))
 
 
 @router.post("/me/edit")
-async def edit(request: Request, session: SessionDep, user: PageUser, city: CityDep) -> Response:
+async def edit(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser
+) -> Response:
+    city = settings.city
     person = _own_person(session, user)
     if person is None:
-        return redirect(home_for(user))
+        return _no_profile(request, settings, user)
     locale: str = request.state.locale
     kind = "newcomer" if isinstance(person, Newcomer) else "volunteer"
     values = forms.form_values(await request.form())
@@ -212,9 +241,12 @@ async def edit(request: Request, session: SessionDep, user: PageUser, city: City
     return render(request, "people/edit.html", context, status_code=422)
 
 
-def _pause(request: Request, session: Session, user: User, paused: bool) -> Response:
+def _pause(
+    request: Request, session: Session, settings: Settings, user: User, paused: bool
+) -> Response:
     person = service.person_for_user(session, user)
-    assert isinstance(person, Volunteer)  # PageVolunteer guarantees the role
+    if not isinstance(person, Volunteer):  # PageVolunteer guarantees the role, not a profile
+        return _no_profile(request, settings, user)
     try:
         service.set_volunteer_paused(session, person, paused)
     except DomainError as exc:
@@ -225,11 +257,14 @@ def _pause(request: Request, session: Session, user: User, paused: bool) -> Resp
 
 
 @router.post("/me/pause")
-def pause(request: Request, session: SessionDep, user: PageVolunteer) -> Response:
-    return _pause(request, session, user, True)
+def pause(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageVolunteer
+) -> Response:
+    return _pause(request, session, settings, user, True)
 
 
 @router.post("/me/resume")
-def resume(request: Request, session: SessionDep, user: PageVolunteer) -> Response:
-    return _pause(request, session, user, False)
-
+def resume(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageVolunteer
+) -> Response:
+    return _pause(request, session, settings, user, False)
