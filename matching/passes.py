@@ -87,10 +87,12 @@ def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
     bonus32 = bonus.astype(np.float32)
 
     def work(r0: int, r1: int, block: np.ndarray) -> tuple[np.ndarray, ...]:
-        top = np.argpartition(block, m - kn, axis=1)[:, m - kn:]
-        rr, pos = np.nonzero(np.take_along_axis(block, top, axis=1) > 0)
+        # each row's kn-th best value as a threshold (ties may add a few: the pool is a guide)
+        kth = np.partition(block, m - kn, axis=1)[:, m - kn]
+        eligible = block > 0
+        rr, cc = np.nonzero((block >= kth[:, None]) & eligible)
         cw, cr = ColumnTops.of_block(block + bonus32[r0:r1, None], kv, r0)
-        return np.count_nonzero(block > 0, axis=1), rr + r0, top[rr, pos], cw, cr
+        return np.count_nonzero(eligible, axis=1), rr + r0, cc, cw, cr
 
     eligible = np.zeros(n, dtype=np.int64)
     rows, cols = [], []
