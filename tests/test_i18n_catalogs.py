@@ -44,6 +44,15 @@ JOURNEY_PAGES = (
     "matches/panel.html",
     "matches/confirm.html",
     "contracts/detail.html",
+    "contracts/mine.html",
+    "checkins/meetings.html",
+    "checkins/form.html",
+    "evaluations/evaluation.html",
+    "errors/error.html",
+    # /me shows these sections through a dynamic include, invisible to the template scan.
+    "matches/_me_section.html",
+    "contracts/_me_section.html",
+    "checkins/_me_section.html",
 )
 JOURNEY_MODULES = (
     "app/auth/passwords.py",
@@ -54,6 +63,11 @@ JOURNEY_MODULES = (
     "app/web/errors.py",
     "app/matches/reasons.py",
     "app/contracts/text.py",
+    "app/people/pages.py",
+    "app/matches/pages.py",
+    "app/matches/panels.py",
+    "app/contracts/pages.py",
+    "app/checkins/labels.py",
 )
 
 # %(name)s-style placeholders; anything else starting with % (but %%) is a formatting accident.
