@@ -72,7 +72,7 @@ def _text_helpers() -> dict[str, Callable[..., str]]:
         return wrapped + "\n\n"
 
     def action(url: str, label: str) -> str:
-        return f"{label}:\n{url}\n\n"
+        return f"{label}\n{url}\n\n"  # no colon: its spacing differs per language
 
     return {"para": para, "action": action}
 
