@@ -66,6 +66,30 @@ def test_form_offers_the_registration_fields(client: TestClient, db: Session) ->
         assert f'name="{name}"' in page.text, name
 
 
+def test_desk_and_registration_share_one_form(client: TestClient, db: Session) -> None:
+    own = client.get("/register/newcomer").text
+    _staff(client, db)
+    desk = client.get("/staff/newcomers/new").text
+    assert '<form method="post" action="/register/newcomer"' in own
+    assert '<form method="post" action="/staff/newcomers/new"' in desk
+    assert desk.count('<form method="post" action="/staff/newcomers/new"') == 1
+    # The same privacy notice, once; desk wording for the account and the consent.
+    notice = "We keep your details only to run the buddy programme of Mechelen."
+    assert own.count(notice) == desk.count(notice) == 1
+    assert "Their account" in desk
+    assert "Your account" not in desk
+    assert "The newcomer has read the privacy notice and agrees." in desk
+    assert "I have read the privacy notice and agree." not in desk
+    assert "Already registered?" in own
+    assert "Already registered?" not in desk
+    assert 'class="staff-page"' in desk
+    # Every profile field of the newcomer's own form is on the desk form, in the same order.
+    fields = re.compile(r'name="((?:lang_code|lang_level)_\d+|[a-z_]+)"')
+    shared = [n for n in fields.findall(own) if n not in ("password", "csrftoken", "locale")]
+    at_desk = [n for n in fields.findall(desk) if n in set(shared)]
+    assert at_desk == shared
+
+
 def test_register_with_generated_password(client: TestClient, db: Session) -> None:
     staff = _staff(client, db)
     response = _post(client, _form())

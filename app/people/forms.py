@@ -222,3 +222,29 @@ def values_from_person(person: Person, city: CityProfile) -> dict[str, Any]:
 
 
 LEVELS = [level.value for level in Level]
+
+
+def form_context(
+    locale: str,
+    city: CityProfile,
+    kind: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    action: str | None = None,
+) -> dict[str, Any]:
+    """Everything ``people/register.html``, ``people/edit.html`` and the pages built on them
+    (the staff welcome desk) need to show a profile form. ``action`` is where the form posts
+    (default: the visitor's own registration, ``/register/<kind>``)."""
+    chosen = [row["code"] for row in values["languages"] if row["code"]]
+    return {
+        "kind": kind,
+        "form_action": action or f"/register/{kind}",
+        "values": values,
+        "errors": errors,
+        "language_rows": language_rows_for_display(values["languages"]),
+        "language_choices": language_choices(locale, chosen),
+        "levels": LEVELS,
+        "neighbourhoods": sorted(city.neighbourhoods, key=lambda n: n.name),
+        **VOCABULARY,
+    }

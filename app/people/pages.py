@@ -56,17 +56,7 @@ def _form_context(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> dict[str, Any]:
-    chosen = [row["code"] for row in values["languages"] if row["code"]]
-    return {
-        "kind": kind,
-        "values": values,
-        "errors": errors,
-        "language_rows": forms.language_rows_for_display(values["languages"]),
-        "language_choices": forms.language_choices(request.state.locale, chosen),
-        "levels": forms.LEVELS,
-        "neighbourhoods": sorted(city.neighbourhoods, key=lambda n: n.name),
-        **forms.VOCABULARY,
-    }
+    return forms.form_context(request.state.locale, city, kind, values, errors)
 
 
 def _domain_error(errors: dict[str, str], exc: DomainError, locale: str) -> None:

@@ -27,23 +27,17 @@ from app.web.templating import render
 router = APIRouter()
 
 
+ACTION = "/staff/newcomers/new"
+
+
 def _context(
     request: Request,
     city: CityProfile,
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> dict[str, Any]:
-    chosen = [row["code"] for row in values["languages"] if row["code"]]
-    return {
-        "kind": "newcomer",
-        "values": values,
-        "errors": errors,
-        "language_rows": forms.language_rows_for_display(values["languages"]),
-        "language_choices": forms.language_choices(request.state.locale, chosen),
-        "levels": forms.LEVELS,
-        "neighbourhoods": sorted(city.neighbourhoods, key=lambda n: n.name),
-        **forms.VOCABULARY,
-    }
+    # The registration page's own form context, posting here instead.
+    return forms.form_context(request.state.locale, city, "newcomer", values, errors, action=ACTION)
 
 
 @router.get("/newcomers/new")
