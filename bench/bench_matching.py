@@ -26,6 +26,7 @@ import json
 import math
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -183,6 +184,9 @@ def main() -> None:
     parser.add_argument("--one", help="internal: run one size in this process, print JSON")
     parser.add_argument("--algorithm", choices=["optimal", "greedy"], default="optimal")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per size (fresh processes); times are the median, "
+                             "memory the maximum")
     parser.add_argument("--lp", choices=["highs", "linprog"], default="highs",
                         help="linprog: force the public scipy.optimize.linprog fallback "
                              "(cold solves, no warm start) to compare")
@@ -197,7 +201,11 @@ def main() -> None:
     print(_machine(), flush=True)
     rows = []
     for size in args.sizes:
-        opt = _child(size, args.seed, "optimal", args.lp)
+        runs = [_child(size, args.seed, "optimal", args.lp) for _ in range(args.repeat)]
+        opt = dict(runs[0])
+        for key in ("wall_s", "cpu_s"):
+            opt[key] = statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
+        opt["peak_mb"] = max(float(r["peak_mb"]) for r in runs)  # type: ignore[arg-type]
         gr = _child(size, args.seed, "greedy", args.lp)
         cert = dict(opt["certificate"])  # type: ignore[call-overload]
         row = {
