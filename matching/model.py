@@ -54,7 +54,8 @@ def _check_person(kind: str, person: Newcomer | Volunteer) -> None:
     if unknown:
         raise ValueError(f"{where}: availability: unknown slot name(s) {unknown}")
     for name, value, limit in (("lat", person.lat, 90.0), ("lon", person.lon, 180.0)):
-        if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > limit:
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value) or abs(value) > limit):
             raise ValueError(f"{where}: {name} must be a number in [-{limit}, {limit}]")
     if person.buddy_gender not in BUDDY_GENDER_CHOICES:
         raise ValueError(
@@ -65,10 +66,20 @@ def _check_person(kind: str, person: Newcomer | Volunteer) -> None:
         raise ValueError(f"{where}: gender must be a str or None")
 
 
-def _freeze(person: Newcomer | Volunteer) -> None:
+def _freeze(kind: str, person: Newcomer | Volunteer) -> None:
     """Copy the mutable inputs so a caller's later edits cannot change a frozen person."""
-    object.__setattr__(person, "languages", MappingProxyType(dict(person.languages)))
-    object.__setattr__(person, "availability", frozenset(person.availability))
+    if not isinstance(person.languages, Mapping):
+        raise ValueError(f"{kind} {person.id!r}: languages must map ISO codes to levels")
+    languages = MappingProxyType(dict(person.languages))
+    bad_slots = ValueError(f"{kind} {person.id!r}: availability must be a set of slot names")
+    if isinstance(person.availability, str):  # a lone slot name would split into letters
+        raise bad_slots
+    try:
+        availability = frozenset(person.availability)
+    except TypeError:
+        raise bad_slots from None
+    object.__setattr__(person, "languages", languages)
+    object.__setattr__(person, "availability", availability)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +112,7 @@ class Newcomer:
     """Neighbourhood id for the shortage report; None falls back to a coarse grid cell."""
 
     def __post_init__(self) -> None:
-        _freeze(self)
+        _freeze("newcomer", self)
         _check_person("newcomer", self)
         if not isinstance(self.priority, bool):
             raise ValueError(f"newcomer {self.id!r}: priority must be a bool")
@@ -148,7 +159,7 @@ class Volunteer:
     free_capacity: int = 1
 
     def __post_init__(self) -> None:
-        _freeze(self)
+        _freeze("volunteer", self)
         _check_person("volunteer", self)
         for name in ("open_panels", "free_capacity"):
             value = getattr(self, name)

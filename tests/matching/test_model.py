@@ -33,6 +33,10 @@ def test_slots_are_the_21_weekly_slots() -> None:
         ({"priority": "yes"}, "newcomer 1: priority must be a bool"),
         ({"gender": 3}, "newcomer 1: gender must be a str or None"),
         ({"area": 7}, "newcomer 1: area must be a str or None"),
+        ({"languages": ["nl"]}, "newcomer 1: languages must map ISO codes to levels"),
+        ({"availability": "sat-morning"}, "newcomer 1: availability must be a set of slot names"),
+        ({"availability": 5}, "newcomer 1: availability must be a set of slot names"),
+        ({"lat": True}, "newcomer 1: lat must be a number"),
     ],
 )
 def test_invalid_newcomer_fields(overrides: dict[str, object], message: str) -> None:
