@@ -61,7 +61,30 @@ from matching.shortage import shortage_report
 
 
 def free_exposure(volunteer: Volunteer, config: MatchingConfig) -> int:
-    """How many new panels the volunteer may join this round (``b_j``)."""
+    """How many new panels the volunteer may join this round (``b_j``).
+
+    Parameters
+    ----------
+    volunteer
+        Their ``open_panels`` (current exposure) and ``free_capacity`` count.
+    config
+        ``max_open_panels`` is the exposure limit.
+
+    Returns
+    -------
+    int
+        ``max(0, max_open_panels − open_panels)``, or 0 without free capacity.
+
+    Examples
+    --------
+    >>> from matching import MatchingConfig, Volunteer, free_exposure
+    >>> v = Volunteer(id=1, languages={"nl": "native"}, availability=set(), lat=51.0,
+    ...               lon=4.5, open_panels=1)
+    >>> free_exposure(v, MatchingConfig(max_open_panels=3))
+    2
+    >>> free_exposure(Volunteer(**{**v.__dict__, "free_capacity": 0}), MatchingConfig())
+    0
+    """
     if volunteer.free_capacity <= 0:
         return 0
     return max(0, config.max_open_panels - volunteer.open_panels)

@@ -204,6 +204,7 @@ class PairScorer:
             d += t
         near = d <= self.chord2_max
         idx *= near  # too far: index 0, the ineligible entry
+        # haversine: hav(θ) = (chord / 2)², so the distance is 2R · asin(chord / 2)
         np.sqrt(d, out=d)
         d *= np.float32(0.5)
         np.minimum(d, np.float32(1.0), out=d)
@@ -239,9 +240,8 @@ class PairScorer:
                    ) -> Iterator[T]:
         """``fn(r0, r1, block)`` over all blocks, in order, on ``WORKERS`` threads.
 
-        numpy releases the GIL in the element-wise kernels, sorting and indexing, so blocks
-        scored on two threads take about half the time on two cores. ``fn`` must only read
-        shared state.
+        numpy releases the GIL in its element-wise kernels, sorting and indexing, so two cores
+        can score two blocks at once. ``fn`` must only read shared state.
         """
         ranges = self.ranges(rows)
         if WORKERS <= 1 or len(ranges) <= 1:
