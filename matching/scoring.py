@@ -123,9 +123,6 @@ def _slot_masks(people: Sequence[Newcomer | Volunteer]) -> np.ndarray:
 class PairTerms:
     """Per-pair ingredients of the score (arrays aligned with the pairs asked for)."""
 
-    code: np.ndarray
-    """Language code 0..8: 0 cannot talk, else 2 * (level - 1) + bonus + 1 (gender folded in)."""
-    shared: np.ndarray
     near: np.ndarray
     """Within the maximum distance."""
     score: np.ndarray
@@ -264,9 +261,7 @@ class PairScorer:
         rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
         _, score, kept = self._terms(rows, cols, keep=True)
         assert kept is not None
-        return PairTerms(code=self.code_table[self.pn[rows], self.pv[cols]] // SLOT_STRIDE,
-                         shared=_popcount(self.sn[rows] & self.sv[cols]),
-                         near=kept[0], score=score, distance_km=kept[1], proximity=kept[2])
+        return PairTerms(near=kept[0], score=score, distance_km=kept[1], proximity=kept[2])
 
 
 def score_pairs(
