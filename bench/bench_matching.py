@@ -3,12 +3,15 @@
 Usage::
 
     .venv/bin/python bench/bench_matching.py                      # all four sizes
-    .venv/bin/python bench/bench_matching.py --sizes 200x300 1000x1500
-    .venv/bin/python bench/bench_matching.py --one 5000x7500      # one size, JSON line
+    .venv/bin/python bench/bench_matching.py --sizes 200x300 1000x1500 --repeat 3
+    .venv/bin/python bench/bench_matching.py --markdown           # table for bench/RESULTS.md
+    .venv/bin/python bench/bench_matching.py --lp linprog         # public linprog fallback
 
-Each size runs in a fresh subprocess, so the peak memory reported (the child's maximum resident
-set size from ``getrusage(RUSAGE_CHILDREN)``) is that size's alone and includes the Python
-interpreter, numpy/scipy and the generated population (about 100 MB of it is the baseline).
+Each size and algorithm runs in a fresh child process, so the peak memory reported (the child's
+maximum resident set size, ``getrusage(RUSAGE_SELF)`` at its end) is that run's alone; it
+includes the interpreter, numpy/scipy and the generated population (reported separately as
+"data": the resident size before solving). Times are for the ``propose_panels`` (or
+``greedy_panels``) call alone. See ``bench/RESULTS.md`` for the method and the numbers.
 
 The city: ~10 km across around Mechelen's centre, people clustered in 12 neighbourhoods;
 newcomers' languages follow a skewed popularity (Arabic, Ukrainian, Tigrinya, Dari … as listed
