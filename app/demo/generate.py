@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from app.config import CityProfile
-from app.demo import data
+from app.demo import data, logins, timeline
 from app.demo.data import Background
 from app.people.models import IntakeStatus, PersonKind, VettingStatus
 from app.people.vocabulary import SLOTS, BuddyGender, Gender, Goal, Level
@@ -30,11 +30,13 @@ JITTER_KM = 0.45
 
 # How many volunteers wait for vetting, chose to pause, or were turned down; the rest approved.
 VOLUNTEER_STATUSES = (
-    (VettingStatus.pending, 10),
+    (VettingStatus.pending, 8),
     (VettingStatus.paused, 3),
     (VettingStatus.rejected, 2),
 )
-NEWCOMER_STATUSES = ((IntakeStatus.pending, 5), (IntakeStatus.rejected, 1))
+# Enough newcomers for the history's cohorts (app/demo/timeline.py), the rest still at intake.
+NEWCOMER_STATUSES = ((IntakeStatus.pending, 7), (IntakeStatus.rejected, 2))
+
 # EU citizens are not obliged to follow civic integration.
 EU_LANGUAGES = frozenset({"ro", "pl", "bg", "es", "pt"})
 
@@ -169,14 +171,18 @@ def _email(kind: str, index: int, first: str, last: str, used: set[str]) -> str:
     return email
 
 
-def _registered(rng: random.Random, now: datetime, status: str) -> datetime:
-    # People still waiting for staff registered recently; the others weeks or months ago.
-    days = rng.randint(1, 12) if status == "pending" else rng.randint(20, 200)
-    return (now - timedelta(days=days, minutes=rng.randint(0, 24 * 60))).replace(microsecond=0)
+def _registered(rng: random.Random, now: datetime, days: int) -> datetime:
+    """``days`` ago, at some time of that day's working hours (the registration form is used in
+    the daytime, often at the welcome desk)."""
+    minutes = rng.randint(9 * 60, 18 * 60)
+    return (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0) + (
+        timedelta(minutes=minutes)
+    )
 
 
 def demo_newcomers(city: CityProfile, rng: random.Random, now: datetime) -> list[DemoPerson]:
     statuses = _statuses(rng, len(data.NEWCOMER_MIX), NEWCOMER_STATUSES, IntakeStatus.approved)
+    registration_days = timeline.newcomer_days(rng, statuses)
     used: set[str] = set()
     names: set[str] = set()
     people = []
@@ -188,7 +194,7 @@ def demo_newcomers(city: CityProfile, rng: random.Random, now: datetime) -> list
         langs = _languages(rng, bg, dutch)
         locale = next((c for c in (native, "fr", "en") if c in langs and c in city.locales), None)
         location = _home(rng, city)
-        registered = _registered(rng, now, status)
+        registered = _registered(rng, now, registration_days[index])
         goals = [Goal.dutch] if rng.random() < 0.9 else []
         goals += rng.sample([g for g in Goal if g is not Goal.dutch], k=rng.randint(1, 2))
         people.append(
@@ -255,7 +261,13 @@ def demo_volunteers(city: CityProfile, rng: random.Random, now: datetime) -> lis
                 interests=sorted(rng.sample(data.INTERESTS, k=rng.randint(2, 5))),
                 goals=sorted(g.value for g in rng.sample(list(Goal), k=rng.randint(2, 4))),
                 languages=_languages(rng, bg, None),
-                registered_at=_registered(rng, now, status),
+                registered_at=_registered(
+                    rng,
+                    now,
+                    timeline.DEMO_VOLUNTEER_DAYS
+                    if index == 0
+                    else timeline.volunteer_days(rng, status),
+                ),
                 status=status,
                 extra={
                     "bio": f"{rng.choice(_jobs(age))}. {motive}",
@@ -266,11 +278,24 @@ def demo_volunteers(city: CityProfile, rng: random.Random, now: datetime) -> lis
     return people
 
 
+def demo_now(today: date | None = None) -> datetime:
+    """The moment the demo is loaded: now, or noon (UTC) of ``today`` for a reproducible city."""
+    if today is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    return datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
+
+
 def demo_population(
-    city: CityProfile, *, seed: int = SEED, today: date | None = None
+    city: CityProfile,
+    *,
+    seed: int = SEED,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[DemoPerson], list[DemoPerson]]:
     """(volunteers, newcomers) of the demo city; the first of each is the documented demo login."""
-    today = today or datetime.now(UTC).date()
-    now = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
+    now = now or demo_now(today)
     rng = random.Random(f"{seed}:{city.slug}")
-    return demo_volunteers(city, rng, now), demo_newcomers(city, rng, now)
+    volunteers, newcomers = demo_volunteers(city, rng, now), demo_newcomers(city, rng, now)
+    volunteers[0] = logins.suitable_volunteer(volunteers[0], city)
+    newcomers[0] = logins.suitable_newcomer(newcomers[0], city)
+    return volunteers, newcomers

@@ -4,22 +4,30 @@ Every demo person passes the same schemas and city checks as a real registration
 staff decisions (vetting, intake, a volunteer's pause) go through the people service, so the
 audit log shows a believable history. Only the account rows are inserted directly: all demo
 accounts share one password, hashed once (Argon2 hashing a hundred times would take seconds).
+
+People register, are screened and take part in the programme's history (``app.demo.history``)
+in the order it happened, on one clock: a matching round in the past sees only the people who
+were approved by then.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEntry
 from app.audit.service import record
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
 from app.config import CityProfile
-from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DemoPerson, demo_population
+from app.contracts.models import Contract
+from app.demo.clock import Clock
+from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DemoPerson, demo_now, demo_population
+from app.demo.history import History
+from app.demo.timeline import decision_days
 from app.people import service as people
 from app.people.models import (
     IntakeStatus,
@@ -47,6 +55,7 @@ class DemoSummary:
     created: bool
     volunteers: dict[str, int]
     newcomers: dict[str, int]
+    contracts: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_volunteers(self) -> int:
@@ -68,10 +77,14 @@ def people_counts(session: Session) -> DemoSummary:
     newcomers = session.execute(
         select(Newcomer.intake_status, func.count()).group_by(Newcomer.intake_status)
     ).all()
+    contracts = session.execute(
+        select(Contract.status, func.count()).group_by(Contract.status)
+    ).all()
     return DemoSummary(
         created=False,
         volunteers={str(status): n for status, n in volunteers},
         newcomers={str(status): n for status, n in newcomers},
+        contracts={str(status): n for status, n in contracts},
     )
 
 
@@ -127,54 +140,78 @@ def _insert(session: Session, spec: DemoPerson, city: CityProfile, password_hash
     return person
 
 
-def _backdate(session: Session, person: Person, spec: DemoPerson, days: int) -> None:
-    """Staff decided a few days after registration, not at the moment the demo was loaded."""
-    when = spec.registered_at + timedelta(days=days)
-    entries = session.scalars(
-        select(AuditEntry).where(
-            AuditEntry.subject_type == spec.kind.value, AuditEntry.subject_id == person.id
-        )
-    )
-    for entry in entries:
-        entry.created_at = when
-    if isinstance(person, Volunteer) and person.vetted_at is not None:
-        person.vetted_at = when
-
-
-def _decide(session: Session, person: Person, spec: DemoPerson, staff: User) -> None:
-    if isinstance(person, Volunteer):
+def _decide(
+    session: Session, person_id: int, spec: DemoPerson, staff: User, when: datetime
+) -> None:
+    """Staff's decision on a registration, a few days after it (the clock dates its audit)."""
+    if spec.kind is PersonKind.volunteer:
         status = VettingStatus(spec.status)
-        if status is VettingStatus.pending:
-            return
         # A paused volunteer was approved first, then stepped back by their own choice.
         decision = status if status is VettingStatus.rejected else VettingStatus.approved
-        people.vet_volunteer(session, person.id, decision, VETTING_NOTES[decision], staff=staff)
+        volunteer = people.vet_volunteer(
+            session, person_id, decision, VETTING_NOTES[decision], staff=staff
+        )
+        volunteer.vetted_at = when  # the service stamps the wall clock
         if status is VettingStatus.paused:
-            people.set_volunteer_paused(session, person, True)
-    elif isinstance(person, Newcomer):
+            people.set_volunteer_paused(session, volunteer, True)
+    else:
         intake = IntakeStatus(spec.status)
-        if intake is IntakeStatus.pending:
-            return
-        people.decide_intake(session, person.id, intake, INTAKE_NOTES[intake], staff=staff)
-    _backdate(session, person, spec, days=(person.id % 6) + 2)
+        people.decide_intake(session, person_id, intake, INTAKE_NOTES[intake], staff=staff)
+
+
+def _register(
+    session: Session,
+    clock: Clock,
+    spec: DemoPerson,
+    index: int,
+    when: datetime,
+    *,
+    city: CityProfile,
+    password_hash: str,
+    staff: User,
+) -> None:
+    person = _insert(session, spec, city, password_hash)
+    clock.keep.append(person)
+    if spec.status != "pending":
+        decided = spec.registered_at + timedelta(days=decision_days(index))
+        clock.at(decided, partial(_decide, session, person.id, spec, staff))
+
+
+def _staff_created(session: Session, staff: User, when: datetime) -> None:
+    record(session, actor_id=None, action="staff.created", subject_type="user",
+           subject_id=staff.id, email=staff.email, source="demo-data")  # fmt: skip
 
 
 def load_demo(session: Session, city: CityProfile, *, today: date | None = None) -> DemoSummary:
-    """Fill an empty programme with the demo city; a second call finds it and changes nothing."""
+    """Fill an empty programme with the demo city and its history; a second call finds it and
+    changes nothing."""
     if demo_loaded(session):
         return people_counts(session)
+    now = demo_now(today)
     password_hash = hash_password(DEMO_PASSWORD)
+    volunteers, newcomers = demo_population(city, now=now)
+    people_ = [*volunteers, *newcomers]
+    opened = min(p.registered_at for p in people_) - timedelta(days=30)
     staff = User(
-        email=DEMO_LOGINS["staff"], password_hash=password_hash, role=Role.staff, locale="en"
-    )
+        email=DEMO_LOGINS["staff"], password_hash=password_hash, role=Role.staff, locale="en",
+        created_at=opened,
+    )  # fmt: skip
     session.add(staff)
     session.flush()
-    record(session, actor_id=None, action="staff.created", subject_type="user",
-           subject_id=staff.id, email=staff.email, source="demo-data")  # fmt: skip
-    volunteers, newcomers = demo_population(city, today=today)
-    for spec in [*volunteers, *newcomers]:
-        person = _insert(session, spec, city, password_hash)
-        _decide(session, person, spec, staff)
+    clock = Clock(session, now)
+    clock.at(opened, partial(_staff_created, session, staff))
+    for index, spec in enumerate(people_):
+        clock.at(spec.registered_at, partial(
+            _register, session, clock, spec, index,
+            city=city, password_hash=password_hash, staff=staff,
+        ))  # fmt: skip
+    History(session, city, staff, clock, DEMO_LOGINS).schedule()
+    clock.run()
     session.flush()
     counts = people_counts(session)
-    return DemoSummary(created=True, volunteers=counts.volunteers, newcomers=counts.newcomers)
+    return DemoSummary(
+        created=True,
+        volunteers=counts.volunteers,
+        newcomers=counts.newcomers,
+        contracts=counts.contracts,
+    )
