@@ -21,7 +21,7 @@ from app.checkins.schemas import (
     ProgressRead,
     ResolveIn,
 )
-from app.contracts import service as contracts
+from app.contracts.access import VisibleContract, parties_only
 from app.contracts.models import Contract
 from app.deps import ApiStaff, ApiUser, SessionDep, SettingsDep
 from app.errors import Forbidden, Invalid
@@ -37,18 +37,6 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def visible_contract(contract_id: int, user: ApiUser, session: SessionDep) -> Contract:
-    return contracts.get_for_user(session, user, contract_id)
-
-
-def party_contract(
-    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
-) -> Contract:
-    if contracts.side_of(contract, user) is None:
-        raise Forbidden(N_("Only the newcomer and the volunteer can log their meetings."))
-    return contract
-
-
 def visible_checkin(checkin_id: int, user: ApiUser, session: SessionDep) -> Checkin:
     return queries.get_for_user(session, user, checkin_id)
 
@@ -59,8 +47,10 @@ def party_checkin(checkin: Annotated[Checkin, Depends(visible_checkin)], user: A
     return checkin
 
 
-VisibleContract = Annotated[Contract, Depends(visible_contract)]
-PartyContract = Annotated[Contract, Depends(party_contract)]
+PartyContract = Annotated[
+    Contract,
+    Depends(parties_only(N_("Only the newcomer and the volunteer can log their meetings."))),
+]
 VisibleCheckin = Annotated[Checkin, Depends(visible_checkin)]
 PartyCheckin = Annotated[Checkin, Depends(party_checkin)]
 

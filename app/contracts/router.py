@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth.models import Role, User
 from app.auth.router import client_ip
 from app.contracts import service
+from app.contracts.access import VisibleContract, parties_only
 from app.contracts.ics import ics_for
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.pdf import pdf_for
@@ -29,29 +30,15 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def visible_contract(contract_id: int, user: ApiUser, session: SessionDep) -> Contract:
-    """The contract if the caller may see it (404 otherwise). As a dependency it runs before
-    the body is validated, so a stranger learns nothing from validation errors."""
-    return service.get_for_user(session, user, contract_id)
-
-
-def party_contract(
-    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
-) -> Contract:
-    if service.side_of(contract, user) is None:
-        raise Forbidden(N_("Only the two people in this contract can sign it."))
-    return contract
-
-
-def volunteer_contract(
-    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
-) -> Contract:
+def volunteer_contract(contract: VisibleContract, user: ApiUser) -> Contract:
     if service.side_of(contract, user) != service.Side.volunteer:
         raise Forbidden(N_("Only the volunteer can decline this contract."))
     return contract
 
 
-Visible = Annotated[Contract, Depends(visible_contract)]
+PartyContract = Annotated[
+    Contract, Depends(parties_only(N_("Only the two people in this contract can sign it.")))
+]
 
 
 def read(contract: Contract, user: User) -> ContractRead:
@@ -79,9 +66,7 @@ def list_contracts(
 
 
 @router.get("/{contract_id:int}.pdf", responses={200: {"content": {"application/pdf": {}}}})
-def contract_pdf(
-    contract: Visible, request: Request, settings: SettingsDep
-) -> Response:
+def contract_pdf(contract: VisibleContract, request: Request, settings: SettingsDep) -> Response:
     body = pdf_for(contract, city=settings.city, locale=request.state.locale)
     return Response(
         body,
@@ -91,9 +76,7 @@ def contract_pdf(
 
 
 @router.get("/{contract_id:int}.ics", responses={200: {"content": {"text/calendar": {}}}})
-def contract_ics(
-    contract: Visible, request: Request, settings: SettingsDep
-) -> Response:
+def contract_ics(contract: VisibleContract, request: Request, settings: SettingsDep) -> Response:
     host = urlsplit(settings.base_url).hostname or "welcome-buddy"
     body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
     return Response(
@@ -104,13 +87,13 @@ def contract_ics(
 
 
 @router.get("/{contract_id:int}", response_model=ContractRead, responses=_ERRORS)
-def get_contract(contract: Visible, user: ApiUser) -> ContractRead:
+def get_contract(contract: VisibleContract, user: ApiUser) -> ContractRead:
     return read(contract, user)
 
 
 @router.post("/{contract_id:int}/sign", response_model=ContractRead, responses=_ERRORS)
 def sign_contract(
-    contract: Annotated[Contract, Depends(party_contract)],
+    contract: PartyContract,
     body: SignIn,
     request: Request,
     user: ApiUser,
@@ -140,7 +123,7 @@ def decline_contract(
     responses=_ERRORS,
 )
 def end_contract(
-    contract: Visible, body: EndIn, user: ApiUser, session: SessionDep
+    contract: VisibleContract, body: EndIn, user: ApiUser, session: SessionDep
 ) -> ContractRead:
     """End early (either side or staff), with a reason from the fixed list and a note."""
     return read(service.end_early(session, contract, user, body.reason, body.note), user)

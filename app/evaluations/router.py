@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from app.auth.models import Role
 from app.contracts import service as contracts
+from app.contracts.access import VisibleContract, parties_only
 from app.contracts.models import Contract
 from app.deps import ApiUser, SessionDep, SettingsDep
 from app.errors import Forbidden
@@ -26,21 +27,13 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def visible_contract(contract_id: int, user: ApiUser, session: SessionDep) -> Contract:
-    return contracts.get_for_user(session, user, contract_id)
+PartyContract = Annotated[
+    Contract,
+    Depends(parties_only(N_("Only the newcomer and the volunteer fill in the evaluation."))),
+]
 
 
-def party_contract(
-    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
-) -> Contract:
-    if contracts.side_of(contract, user) is None:
-        raise Forbidden(N_("Only the newcomer and the volunteer fill in the evaluation."))
-    return contract
-
-
-def newcomer_or_staff(
-    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser
-) -> Contract:
+def newcomer_or_staff(contract: VisibleContract, user: ApiUser) -> Contract:
     if user.role is not Role.staff and contracts.side_of(contract, user) != "newcomer":
         raise Forbidden(N_("The certificate is the newcomer's."))
     return contract
@@ -53,7 +46,7 @@ def newcomer_or_staff(
     responses=_ERRORS,
 )
 def submit_evaluation(
-    contract: Annotated[Contract, Depends(party_contract)],
+    contract: PartyContract,
     body: EvaluationCreate,
     user: ApiUser,
     session: SessionDep,
@@ -66,7 +59,7 @@ def submit_evaluation(
 @router.get("/{contract_id:int}/evaluation", response_model=list[EvaluationRead],
             responses=_ERRORS)  # fmt: skip
 def read_evaluations(
-    contract: Annotated[Contract, Depends(visible_contract)], user: ApiUser, session: SessionDep
+    contract: VisibleContract, user: ApiUser, session: SessionDep
 ) -> list[EvaluationRead]:
     """Your own evaluation (staff: both sides')."""
     return [EvaluationRead.build(e) for e in service.visible(session, contract, user)]
