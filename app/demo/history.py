@@ -125,7 +125,7 @@ class History:
                 break
             panel = free[0]
             prefer = None
-            if story.for_demo_volunteer and not self._has_buddy(demo_volunteer):
+            if story.for_demo_volunteer and not self._has_active_buddy(demo_volunteer):
                 with_demo = [p for p in free if demo_volunteer in self._candidates(p)]
                 panel, prefer = (with_demo[0], demo_volunteer) if with_demo else (panel, None)
             free.remove(panel)
@@ -136,13 +136,11 @@ class History:
     def _candidates(self, panel: Panel) -> list[int]:
         return [c.volunteer_id for c in panel.candidates if c.withdrawn_at is None]
 
-    def _has_buddy(self, volunteer_id: int | None) -> bool:
-        return (
-            volunteer_id is None
-            or self.session.scalar(
-                select(Contract.id).where(Contract.volunteer_id == volunteer_id).limit(1)
-            )
-            is not None
+    def _has_active_buddy(self, volunteer_id: int | None) -> bool:
+        """Whether the volunteer already has a pair that is still meeting today."""
+        return volunteer_id is None or any(
+            story.fate is Fate.active and self._contract(contract_id).volunteer_id == volunteer_id
+            for contract_id, story in self.stories.items()
         )
 
     def _plan_panel(
