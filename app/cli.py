@@ -96,6 +96,7 @@ def _print_summary(summary: DemoSummary) -> None:
 
     console.print(f"Volunteers: {summary.total_volunteers} ({fmt(summary.volunteers)})")
     console.print(f"Newcomers:  {summary.total_newcomers} ({fmt(summary.newcomers)})")
+    console.print(f"Contracts:  {sum(summary.contracts.values())} ({fmt(summary.contracts)})")
 
 
 # --- db ------------------------------------------------------------------------------------

@@ -149,6 +149,7 @@ def test_demo_data_twice_keeps_the_data(env: dict[str, str], cli_engine: Engine)
     for email in DEMO_LOGINS.values():
         assert email in first.output
     assert DEMO_PASSWORD in first.output
+    assert "Contracts:  23 (12 active, 6 completed, 3 ended_early, 2 pending)" in first.output
     counts = (_count(cli_engine, User), _count(cli_engine, Volunteer), _count(cli_engine, Newcomer))
     assert counts == (101, 60, 40)
 
