@@ -61,6 +61,7 @@ JOURNEY_MODULES = (
     "app/people/schemas.py",
     "app/people/service.py",
     "app/web/errors.py",
+    "app/web/templating.py",
     "app/matches/reasons.py",
     "app/contracts/text.py",
     "app/people/pages.py",

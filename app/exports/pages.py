@@ -9,7 +9,7 @@ from app.dashboard import filters
 from app.deps import CityDep, PageStaff
 from app.exports.router import KINDS, csv_response, today_in
 from app.i18n.catalog import gettext
-from app.web.templating import render
+from app.web.templating import error_page
 
 router = APIRouter(prefix="/staff/exports", include_in_schema=False)
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/staff/exports", include_in_schema=False)
 def export(request: Request, kind: str, staff: PageStaff, city: CityDep) -> Response:
     if kind not in KINDS:
         message = gettext(request.state.locale, "Not Found")
-        return render(request, "errors/error.html", {"status": 404, "message": message}, 404)
+        return error_page(request, 404, message)
     params = request.query_params
     chosen, problems = filters.check(
         city, today_in(city), params.get("from"), params.get("to"), params.get("neighbourhood")
@@ -26,5 +26,5 @@ def export(request: Request, kind: str, staff: PageStaff, city: CityDep) -> Resp
     if problems:
         field, msgid = next(iter(problems.items()))
         message = f"{field}: {gettext(request.state.locale, msgid)}"
-        return render(request, "errors/error.html", {"status": 422, "message": message}, 422)
+        return error_page(request, 422, message)
     return csv_response(request, kind, city, chosen)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from app.deps import LoginRequired, PageForbidden, request_locale
 from app.errors import DomainError, Throttled
 from app.i18n.catalog import N_, gettext
-from app.web.templating import login_redirect, render
+from app.web.templating import error_page, login_redirect, render
 
 # Messages for pydantic's own error types, so 422 answers read well in every language.
 _PYDANTIC_MESSAGES = {
@@ -114,9 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=500)
         request.state.user = None  # the session is gone; render the page as for a visitor
-        return render(
-            request, "errors/error.html", {"status": 500, "message": message}, status_code=500
-        )
+        return error_page(request, 500, message)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -125,6 +123,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     async def _forbidden(request: Request, exc: PageForbidden) -> Response:
         message = gettext(_locale(request), "This page is not for your account.")
-        return render(
-            request, "errors/error.html", {"status": 403, "message": message}, status_code=403
-        )
+        return error_page(request, 403, message)

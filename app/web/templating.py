@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from app.errors import DomainError
 from app.i18n.catalog import (
     gettext,
     locale_display_name,
@@ -68,3 +70,32 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(f"/login?next={quote(target)}")
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    """The plain error page, with ``message`` already in the reader's language."""
+    return render(
+        request, "errors/error.html", {"status": status_code, "message": message}, status_code
+    )
+
+
+def not_found(request: Request) -> HTMLResponse:
+    """Rendered by the page handler itself, while the session still holds the user (the base
+    template needs it), rather than raised for the exception handlers."""
+    return error_page(request, 404, gettext(request.state.locale, "This page does not exist."))
+
+
+def error_message(request: Request, exc: DomainError) -> str:
+    """A refused action's message in the reader's language."""
+    return gettext(request.state.locale, exc.message, **exc.params)
+
+
+def field_errors(request: Request, exc: DomainError, default_field: str = "form") -> dict[str, str]:
+    """A form's ``errors``: the message beside the field it names (or ``default_field``)."""
+    return {exc.field or default_field: error_message(request, exc)}
+
+
+def done_flash(request: Request, messages: Mapping[str, str], done: str | None) -> str | None:
+    """The note shown after a redirect with ``?done=<key>``; unknown keys show nothing."""
+    message = messages.get(done) if done else None
+    return gettext(request.state.locale, message) if message else None
