@@ -24,7 +24,14 @@ from app.deps import CityDep, PageUser, SessionDep
 from app.errors import DomainError, NotFound
 from app.i18n.catalog import N_, gettext
 from app.people.models import Person
-from app.web.templating import redirect, render
+from app.web.templating import (
+    done_flash,
+    error_message,
+    field_errors,
+    not_found,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,19 +43,6 @@ _DONE = {
     "disputed": N_("Noted: this meeting did not happen."),
     "resolved": N_("The worry is marked as dealt with."),
 }
-
-
-def _not_found(request: Request) -> Response:
-    message = gettext(request.state.locale, "This page does not exist.")
-    return render(request, "errors/error.html", {"status": 404, "message": message},
-                  status_code=404)  # fmt: skip
-
-
-def _contract(session: Session, user: User, contract_id: int) -> Contract | None:
-    try:
-        return contracts.get_for_user(session, user, contract_id)
-    except NotFound:
-        return None
 
 
 def _checkin(session: Session, user: User, checkin_id: int) -> Checkin | None:
@@ -110,11 +104,11 @@ def meetings(
     city: CityDep,
     done: str | None = None,
 ) -> Response:
-    contract = _contract(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     context = _list_context(request, session, contract, user, city)
-    context["flash"] = gettext(request.state.locale, _DONE[done]) if done in _DONE else None
+    context["flash"] = done_flash(request, _DONE, done)
     context["just_logged"] = done == "logged"
     return render(request, "checkins/meetings.html", context)
 
@@ -153,13 +147,11 @@ def _refused_form(
     checkin_id: int | None = None,
 ) -> Response:
     session.rollback()  # nothing of the refused action may be stored
-    contract = _contract(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     checkin = _checkin(session, user, checkin_id) if checkin_id else None
     if contract is None or (checkin_id and checkin is None):
-        return _not_found(request)
-    message = gettext(request.state.locale, exc.message, **exc.params)
-    errors = {exc.field or "form": message}
-    context = _form_context(request, contract, city, values, errors, checkin)
+        return not_found(request)
+    context = _form_context(request, contract, city, values, field_errors(request, exc), checkin)
     return render(request, "checkins/form.html", context, status_code=exc.status_code)
 
 
@@ -167,9 +159,9 @@ def _refused_form(
 def new_meeting(
     contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
 ) -> Response:
-    contract = _contract(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     context = _form_context(request, contract, city, forms.initial(None, city))
     return render(request, "checkins/form.html", context)
 
@@ -188,9 +180,9 @@ def log_meeting(
     worried: str = Form(""),
     concern: str = Form(""),
 ) -> Response:
-    contract = _contract(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     values = forms.posted(met_on, minutes, activities, note, worried, concern)
     try:
         service.log(session, contract, user, forms.parse(values), city=city)
@@ -205,7 +197,7 @@ def edit_meeting(
 ) -> Response:
     checkin = _checkin(session, user, checkin_id)
     if checkin is None:
-        return _not_found(request)
+        return not_found(request)
     contract = queries.contract_of(session, checkin)
     context = _form_context(request, contract, city, forms.initial(checkin, city), checkin=checkin)
     return render(request, "checkins/form.html", context)
@@ -227,7 +219,7 @@ def change_meeting(
 ) -> Response:
     checkin = _checkin(session, user, checkin_id)
     if checkin is None:
-        return _not_found(request)
+        return not_found(request)
     contract_id = checkin.contract_id
     values = forms.posted(met_on, minutes, activities, note, worried, concern)
     try:
@@ -249,13 +241,13 @@ def _simple_action(
 ) -> Response:
     checkin = _checkin(session, user, checkin_id)
     if checkin is None:
-        return _not_found(request)
+        return not_found(request)
     contract_id = checkin.contract_id
     try:
         action(checkin)
     except DomainError as exc:
         session.rollback()
-        message = gettext(request.state.locale, exc.message, **exc.params)
+        message = error_message(request, exc)
         return render(request, "checkins/refused.html", {"status": exc.status_code,
                       "message": message, "back": f"/contracts/{contract_id}/meetings"},
                       status_code=exc.status_code)  # fmt: skip

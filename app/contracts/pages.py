@@ -7,6 +7,7 @@ of the refused action is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,12 +25,20 @@ from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndRea
 from app.contracts.pdf import pdf_for
 from app.contracts.text import STATUS_LABELS, contract_text, long_date
 from app.deps import CityDep, PageStaff, PageUser, SessionDep, SettingsDep
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid
 from app.i18n.catalog import N_, gettext
 from app.matches.reasons import languages_phrase
 from app.people.models import Person
 from app.people.pages import add_me_section
-from app.web.templating import redirect, render
+from app.web.templating import (
+    done_flash,
+    error_message,
+    error_page,
+    field_errors,
+    not_found,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 STAFF_PAGE = 300  # newest first; the state filter narrows it down
@@ -51,18 +60,25 @@ _DONE = {
 }
 
 
-def _load(session: Session, user: User, contract_id: int) -> Contract | None:
-    try:
-        return service.get_for_user(session, user, contract_id)
-    except NotFound:
-        return None
-
-
-def not_found(request: Request) -> Response:
-    """Rendered here, while the session still holds the user (the base template needs it)."""
-    message = gettext(request.state.locale, "This page does not exist.")
-    return render(request, "errors/error.html", {"status": 404, "message": message},
-                  status_code=404)
+def refused_form(
+    request: Request,
+    session: Session,
+    user: User,
+    contract_id: int,
+    exc: DomainError,
+    template: str,
+    context: Callable[[Contract, dict[str, str]], dict[str, Any]],
+    default_field: str = "form",
+) -> Response:
+    """A form on a contract's page was refused: roll back first (nothing of the refused action
+    may be stored), load the contract afresh and show ``template`` again with the message beside
+    the field; ``context(contract, errors)`` builds the page with what was typed kept."""
+    session.rollback()
+    contract = service.find_for_user(session, user, contract_id)
+    if contract is None:
+        return not_found(request)
+    errors = field_errors(request, exc, default_field)
+    return render(request, template, context(contract, errors), status_code=exc.status_code)
 
 
 def _context(
@@ -117,14 +133,12 @@ def _refused(
     values: dict[str, Any],
     default_field: str,
 ) -> Response:
-    session.rollback()  # nothing of the refused action may be committed
-    contract = _load(session, user, contract_id)
-    if contract is None:
-        return not_found(request)
-    message = gettext(request.state.locale, exc.message, **exc.params)
-    errors = {exc.field or default_field: message}
-    context = _context(request, contract, user, city, errors=errors, values=values)
-    return render(request, "contracts/detail.html", context, status_code=exc.status_code)
+    return refused_form(
+        request, session, user, contract_id, exc, "contracts/detail.html",
+        lambda contract, errors: _context(request, contract, user, city, errors=errors,
+                                          values=values),
+        default_field,
+    )  # fmt: skip
 
 
 @router.get("/contracts/{contract_id:int}")
@@ -136,10 +150,10 @@ def contract_page(
     city: CityDep,
     done: str | None = None,
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
-    flash = gettext(request.state.locale, _DONE[done]) if done in _DONE else None
+    flash = done_flash(request, _DONE, done)
     return render(request, "contracts/detail.html",
                   _context(request, contract, user, city, flash=flash))
 
@@ -155,7 +169,7 @@ def sign(
     commitment: str = Form(""),
     start_date: str = Form(""),
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
     values = {"full_name": full_name, "commitment": bool(commitment), "start_date": start_date}
@@ -183,7 +197,7 @@ def decline(
     city: CityDep,
     reason: str = Form(""),
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
     try:
@@ -206,7 +220,7 @@ def end(
     reason: str = Form(""),
     note: str = Form(""),
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
     values = {"end_reason": reason, "end_note": note}
@@ -227,7 +241,7 @@ def end(
 def contract_pdf(
     contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
     body = pdf_for(contract, city=city, locale=request.state.locale)
@@ -244,16 +258,14 @@ def contract_ics(
     user: PageUser,
     settings: SettingsDep,
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
     host = urlsplit(settings.base_url).hostname or "welcome-buddy"
     try:
         body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
     except DomainError as exc:
-        message = gettext(request.state.locale, exc.message, **exc.params)
-        return render(request, "errors/error.html", {"status": 409, "message": message},
-                      status_code=409)
+        return error_page(request, 409, error_message(request, exc))
     disposition = f'attachment; filename="buddy-contract-{contract.id}.ics"'
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": disposition})

@@ -97,6 +97,14 @@ def get_for_user(session: Session, user: User, contract_id: int) -> Contract:
     return contract
 
 
+def find_for_user(session: Session, user: User, contract_id: int) -> Contract | None:
+    """``get_for_user`` for pages, which show their own not-found page instead of raising."""
+    try:
+        return get_for_user(session, user, contract_id)
+    except NotFound:
+        return None
+
+
 def list_for_user(
     session: Session,
     user: User,

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from app.auth.models import Role, User
 from app.contracts import service as contracts
 from app.contracts.models import Contract, ContractStatus
+from app.contracts.pages import refused_form
 from app.deps import CityDep, PageUser, SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.evaluations import service
 from app.evaluations.certificate import certificate_pdf
 from app.evaluations.models import GoalsMet
 from app.i18n.catalog import N_, gettext
-from app.web.templating import redirect, render
+from app.web.templating import error_message, error_page, not_found, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,19 +29,6 @@ GOALS_LABELS = {
     GoalsMet.partly: N_("Partly"),
     GoalsMet.no: N_("No"),
 }
-
-
-def _load(session: Session, user: User, contract_id: int) -> Contract | None:
-    try:
-        return contracts.get_for_user(session, user, contract_id)
-    except NotFound:
-        return None
-
-
-def _not_found(request: Request) -> Response:
-    message = gettext(request.state.locale, "This page does not exist.")
-    return render(request, "errors/error.html", {"status": 404, "message": message},
-                  status_code=404)  # fmt: skip
 
 
 def _context(
@@ -75,9 +63,9 @@ def evaluation_page(
     contract_id: int, request: Request, session: SessionDep, user: PageUser,
     done: str | None = None,
 ) -> Response:  # fmt: skip
-    contract = _load(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     flash = gettext(request.state.locale, "Thank you for your evaluation!") if done else None
     return render(request, "evaluations/evaluation.html",
                   _context(request, session, contract, user, flash=flash))  # fmt: skip
@@ -94,9 +82,9 @@ def submit_evaluation(
     would_again: str = Form(""),
     text: str = Form(""),
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     values = {"overall": overall, "goals_met": goals_met, "would_again": would_again,
               "text": text}  # fmt: skip
     try:
@@ -111,14 +99,10 @@ def submit_evaluation(
         answers = service.Answers(int(overall), goals, would_again == "yes", text)
         service.submit(session, contract, user, answers)
     except DomainError as exc:
-        session.rollback()
-        contract = _load(session, user, contract_id)
-        if contract is None:
-            return _not_found(request)
-        errors = {exc.field or "form": gettext(request.state.locale, exc.message, **exc.params)}
-        return render(request, "evaluations/evaluation.html",
-                      _context(request, session, contract, user, values, errors),
-                      status_code=exc.status_code)  # fmt: skip
+        return refused_form(
+            request, session, user, contract_id, exc, "evaluations/evaluation.html",
+            lambda contract, errors: _context(request, session, contract, user, values, errors),
+        )
     return redirect(f"/contracts/{contract_id}/evaluation?done=sent")
 
 
@@ -126,17 +110,15 @@ def submit_evaluation(
 def certificate(
     contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
 ) -> Response:
-    contract = _load(session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         if user.role is not Role.staff and contracts.side_of(contract, user) != "newcomer":
             raise NotFound(N_("This page does not exist."))
         body = certificate_pdf(session, contract, city=city)
     except DomainError as exc:
-        message = gettext(request.state.locale, exc.message, **exc.params)
-        return render(request, "errors/error.html", {"status": exc.status_code,
-                      "message": message}, status_code=exc.status_code)  # fmt: skip
+        return error_page(request, exc.status_code, error_message(request, exc))
     name = f"participation-certificate-{contract.id}.pdf"
     return Response(body, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

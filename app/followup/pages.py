@@ -9,23 +9,24 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
 from app.checkins.labels import day_text
 from app.config import CityProfile
 from app.contracts import service as contracts
 from app.contracts.models import Contract
+from app.contracts.pages import refused_form
 from app.contracts.rules import local_date
 from app.db import utcnow
 from app.deps import CityDep, PageStaff, SessionDep
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid
 from app.followup import service
 from app.followup.models import CallKind
 from app.i18n.catalog import N_, gettext
-from app.web.templating import redirect, render
+from app.web.templating import done_flash, not_found, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 KIND_LABELS = {CallKind.midterm: N_("Mid-term call"), CallKind.other: N_("Other call")}
+_DONE = {"recorded": N_("The call is recorded.")}
 
 
 def _context(
@@ -61,19 +62,6 @@ def _context(
     }
 
 
-def _load(request: Request, session: Session, user: User, contract_id: int) -> Contract | None:
-    try:
-        return contracts.get_for_user(session, user, contract_id)
-    except NotFound:
-        return None
-
-
-def _not_found(request: Request) -> Response:
-    message = gettext(request.state.locale, "This page does not exist.")
-    return render(request, "errors/error.html", {"status": 404, "message": message},
-                  status_code=404)  # fmt: skip
-
-
 @router.get("/staff/contracts/{contract_id:int}/calls/new")
 def calls_page(
     contract_id: int,
@@ -83,12 +71,12 @@ def calls_page(
     city: CityDep,
     done: str | None = None,
 ) -> Response:
-    contract = _load(request, session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     values = {"called_on": local_date(utcnow(), city.timezone).isoformat(), "kind": "midterm",
               "note": ""}  # fmt: skip
-    flash = gettext(request.state.locale, "The call is recorded.") if done == "recorded" else None
+    flash = done_flash(request, _DONE, done)
     return render(request, "followup/calls.html",
                   _context(request, session, contract, city, values, flash=flash))  # fmt: skip
 
@@ -104,9 +92,9 @@ def record_call(
     kind: str = Form(""),
     note: str = Form(""),
 ) -> Response:
-    contract = _load(request, session, user, contract_id)
+    contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
-        return _not_found(request)
+        return not_found(request)
     values = {"called_on": called_on, "kind": kind, "note": note}
     try:
         try:
@@ -120,12 +108,8 @@ def record_call(
         service.record_call(session, contract, user, called_on=day, kind=chosen, note=note,
                             city=city)  # fmt: skip
     except DomainError as exc:
-        session.rollback()
-        contract = _load(request, session, user, contract_id)
-        if contract is None:
-            return _not_found(request)
-        errors = {exc.field or "form": gettext(request.state.locale, exc.message, **exc.params)}
-        return render(request, "followup/calls.html",
-                      _context(request, session, contract, city, values, errors),
-                      status_code=exc.status_code)  # fmt: skip
+        return refused_form(
+            request, session, user, contract_id, exc, "followup/calls.html",
+            lambda contract, errors: _context(request, session, contract, city, values, errors),
+        )
     return redirect(f"/staff/contracts/{contract_id}/calls/new?done=recorded")
