@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.auth.models import Role, TokenKind, User
 from app.auth.service import user_for_token
 from app.deps import ApiStaff, ApiUser, CityDep, SessionDep, _bearer, request_locale
 from app.i18n.catalog import N_
 from app.people import service
-from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import (
     IntakeDecision,
     MeRead,
@@ -224,6 +225,16 @@ def resume(user: ApiUser, session: SessionDep) -> VolunteerRead:
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
 Search = Annotated[str | None, Query(max_length=100, description="Words in name or email")]
+R = TypeVar("R", bound=BaseModel)
+
+
+def _page(read: type[R], found: tuple[Sequence[Person], int], limit: int, offset: int) -> Page[R]:
+    """One page of a staff list, each row read through ``read`` (``Page[read]`` is built at run
+    time, which mypy cannot follow)."""
+    items, total = found
+    return Page[read](  # type: ignore[valid-type]
+        items=[read.model_validate(x) for x in items], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/volunteers", response_model=Page[VolunteerStaffRead], responses=_AUTH)
@@ -235,15 +246,8 @@ def list_volunteers(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[VolunteerStaffRead]:
-    items, total = service.list_volunteers(
-        session, status=status_, q=q, limit=limit, offset=offset
-    )
-    return Page[VolunteerStaffRead](
-        items=[VolunteerStaffRead.model_validate(v) for v in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    found = service.list_volunteers(session, status=status_, q=q, limit=limit, offset=offset)
+    return _page(VolunteerStaffRead, found, limit, offset)
 
 
 @router.get("/volunteers/{volunteer_id}", response_model=VolunteerStaffRead, responses=_STAFF)
@@ -276,13 +280,8 @@ def list_newcomers(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[NewcomerStaffRead]:
-    items, total = service.list_newcomers(session, status=status_, q=q, limit=limit, offset=offset)
-    return Page[NewcomerStaffRead](
-        items=[NewcomerStaffRead.model_validate(n) for n in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    found = service.list_newcomers(session, status=status_, q=q, limit=limit, offset=offset)
+    return _page(NewcomerStaffRead, found, limit, offset)
 
 
 @router.get("/newcomers/{newcomer_id}", response_model=NewcomerStaffRead, responses=_STAFF)

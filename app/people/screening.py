@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -139,9 +139,19 @@ def _search(stmt: Select[Any], model: type[P], q: str | None) -> Select[Any]:
     return stmt
 
 
-def _page(
-    session: Session, stmt: Select[Any], model: type[P], limit: int, offset: int
+def _listing(
+    session: Session,
+    model: type[P],
+    status_is: ColumnElement[bool] | None,
+    q: str | None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[P], int]:
+    """One page of a staff list, oldest first, so the screening queue is worked through in
+    order of arrival; with the total for the pager."""
+    stmt = _search(select(model).join(User, User.id == model.user_id), model, q)
+    if status_is is not None:
+        stmt = stmt.where(status_is)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(
         stmt.order_by(model.created_at, model.id).limit(limit).offset(offset)
@@ -157,11 +167,8 @@ def list_volunteers(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Volunteer], int]:
-    """Oldest first, so the screening queue is worked through in order of arrival."""
-    stmt = select(Volunteer).join(User, User.id == Volunteer.user_id)
-    if status is not None:
-        stmt = stmt.where(Volunteer.vetting_status == status)
-    return _page(session, _search(stmt, Volunteer, q), Volunteer, limit, offset)
+    status_is = Volunteer.vetting_status == status if status is not None else None
+    return _listing(session, Volunteer, status_is, q, limit, offset)
 
 
 def list_newcomers(
@@ -172,7 +179,5 @@ def list_newcomers(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Newcomer], int]:
-    stmt = select(Newcomer).join(User, User.id == Newcomer.user_id)
-    if status is not None:
-        stmt = stmt.where(Newcomer.intake_status == status)
-    return _page(session, _search(stmt, Newcomer, q), Newcomer, limit, offset)
+    status_is = Newcomer.intake_status == status if status is not None else None
+    return _listing(session, Newcomer, status_is, q, limit, offset)
