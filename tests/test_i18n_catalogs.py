@@ -59,6 +59,7 @@ JOURNEY_MODULES = (
     "app/auth/service.py",
     "app/people/forms.py",
     "app/people/schemas.py",
+    "app/people/fields.py",
     "app/people/service.py",
     "app/web/errors.py",
     "app/web/templating.py",

@@ -2,7 +2,8 @@
 
 Everything that can be checked without the city profile or the database is checked here, so a
 request fails with every field error at once. Rules that need the city (neighbourhood ids, the
-city area, the offered site locales) are checked in ``service``.
+city area, the offered site locales) are checked in ``service``. The field types and checks
+that creating and updating share are in ``app.people.fields``.
 
 Validators raise ``ValueError(msgid)`` with an English gettext message id: the web layer
 translates it for the reader.
@@ -11,7 +12,7 @@ translates it for the reader.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -20,144 +21,34 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from app.i18n.catalog import N_
+from app.people.fields import (
+    VOLUNTEER_MIN_DUTCH,
+    Bio,
+    LanguageIn,
+    LocationIn,
+    LongText,
+    Name,
+    Password,
+    Phone,
+    Strict,
+    check_arrival,
+    check_goals,
+    check_interests,
+    check_languages,
+    check_slots,
+    check_year_of_birth,
+)
 from app.people.models import IntakeStatus, VettingStatus
-from app.people.vocabulary import SLOTS, BuddyGender, Gender, Goal, Level, is_language_code
-
-# Oldest plausible participant; anything earlier is a typing mistake.
-MAX_AGE = 110
-MIN_AGE = 18
-MAX_INTERESTS = 20
-# The level of Dutch a volunteer needs: the programme exists to let newcomers practise Dutch, so
-# a buddy must be able to hold a conversation in it. Newcomers may be beginners, but must say
-# where they stand so staff and matching can take it into account.
-VOLUNTEER_MIN_DUTCH = Level.conversational
-LEVEL_ORDER = (Level.basic, Level.conversational, Level.fluent, Level.native)
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ()./-]{6,31}$")
-]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Bio = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-Password = Annotated[str, StringConstraints(max_length=200)]
-
-
-class _Strict(BaseModel):
-    """Unknown fields are refused, so a typo (or an attempt to set ``role``) is reported."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-# --- parts ---------------------------------------------------------------------------------
-
-
-class LanguageIn(_Strict):
-    code: str = Field(description="ISO 639 code (639-1 where one exists, else 639-3)")
-    level: Level
-
-    @field_validator("code", mode="before")
-    @classmethod
-    def _code(cls, value: Any) -> Any:
-        if value is None or value == "":
-            raise ValueError(N_("Choose a language."))
-        if isinstance(value, str):
-            value = value.strip().lower()
-            if not is_language_code(value):
-                raise ValueError(N_("Unknown language code."))
-        return value
-
-
-class LanguageRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    level: Level
-
-
-class LocationIn(_Strict):
-    """Either ``{"neighbourhood": id}`` or ``{"lat": …, "lon": …}``, never both."""
-
-    neighbourhood: str | None = Field(default=None, max_length=64)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-
-    @model_validator(mode="after")
-    def _one_way(self) -> LocationIn:
-        point = self.lat is not None or self.lon is not None
-        if self.neighbourhood and point:
-            raise ValueError(N_("Give either a neighbourhood or a point, not both."))
-        if not self.neighbourhood and (self.lat is None or self.lon is None):
-            raise ValueError(N_("Choose a neighbourhood, or give both latitude and longitude."))
-        return self
-
-
-def _check_year_of_birth(value: int) -> int:
-    # Only the year is known, so "adult" means turning 18 this calendar year at the latest.
-    this_year = date.today().year
-    if value > this_year - MIN_AGE:
-        raise ValueError(N_("The programme is for adults (18 or older)."))
-    if value < this_year - MAX_AGE:
-        raise ValueError(N_("Check the year of birth."))
-    return value
-
-
-def _check_languages(value: list[LanguageIn], *, min_dutch: Level | None) -> list[LanguageIn]:
-    codes = [lang.code for lang in value]
-    if len(codes) != len(set(codes)):
-        raise ValueError(N_("Each language only once, please."))
-    levels = {lang.code: lang.level for lang in value}
-    if "nl" not in levels:
-        raise ValueError(N_("Tell us how well you speak Dutch (even if only a little)."))
-    if min_dutch is not None and LEVEL_ORDER.index(levels["nl"]) < LEVEL_ORDER.index(min_dutch):
-        raise ValueError(N_("Buddies need to speak Dutch at least at conversational level."))
-    return value
-
-
-def _check_slots(value: list[str]) -> list[str]:
-    unknown = [slot for slot in value if slot not in SLOTS]
-    if unknown:
-        raise ValueError(N_("Unknown time slot."))
-    # Canonical order (Monday morning first), no duplicates: stable for display and matching.
-    chosen = set(value)
-    return [slot for slot in SLOTS if slot in chosen]
-
-
-def _check_interests(value: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for raw in value:
-        item = raw.strip()
-        if not item:
-            continue
-        if len(item) > 40:
-            raise ValueError(N_("Keep each interest short (at most 40 characters)."))
-        seen.setdefault(item.casefold(), item)
-    if len(seen) > MAX_INTERESTS:
-        raise ValueError(N_("At most 20 interests, please."))
-    return list(seen.values())
-
-
-def _check_goals(value: list[Goal]) -> list[Goal]:
-    return [goal for goal in Goal if goal in set(value)]
-
-
-def _check_arrival(value: date | None) -> date | None:
-    if value is not None and value > date.today():
-        raise ValueError(N_("The date of arrival cannot be in the future."))
-    if value is not None and value.year < date.today().year - MAX_AGE:
-        raise ValueError(N_("Check the date of arrival."))
-    return value
-
+from app.people.vocabulary import SLOTS, BuddyGender, Gender, Goal, Level
 
 # --- create --------------------------------------------------------------------------------
 
 
-class _PersonCreate(_Strict):
+class _PersonCreate(Strict):
     email: EmailStr
     password: Password
     first_name: Name
@@ -177,22 +68,22 @@ class _PersonCreate(_Strict):
     @field_validator("year_of_birth")
     @classmethod
     def _year(cls, value: int) -> int:
-        return _check_year_of_birth(value)
+        return check_year_of_birth(value)
 
     @field_validator("availability")
     @classmethod
     def _slots(cls, value: list[str]) -> list[str]:
-        return _check_slots(value)
+        return check_slots(value)
 
     @field_validator("interests")
     @classmethod
     def _interests(cls, value: list[str]) -> list[str]:
-        return _check_interests(value)
+        return check_interests(value)
 
     @field_validator("goals")
     @classmethod
     def _goals(cls, value: list[Goal]) -> list[Goal]:
-        return _check_goals(value)
+        return check_goals(value)
 
     @field_validator("consent")
     @classmethod
@@ -210,12 +101,12 @@ class NewcomerCreate(_PersonCreate):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[LanguageIn]) -> list[LanguageIn]:
-        return _check_languages(value, min_dutch=None)
+        return check_languages(value, min_dutch=None)
 
     @field_validator("arrived_on")
     @classmethod
     def _arrived(cls, value: date | None) -> date | None:
-        return _check_arrival(value)
+        return check_arrival(value)
 
 
 class VolunteerCreate(_PersonCreate):
@@ -225,7 +116,7 @@ class VolunteerCreate(_PersonCreate):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[LanguageIn]) -> list[LanguageIn]:
-        return _check_languages(value, min_dutch=VOLUNTEER_MIN_DUTCH)
+        return check_languages(value, min_dutch=VOLUNTEER_MIN_DUTCH)
 
 
 # --- update (PATCH: only the fields sent are changed) -------------------------------------
@@ -234,7 +125,7 @@ class VolunteerCreate(_PersonCreate):
 NULLABLE_FIELDS = frozenset({"phone", "arrived_on"})
 
 
-class _PersonUpdate(_Strict):
+class _PersonUpdate(Strict):
     first_name: Name | None = None
     last_name: Name | None = None
     year_of_birth: int | None = None
@@ -251,22 +142,22 @@ class _PersonUpdate(_Strict):
     @field_validator("year_of_birth")
     @classmethod
     def _year(cls, value: int | None) -> int | None:
-        return None if value is None else _check_year_of_birth(value)
+        return None if value is None else check_year_of_birth(value)
 
     @field_validator("availability")
     @classmethod
     def _slots(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else _check_slots(value)
+        return None if value is None else check_slots(value)
 
     @field_validator("interests")
     @classmethod
     def _interests(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else _check_interests(value)
+        return None if value is None else check_interests(value)
 
     @field_validator("goals")
     @classmethod
     def _goals(cls, value: list[Goal] | None) -> list[Goal] | None:
-        return None if value is None else _check_goals(value)
+        return None if value is None else check_goals(value)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -288,12 +179,12 @@ class NewcomerUpdate(_PersonUpdate):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[LanguageIn] | None) -> list[LanguageIn] | None:
-        return None if value is None else _check_languages(value, min_dutch=None)
+        return None if value is None else check_languages(value, min_dutch=None)
 
     @field_validator("arrived_on")
     @classmethod
     def _arrived(cls, value: date | None) -> date | None:
-        return _check_arrival(value)
+        return check_arrival(value)
 
 
 class VolunteerUpdate(_PersonUpdate):
@@ -303,23 +194,30 @@ class VolunteerUpdate(_PersonUpdate):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[LanguageIn] | None) -> list[LanguageIn] | None:
-        return None if value is None else _check_languages(value, min_dutch=VOLUNTEER_MIN_DUTCH)
+        return None if value is None else check_languages(value, min_dutch=VOLUNTEER_MIN_DUTCH)
 
 
 # --- staff decisions -----------------------------------------------------------------------
 
 
-class VettingDecision(_Strict):
+class VettingDecision(Strict):
     decision: Literal[VettingStatus.approved, VettingStatus.rejected]
     note: LongText = ""
 
 
-class IntakeDecision(_Strict):
+class IntakeDecision(Strict):
     decision: Literal[IntakeStatus.approved, IntakeStatus.rejected]
     note: LongText = ""
 
 
 # --- read ----------------------------------------------------------------------------------
+
+
+class LanguageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    level: Level
 
 
 class NeighbourhoodRead(BaseModel):
