@@ -18,7 +18,15 @@ from app.audit.service import record
 from app.auth.models import Role, User
 from app.config import CityProfile
 from app.contracts import rules
-from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndReason
+from app.contracts.models import Contract, ContractStatus, EndReason
+
+# Reading lives in its own module; re-exported so callers need import only this one.
+from app.contracts.queries import Side as Side
+from app.contracts.queries import find_for_user as find_for_user
+from app.contracts.queries import get_for_user as get_for_user
+from app.contracts.queries import list_for_user as list_for_user
+from app.contracts.queries import live_contract_of_newcomer as live_contract_of_newcomer
+from app.contracts.queries import side_of as side_of
 from app.contracts.rules import ContractEvent
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -27,16 +35,10 @@ from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.rules import panel_is_expired
 from app.notifications import service as notifications
 from app.people.models import Newcomer, VettingStatus, Volunteer
-from app.people.service import person_for_user
 from app.people.vocabulary import SLOTS
 
 _volunteers = cast(Table, Volunteer.__table__)
 _contracts = cast(Table, Contract.__table__)
-
-
-class Side:
-    newcomer = "newcomer"
-    volunteer = "volunteer"
 
 
 # --- capacity -------------------------------------------------------------------------------
@@ -75,65 +77,6 @@ def _forget_counter(session: Session, volunteer_id: int) -> None:
     loaded = session.identity_map.get(session.identity_key(Volunteer, volunteer_id))
     if loaded is not None:
         session.expire(loaded, ["committed_buddies"])
-
-
-# --- reading --------------------------------------------------------------------------------
-
-
-def side_of(contract: Contract, user: User) -> str | None:
-    """Which party ``user`` is in this contract (``None``: not a party)."""
-    if contract.newcomer.user_id == user.id:
-        return Side.newcomer
-    if contract.volunteer.user_id == user.id:
-        return Side.volunteer
-    return None
-
-
-def get_for_user(session: Session, user: User, contract_id: int) -> Contract:
-    """A contract the user may see: their own, or any for staff. Others' are 404 (no probing)."""
-    contract = session.get(Contract, contract_id)
-    if contract is None or (user.role is not Role.staff and side_of(contract, user) is None):
-        raise NotFound(N_("No such contract."))
-    return contract
-
-
-def find_for_user(session: Session, user: User, contract_id: int) -> Contract | None:
-    """``get_for_user`` for pages, which show their own not-found page instead of raising."""
-    try:
-        return get_for_user(session, user, contract_id)
-    except NotFound:
-        return None
-
-
-def list_for_user(
-    session: Session,
-    user: User,
-    status: ContractStatus | None = None,
-    *,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Contract]:
-    """Newest first. Staff see every contract, so their lists are paged."""
-    stmt = select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    if user.role is not Role.staff:
-        person = person_for_user(session, user)
-        if person is None:
-            return []
-        column = Contract.newcomer_id if user.role is Role.newcomer else Contract.volunteer_id
-        stmt = stmt.where(column == person.id)
-    if status is not None:
-        stmt = stmt.where(Contract.status == status)
-    return list(session.scalars(stmt))
-
-
-def live_contract_of_newcomer(session: Session, newcomer_id: int) -> Contract | None:
-    return session.scalar(
-        select(Contract).where(
-            Contract.newcomer_id == newcomer_id, Contract.status.in_(LIVE_STATUSES)
-        )
-    )
 
 
 # --- changes --------------------------------------------------------------------------------

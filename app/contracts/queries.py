@@ -1,0 +1,77 @@
+"""Reading contracts: which side a user is on, and the contracts a user may see.
+
+Re-exported by ``app.contracts.service``, which is the module the rest of the app imports.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import Role, User
+from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus
+from app.errors import NotFound
+from app.i18n.catalog import N_
+from app.people.service import person_for_user
+
+
+class Side:
+    newcomer = "newcomer"
+    volunteer = "volunteer"
+
+
+
+def side_of(contract: Contract, user: User) -> str | None:
+    """Which party ``user`` is in this contract (``None``: not a party)."""
+    if contract.newcomer.user_id == user.id:
+        return Side.newcomer
+    if contract.volunteer.user_id == user.id:
+        return Side.volunteer
+    return None
+
+
+def get_for_user(session: Session, user: User, contract_id: int) -> Contract:
+    """A contract the user may see: their own, or any for staff. Others' are 404 (no probing)."""
+    contract = session.get(Contract, contract_id)
+    if contract is None or (user.role is not Role.staff and side_of(contract, user) is None):
+        raise NotFound(N_("No such contract."))
+    return contract
+
+
+def find_for_user(session: Session, user: User, contract_id: int) -> Contract | None:
+    """``get_for_user`` for pages, which show their own not-found page instead of raising."""
+    try:
+        return get_for_user(session, user, contract_id)
+    except NotFound:
+        return None
+
+
+def list_for_user(
+    session: Session,
+    user: User,
+    status: ContractStatus | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Contract]:
+    """Newest first. Staff see every contract, so their lists are paged."""
+    stmt = select(Contract).order_by(Contract.created_at.desc(), Contract.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    if user.role is not Role.staff:
+        person = person_for_user(session, user)
+        if person is None:
+            return []
+        column = Contract.newcomer_id if user.role is Role.newcomer else Contract.volunteer_id
+        stmt = stmt.where(column == person.id)
+    if status is not None:
+        stmt = stmt.where(Contract.status == status)
+    return list(session.scalars(stmt))
+
+
+def live_contract_of_newcomer(session: Session, newcomer_id: int) -> Contract | None:
+    return session.scalar(
+        select(Contract).where(
+            Contract.newcomer_id == newcomer_id, Contract.status.in_(LIVE_STATUSES)
+        )
+    )
