@@ -7,9 +7,9 @@ shown again with the message beside the field and everything typed kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -155,6 +155,21 @@ def _refused_form(
     return render(request, "checkins/form.html", context, status_code=exc.status_code)
 
 
+def _posted(
+    met_on: str = Form(""),
+    minutes: str = Form(""),
+    activities: list[str] = Form([]),
+    note: str = Form(""),
+    worried: str = Form(""),
+    concern: str = Form(""),
+) -> dict[str, Any]:
+    """The log / edit form as typed (both forms post the same fields)."""
+    return forms.posted(met_on, minutes, activities, note, worried, concern)
+
+
+Posted = Annotated[dict[str, Any], Depends(_posted)]
+
+
 @router.get("/contracts/{contract_id:int}/meetings/new")
 def new_meeting(
     contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
@@ -173,17 +188,11 @@ def log_meeting(
     session: SessionDep,
     user: PageUser,
     city: CityDep,
-    met_on: str = Form(""),
-    minutes: str = Form(""),
-    activities: list[str] = Form([]),
-    note: str = Form(""),
-    worried: str = Form(""),
-    concern: str = Form(""),
+    values: Posted,
 ) -> Response:
     contract = contracts.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
-    values = forms.posted(met_on, minutes, activities, note, worried, concern)
     try:
         service.log(session, contract, user, forms.parse(values), city=city)
     except DomainError as exc:
@@ -210,18 +219,12 @@ def change_meeting(
     session: SessionDep,
     user: PageUser,
     city: CityDep,
-    met_on: str = Form(""),
-    minutes: str = Form(""),
-    activities: list[str] = Form([]),
-    note: str = Form(""),
-    worried: str = Form(""),
-    concern: str = Form(""),
+    values: Posted,
 ) -> Response:
     checkin = _checkin(session, user, checkin_id)
     if checkin is None:
         return not_found(request)
     contract_id = checkin.contract_id
-    values = forms.posted(met_on, minutes, activities, note, worried, concern)
     try:
         data = forms.parse(values)
         changes: dict[str, Any] = {
