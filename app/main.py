@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _include_domains(app: FastAPI) -> None:
     """Routers of the programme's domains, in one place so the order of routes is explicit."""
+    from app.contracts import downloads as contracts_downloads
     from app.contracts import pages as contracts_pages
     from app.contracts import router as contracts_router
     from app.matches import pages as matches_pages
@@ -65,7 +66,7 @@ def _include_domains(app: FastAPI) -> None:
     from app.staff import pages as staff_pages
 
     for module in (people_router, people_pages, staff_pages, contracts_router, contracts_pages,
-                   matches_router, matches_pages):
+                   contracts_downloads, matches_router, matches_pages):
         app.include_router(module.router)
     _include_meetings(app)
     _include_monitoring(app)

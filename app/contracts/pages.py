@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -20,11 +19,9 @@ from app.auth.models import Role, User
 from app.auth.router import client_ip
 from app.config import CityProfile
 from app.contracts import rules, service
-from app.contracts.ics import ics_for
 from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndReason
-from app.contracts.pdf import pdf_for
 from app.contracts.text import STATUS_LABELS, contract_text, long_date
-from app.deps import CityDep, PageStaff, PageUser, SessionDep, SettingsDep
+from app.deps import CityDep, PageStaff, PageUser, SessionDep
 from app.errors import DomainError, Invalid
 from app.i18n.catalog import N_, gettext
 from app.matches.reasons import languages_phrase
@@ -32,8 +29,6 @@ from app.people.models import Person
 from app.people.pages import add_me_section
 from app.web.templating import (
     done_flash,
-    error_message,
-    error_page,
     field_errors,
     not_found,
     redirect,
@@ -235,40 +230,6 @@ def end(
             exc.field = "end_note"
         return _refused(request, session, user, contract_id, city, exc, values, "end_reason")
     return redirect(f"/contracts/{contract.id}?done=ended")
-
-
-@router.get("/contracts/{contract_id:int}.pdf")
-def contract_pdf(
-    contract_id: int, request: Request, session: SessionDep, user: PageUser, city: CityDep
-) -> Response:
-    contract = service.find_for_user(session, user, contract_id)
-    if contract is None:
-        return not_found(request)
-    body = pdf_for(contract, city=city, locale=request.state.locale)
-    disposition = f'attachment; filename="buddy-contract-{contract.id}.pdf"'
-    return Response(body, media_type="application/pdf",
-                    headers={"Content-Disposition": disposition})
-
-
-@router.get("/contracts/{contract_id:int}.ics")
-def contract_ics(
-    contract_id: int,
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    settings: SettingsDep,
-) -> Response:
-    contract = service.find_for_user(session, user, contract_id)
-    if contract is None:
-        return not_found(request)
-    host = urlsplit(settings.base_url).hostname or "welcome-buddy"
-    try:
-        body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
-    except DomainError as exc:
-        return error_page(request, 409, error_message(request, exc))
-    disposition = f'attachment; filename="buddy-contract-{contract.id}.ics"'
-    return Response(body, media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": disposition})
 
 
 def _rows(request: Request, contracts: list[Contract], user: User) -> list[dict[str, Any]]:

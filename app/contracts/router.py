@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
@@ -12,9 +11,8 @@ from app.auth.models import Role, User
 from app.auth.router import client_ip
 from app.contracts import service
 from app.contracts.access import VisibleContract, parties_only
-from app.contracts.ics import ics_for
+from app.contracts.downloads import ics_download, pdf_download
 from app.contracts.models import Contract, ContractStatus
-from app.contracts.pdf import pdf_for
 from app.contracts.schemas import ContractRead, DeclineIn, EndIn, SignIn
 from app.deps import ApiUser, SessionDep, SettingsDep
 from app.errors import Forbidden
@@ -47,10 +45,6 @@ def read(contract: Contract, user: User) -> ContractRead:
     )
 
 
-def filename(contract: Contract, ext: str) -> str:
-    return f"buddy-contract-{contract.id}.{ext}"
-
-
 @router.get("", response_model=list[ContractRead])
 def list_contracts(
     user: ApiUser,
@@ -67,23 +61,12 @@ def list_contracts(
 
 @router.get("/{contract_id:int}.pdf", responses={200: {"content": {"application/pdf": {}}}})
 def contract_pdf(contract: VisibleContract, request: Request, settings: SettingsDep) -> Response:
-    body = pdf_for(contract, city=settings.city, locale=request.state.locale)
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename(contract, "pdf")}"'},
-    )
+    return pdf_download(contract, city=settings.city, locale=request.state.locale)
 
 
 @router.get("/{contract_id:int}.ics", responses={200: {"content": {"text/calendar": {}}}})
 def contract_ics(contract: VisibleContract, request: Request, settings: SettingsDep) -> Response:
-    host = urlsplit(settings.base_url).hostname or "welcome-buddy"
-    body = ics_for(contract, city=settings.city, locale=request.state.locale, host=host)
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename(contract, "ics")}"'},
-    )
+    return ics_download(contract, settings=settings, locale=request.state.locale)
 
 
 @router.get("/{contract_id:int}", response_model=ContractRead, responses=_ERRORS)

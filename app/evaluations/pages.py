@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
 from app.contracts import service as contracts
+from app.contracts.downloads import attachment
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.pages import refused_form
 from app.deps import CityDep, PageUser, SessionDep
@@ -120,5 +121,4 @@ def certificate(
     except DomainError as exc:
         return error_page(request, exc.status_code, error_message(request, exc))
     name = f"participation-certificate-{contract.id}.pdf"
-    return Response(body, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return attachment(body, "application/pdf", name)

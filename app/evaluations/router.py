@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 from app.auth.models import Role
 from app.contracts import service as contracts
 from app.contracts.access import VisibleContract, parties_only
+from app.contracts.downloads import attachment
 from app.contracts.models import Contract
 from app.deps import ApiUser, SessionDep, SettingsDep
 from app.errors import Forbidden
@@ -77,5 +78,4 @@ def certificate(
     """The newcomer's participation certificate (completed contracts), in their language."""
     body = certificate_pdf(session, contract, city=settings.city)
     name = f"participation-certificate-{contract.id}.pdf"
-    return Response(body, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return attachment(body, "application/pdf", name)
