@@ -82,8 +82,21 @@ def api_staff(user: Annotated[User, Depends(api_user)]) -> User:
     return user
 
 
+def optional_api_user(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User | None:
+    """For endpoints open to anyone (registration), but a token that *is* sent must be valid:
+    silently ignoring a bad staff token would register a welcome-desk newcomer as
+    self-registered."""
+    if token is None:
+        request_locale(request)
+        return None
+    return api_user(request, session, token)
+
+
 ApiUser = Annotated[User, Depends(api_user)]
 ApiStaff = Annotated[User, Depends(api_staff)]
+MaybeApiUser = Annotated[User | None, Depends(optional_api_user)]
 
 
 # --- Pages (session cookie) ---------------------------------------------------------------

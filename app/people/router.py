@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from app.auth.models import Role, TokenKind, User
-from app.auth.service import user_for_token
-from app.deps import ApiStaff, ApiUser, CityDep, SessionDep, _bearer, request_locale
+from app.auth.models import Role, User
+from app.deps import ApiStaff, ApiUser, CityDep, MaybeApiUser, SessionDep
 from app.i18n.catalog import N_
 from app.people import service
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
@@ -41,26 +40,6 @@ _AUTH: dict[int | str, dict[str, Any]] = {
 _STAFF: dict[int | str, dict[str, Any]] = {**_AUTH, 404: {"description": "No such record"}}
 
 
-def optional_api_user(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
-) -> User | None:
-    """Registration is open to anyone, but a token that *is* sent must be valid: silently
-    ignoring a bad staff token would register a welcome-desk newcomer as self-registered."""
-    if token is None:
-        request_locale(request)
-        return None
-    user = user_for_token(session, token, TokenKind.api)
-    request_locale(request, user)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=N_("Not authenticated."),
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return user
-
-
-MaybeApiUser = Annotated[User | None, Depends(optional_api_user)]
 
 
 # Role checks as dependencies, so a refused caller gets 403 before the body is even validated.
