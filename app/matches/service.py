@@ -1,5 +1,7 @@
 """Matching rounds: who waits, who can be proposed, the engine, and storing its panels.
 
+Who takes part (the queries) is in ``app.matches.participants``, re-exported here.
+
 This is the one module that talks to the ``matching`` engine. A round runs in one transaction
 (the caller's): the round record, every panel and every candidate are written together, or —
 on any error — not at all. One round at a time: a PostgreSQL advisory lock held until the
@@ -10,19 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from statistics import fmean
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import matching
 from app.auth.models import User
 from app.config import CityProfile
-from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus
-from app.db import utcnow
+from app.db import utcnow as utcnow
 from app.errors import Conflict
 from app.i18n.catalog import N_
 from app.matches.models import (
@@ -32,14 +33,18 @@ from app.matches.models import (
     PanelCandidate,
     PanelStatus,
 )
+from app.matches.participants import DECLINED_PANEL_MEMORY as DECLINED_PANEL_MEMORY
+from app.matches.participants import available_volunteers as available_volunteers
+from app.matches.participants import excluded_pairs as excluded_pairs
+from app.matches.participants import exposure as exposure
+from app.matches.participants import open_panel_filter as open_panel_filter
+from app.matches.participants import waiting_newcomers as waiting_newcomers
 from app.matches.rules import panel_expires_at
 from app.notifications import service as notifications
-from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from app.people.models import Newcomer, Volunteer
 
 ROUND_LOCK = "matching_round"
 ROUND_LOCK_KEY = 0x6275_6464_79  # "buddy": the advisory-lock key of matching rounds
-# A newcomer who turned a panel down is not shown the same volunteers again for a while.
-DECLINED_PANEL_MEMORY = timedelta(days=90)
 _panels = cast(Table, Panel.__table__)
 
 Progress = Callable[[str, int, int], None]
@@ -76,78 +81,6 @@ def acquire_round_lock(session: Session) -> None:
 def release_round_lock(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         session.execute(delete(MatchingLock).where(MatchingLock.name == ROUND_LOCK))
-
-
-# --- who takes part -------------------------------------------------------------------------
-
-
-def open_panel_filter(now: datetime) -> Any:
-    return and_(Panel.status == PanelStatus.open, Panel.expires_at > now)
-
-
-def waiting_newcomers(session: Session, now: datetime) -> list[Newcomer]:
-    """Approved newcomers with no pending or active contract and no open panel. Someone whose
-    contract was completed has finished the programme and does not wait again."""
-    has_contract = exists().where(
-        Contract.newcomer_id == Newcomer.id,
-        Contract.status.in_((*LIVE_STATUSES, ContractStatus.completed)),
-    )
-    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_filter(now))
-    stmt = (
-        select(Newcomer)
-        .where(Newcomer.intake_status == IntakeStatus.approved, ~has_contract, ~has_panel)
-        .order_by(Newcomer.civic_integration.desc(), Newcomer.waiting_since, Newcomer.id)
-    )
-    return list(session.scalars(stmt))
-
-
-def exposure(session: Session, now: datetime) -> dict[int, int]:
-    """Open panels each volunteer currently appears in (and can still be picked from)."""
-    stmt = (
-        select(PanelCandidate.volunteer_id, func.count())
-        .join(Panel, Panel.id == PanelCandidate.panel_id)
-        .where(open_panel_filter(now), PanelCandidate.withdrawn_at.is_(None))
-        .group_by(PanelCandidate.volunteer_id)
-    )
-    return {vid: int(n) for vid, n in session.execute(stmt).all()}
-
-
-def available_volunteers(
-    session: Session, city: CityProfile, now: datetime
-) -> list[tuple[Volunteer, int]]:
-    """Approved, not paused volunteers with a free place and exposure below the city's limit,
-    each with their current exposure."""
-    shown = exposure(session, now)
-    stmt = (
-        select(Volunteer)
-        .where(
-            Volunteer.vetting_status == VettingStatus.approved,
-            Volunteer.committed_buddies < Volunteer.max_buddies,
-        )
-        .order_by(Volunteer.id)
-    )
-    return [
-        (v, shown.get(v.id, 0))
-        for v in session.scalars(stmt)
-        if shown.get(v.id, 0) < city.max_open_panels
-    ]
-
-
-def excluded_pairs(session: Session, now: datetime) -> set[tuple[int, int]]:
-    """Pairs never to propose again: any earlier contract of the two (declined, ended early,
-    completed …), and the volunteers of a panel the newcomer declined recently."""
-    earlier = select(Contract.newcomer_id, Contract.volunteer_id)
-    pairs: set[tuple[int, int]] = {(n, v) for n, v in session.execute(earlier)}
-    declined = (
-        select(Panel.newcomer_id, PanelCandidate.volunteer_id)
-        .join(PanelCandidate, PanelCandidate.panel_id == Panel.id)
-        .where(
-            Panel.status == PanelStatus.declined,
-            or_(Panel.closed_at.is_(None), Panel.closed_at > now - DECLINED_PANEL_MEMORY),
-        )
-    )
-    pairs.update((n, v) for n, v in session.execute(declined))
-    return pairs
 
 
 def engine_config(city: CityProfile) -> matching.MatchingConfig:
