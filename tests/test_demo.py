@@ -4,7 +4,6 @@ history made by the real services, and loaded only once."""
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -252,11 +251,9 @@ def assert_demo_history(session: Session, city: CityProfile, now: datetime) -> N
 
 
 def test_load_demo_once(db: Session) -> None:
-    started = time.monotonic()
+    # Its speed (3–6 s) is a matter for measurement, not for a timed assertion on a busy machine.
     summary = load_demo(db, MECHELEN)
     db.commit()
-    took = time.monotonic() - started
-    assert took < 30, f"loading the demo took {took:.1f} s"  # about 3–6 s
     assert summary.created
     assert summary.total_volunteers == 60
     assert summary.total_newcomers == 40
