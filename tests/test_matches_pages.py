@@ -9,13 +9,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth.models import Role
 from app.config import Settings
 from app.contracts.models import Contract
 from app.matches import service
 from app.matches.models import MatchingRound, PanelStatus
 from app.people.models import Newcomer, Volunteer
 from app.people.vocabulary import Level
-from tests.factories import browser_login, make_contract, make_newcomer, make_staff, make_volunteer
+from tests.factories import (
+    bearer,
+    browser_login,
+    make_contract,
+    make_newcomer,
+    make_staff,
+    make_user,
+    make_volunteer,
+)
 
 
 def _post(client: TestClient, url: str, data: dict[str, Any]) -> Any:
@@ -131,3 +140,16 @@ def test_newcomer_only_pages(client: TestClient, db: Session) -> None:
     assert client.get("/staff/rounds").status_code == 403
     assert client.get("/me/panel").status_code == 403
     assert client.get("/staff/contracts").status_code == 403
+
+
+def test_panel_page_for_an_account_without_profile(client: TestClient, db: Session) -> None:
+    """A newcomer account whose profile is missing gets a page saying so, not a crash."""
+    user = make_user(db, Role.newcomer, "bare@example.org")
+    db.commit()
+    browser_login(client, user.email)
+    response = client.get("/me/panel")
+    assert response.status_code == 404
+    assert "Your profile is missing" in response.text
+    assert "<html" in response.text
+    api = client.get("/api/v1/me/panel", headers=bearer(client, user.email))
+    assert api.status_code in (403, 404)

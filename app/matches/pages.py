@@ -16,7 +16,7 @@ from app.config import CityProfile
 from app.contracts.service import live_contract_of_newcomer
 from app.db import utcnow
 from app.deps import CityDep, PageNewcomer, PageStaff, SessionDep
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.i18n.catalog import N_, gettext
 from app.matches import panels, service
 from app.matches.models import MatchingRound
@@ -43,7 +43,8 @@ _DONE = {
 
 def _newcomer(session: Session, user: User) -> Newcomer:
     person = person_for_user(session, user)
-    assert isinstance(person, Newcomer)  # PageNewcomer guarantees the role
+    if not isinstance(person, Newcomer):  # an account whose profile is missing
+        raise NotFound(N_("Your profile is missing. Please contact the programme's staff."))
     return person
 
 

@@ -83,13 +83,18 @@ def install_error_handlers(app: FastAPI) -> None:
         locale = _locale(request)
         body: dict[str, Any] = {"detail": gettext(locale, exc.message, **exc.params)}
         headers = {}
+        if isinstance(exc, Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
+        if not request.url.path.startswith("/api/"):
+            # A page whose handler did not turn the refusal into a form message: still a page.
+            response = error_page(request, exc.status_code, body["detail"])
+            response.headers.update(headers)
+            return response
         if exc.field:
             body["field"] = exc.field
             body["errors"] = [
                 {"field": exc.field, "loc": [exc.field], "message": body["detail"], "type": "rule"}
             ]
-        if isinstance(exc, Throttled):
-            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(HTTPException)
