@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.config import CITIES_DIR, CityProfile, Settings, distance_km, load_city
@@ -94,3 +95,18 @@ def test_rtl_and_fallback() -> None:
     assert text_direction("nl") == "ltr"
     # A message without a translation falls back to the English msgid, with parameters filled.
     assert gettext("xx", "Hello %(name)s", name="Amina") == "Hello Amina"
+
+
+def test_home_page_states_the_citys_own_rhythm(app: FastAPI, settings: Settings) -> None:
+    """The promise on the start page comes from the city profile, not from Mechelen's rules."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
+        text = client.get("/").text
+        assert "every week for 6 months" in text
+    settings.__dict__["city"] = load_city(CITIES_DIR / "vilvoorde.json").model_copy(
+        update={"contract_months": 9}
+    )
+    with TestClient(app, headers={"Accept-Language": "nl"}) as client:
+        text = client.get("/").text
+        assert "Spreek 9 maanden lang om de twee weken af" in text
