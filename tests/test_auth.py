@@ -227,3 +227,14 @@ def test_unexpected_errors_get_a_page_and_json(app: FastAPI) -> None:
         assert api.json() == {
             "detail": "Something went wrong on our side. Please try again later."
         }
+
+
+def test_unknown_urls_get_a_translated_page_or_json(client: TestClient) -> None:
+    page = client.get("/nope", headers={"Accept-Language": "nl"})
+    assert page.status_code == 404
+    assert 'lang="nl"' in page.text
+    assert "<html" in page.text
+    api = client.get("/api/v1/nope")
+    assert api.status_code == 404
+    assert api.json() == {"detail": "Not Found"}
+    assert client.put("/healthz").status_code == 405

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+
+# Starlette's class, which FastAPI's subclasses: unknown URLs (404/405 raised by the router
+# itself) get the translated page too.
+from starlette.exceptions import HTTPException
 
 from app.deps import LoginRequired, PageForbidden, request_locale
 from app.errors import DomainError, Throttled
