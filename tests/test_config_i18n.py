@@ -110,3 +110,13 @@ def test_home_page_states_the_citys_own_rhythm(app: FastAPI, settings: Settings)
     with TestClient(app, headers={"Accept-Language": "nl"}) as client:
         text = client.get("/").text
         assert "Spreek 9 maanden lang om de twee weken af" in text
+
+
+def test_language_names_in_the_readers_language() -> None:
+    from app.people.vocabulary import is_language_code, language_name
+
+    assert language_name("ar", "nl") == "Arabisch"
+    assert language_name("prs", "fr") == "dari"  # Dari: not in CLDR, supplied by us
+    assert language_name("rif", "ar") == "Riffian"  # no Arabic name in CLDR: English, not "rif"
+    assert is_language_code("zgh")
+    assert not is_language_code("xx1")

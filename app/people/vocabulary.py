@@ -70,4 +70,5 @@ def language_name(code: str, locale: str) -> str:
     extra = _EXTRA_LANGUAGES.get(code)
     if extra:
         return extra.get(locale, extra["en"])
-    return Locale.parse(locale).languages.get(code) or code
+    # CLDR names some languages in few locales (Tarifit has no Arabic name): English beats a code.
+    return Locale.parse(locale).languages.get(code) or Locale("en").languages.get(code) or code
