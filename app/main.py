@@ -8,15 +8,46 @@ from fastapi.staticfiles import StaticFiles
 
 from app.auth import pages as auth_pages
 from app.auth import router as auth_router
+from app.checkins import pages as checkins_pages
+from app.checkins import router as checkins_router
 from app.config import Settings
+from app.contracts import downloads as contracts_downloads
+from app.contracts import pages as contracts_pages
+from app.contracts import router as contracts_router
+from app.dashboard import pages as dashboard_pages
+from app.dashboard import router as dashboard_router
 from app.db import make_engine, make_sessionmaker
+from app.evaluations import pages as evaluations_pages
+from app.evaluations import router as evaluations_router
+from app.exports import pages as exports_pages
+from app.exports import router as exports_router
+from app.followup import pages as followup_pages
+from app.followup import router as followup_router
 from app.health import router as health_router
+from app.matches import pages as matches_pages
+from app.matches import router as matches_router
+from app.notifications import pages as mail_pages
+from app.notifications.service import bind_settings
+from app.people import pages as people_pages
+from app.people import router as people_router
+from app.staff import pages as staff_pages
 from app.web import pages as web_pages
 from app.web.errors import install_error_handlers
 from app.web.templating import FRONTEND
 
 # Forms a visitor posts before having any cookie still need a token (login CSRF).
 _ALWAYS_PROTECT = {"/login", "/register/newcomer", "/register/volunteer"}
+
+
+# Every router, in one list so the order of routes is explicit (earlier routes win).
+_ROUTERS = (
+    health_router, auth_router, auth_pages, web_pages,
+    people_router, people_pages, staff_pages,
+    contracts_router, contracts_pages, contracts_downloads, matches_router, matches_pages,
+    checkins_router, checkins_pages, followup_router, followup_pages,
+    evaluations_router, evaluations_pages,
+    dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
+)  # fmt: skip
 
 
 def _skip_csrf(scope: dict[str, object]) -> bool:
@@ -39,9 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
-    for module in (health_router, auth_router, auth_pages, web_pages):
+    # The outbox renders links with the settings and opens its own sessions for sending.
+    bind_settings(app.state.sessionmaker, settings)
+    for module in _ROUTERS:
         app.include_router(module.router)
-    _include_domains(app)
 
     app.add_middleware(
         asgi_csrf_decorator(
@@ -52,52 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     return app
-
-
-def _include_domains(app: FastAPI) -> None:
-    """Routers of the programme's domains, in one place so the order of routes is explicit."""
-    from app.contracts import downloads as contracts_downloads
-    from app.contracts import pages as contracts_pages
-    from app.contracts import router as contracts_router
-    from app.matches import pages as matches_pages
-    from app.matches import router as matches_router
-    from app.people import pages as people_pages
-    from app.people import router as people_router
-    from app.staff import pages as staff_pages
-
-    for module in (people_router, people_pages, staff_pages, contracts_router, contracts_pages,
-                   contracts_downloads, matches_router, matches_pages):
-        app.include_router(module.router)
-    _include_meetings(app)
-    _include_monitoring(app)
-
-
-def _include_meetings(app: FastAPI) -> None:
-    """Meetings (check-ins), staff follow-up calls, evaluations and certificates."""
-    from app.checkins import pages as checkins_pages
-    from app.checkins import router as checkins_router
-    from app.evaluations import pages as evaluations_pages
-    from app.evaluations import router as evaluations_router
-    from app.followup import pages as followup_pages
-    from app.followup import router as followup_router
-
-    for module in (checkins_router, checkins_pages, followup_router, followup_pages,
-                   evaluations_router, evaluations_pages):  # fmt: skip
-        app.include_router(module.router)
-
-
-def _include_monitoring(app: FastAPI) -> None:
-    """Email (the outbox needs the settings for links), the staff dashboard and the exports."""
-    from app.dashboard import pages as dashboard_pages
-    from app.dashboard import router as dashboard_router
-    from app.exports import pages as exports_pages
-    from app.exports import router as exports_router
-    from app.notifications import pages as mail_pages
-    from app.notifications.service import bind_settings
-
-    bind_settings(app.state.sessionmaker, app.state.settings)
-    for module in (dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages):
-        app.include_router(module.router)
 
 
 app = create_app()
