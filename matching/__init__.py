@@ -3,7 +3,8 @@
 A pure library (numpy and scipy only). :func:`score_pairs` scores every eligible
 newcomer–volunteer pair, :func:`explain` says why, :func:`propose_panels` proposes a ranked
 panel of volunteers to every waiting newcomer, optimal for the whole list at once and with a
-certificate of optimality; :func:`greedy_panels` is the first-come-first-served baseline.
+certificate of optimality; :func:`greedy_panels` is the first-come-first-served baseline;
+:func:`build_timetable` schedules a speed-dating evening in the fewest rounds.
 Formulas and the panel objective are documented in :mod:`matching.scoring` and
 :mod:`matching.panels`.
 """
@@ -21,6 +22,7 @@ from matching.results import (
     Unmet,
 )
 from matching.scoring import score_pairs
+from matching.timetable import Conversation, build_timetable, minimum_rounds, needs_interpreter
 
 __all__ = [
     "BLOCKERS",
@@ -28,6 +30,7 @@ __all__ = [
     "SLOTS",
     "Candidate",
     "Certificate",
+    "Conversation",
     "CriterionPart",
     "Id",
     "LanguageMatch",
@@ -39,9 +42,12 @@ __all__ = [
     "ShortageReport",
     "Unmet",
     "Volunteer",
+    "build_timetable",
     "explain",
     "free_exposure",
     "greedy_panels",
+    "minimum_rounds",
+    "needs_interpreter",
     "propose_panels",
     "score_pairs",
 ]
