@@ -244,12 +244,15 @@ def match() -> None:
 @cli.command()
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
-    end date, queue the reminder emails that are due, and send the mail that is due."""
+    end date, queue the reminder emails that are due (events: the day before), and send the
+    mail that is due."""
     from app.contracts.commands import tick as run_tick
+    from app.events.commands import tick_events
     from app.notifications.commands import tick_mail
 
     settings = _migrated_settings()
     run_tick(settings, console)
+    tick_events(settings, console)  # before the mail, so reminders go out in this same run
     tick_mail(settings, console)
 
 

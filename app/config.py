@@ -64,6 +64,8 @@ class CityProfile(BaseModel):
     max_open_panels: int = Field(default=2, ge=1, le=10)
     panel_expiry_days: int = Field(default=14, ge=1, le=90)
     participation_hours_goal: int = Field(default=40, ge=0)
+    # After a speed-dating session, a newcomer may pick only a volunteer they met there.
+    choose_only_met: bool = False
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"
     neighbourhoods: list[Neighbourhood] = Field(min_length=1)

@@ -7,6 +7,7 @@ from app.contracts.models import Contract
 from app.dashboard.models import COUNTING_MEETINGS
 from app.db import Base
 from app.evaluations.models import Evaluation
+from app.events.models import Event, Invitation
 from app.followup.models import StaffCall
 from app.matches.models import MatchingLock, MatchingRound, Panel, PanelCandidate
 from app.notifications.models import OutboxEmail
@@ -21,6 +22,8 @@ __all__ = [
     "CheckinActivity",
     "Contract",
     "Evaluation",
+    "Event",
+    "Invitation",
     "LoginAttempt",
     "MatchingLock",
     "MatchingRound",

@@ -122,6 +122,15 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("GET", "/api/v1/programme/at-risk"): STAFF,
     ("GET", "/api/v1/exports/contracts.csv"): STAFF,
     ("GET", "/api/v1/exports/checkins.csv"): STAFF,
+    # events: staff run them; the invited person answers (the path's event invites nobody
+    # of the acting users, so their answer is refused)
+    ("POST", "/api/v1/events"): STAFF,
+    ("GET", "/api/v1/events"): STAFF,
+    ("GET", "/api/v1/events/{event_id}"): STAFF,
+    ("POST", "/api/v1/events/{event_id}/invitations"): STAFF,
+    ("POST", "/api/v1/events/{event_id}/rsvp"): {**only(others=HIDDEN), "staff": FORBIDDEN},
+    ("GET", "/api/v1/events/{event_id}/timetable"): STAFF,
+    ("POST", "/api/v1/events/{event_id}/attendance"): STAFF,
 }
 
 
@@ -182,6 +191,25 @@ def _meeting_records(db: Session, world: World) -> None:
 RECORD_BUILDERS.append(_meeting_records)
 
 
+def _event_records(db: Session, world: World) -> None:
+    """A speed-dating session inviting only the two *other* people."""
+    from app.db import utcnow
+    from app.events.models import Event, EventKind, Invitation
+
+    start = utcnow() + timedelta(days=10)
+    event = Event(kind=EventKind.speed_dating, title="Speed dating", starts_at=start,
+                  ends_at=start + timedelta(hours=2), place="City hall", slot_minutes=10,
+                  languages=[])
+    event.invitations = [Invitation(person_id=world.other_newcomer.id),
+                         Invitation(person_id=world.other_volunteer.id)]
+    db.add(event)
+    db.flush()
+    world.records["event"] = event
+
+
+RECORD_BUILDERS.append(_event_records)
+
+
 # Values for path parameters. Add one when your route introduces a new parameter name.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "volunteer_id": lambda w: w.other_volunteer.id,
@@ -189,6 +217,7 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "contract_id": lambda w: w.records["contract"].id,
     "round_id": lambda w: w.records["round"].id,
     "checkin_id": lambda w: w.records["checkin"].id,
+    "event_id": lambda w: w.records["event"].id,
 }
 
 

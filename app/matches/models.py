@@ -113,6 +113,10 @@ class PanelCandidate(Base):
     # Set when this volunteer can no longer be picked from this panel (they declined the
     # newcomer's contract): the newcomer keeps the rest of the panel.
     withdrawn_at: Mapped[datetime | None]
+    # The speed-dating session where the newcomer met this candidate (both marked present).
+    met_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL")
+    )
 
     panel: Mapped[Panel] = relationship(back_populates="candidates")
 

@@ -56,6 +56,7 @@ class CandidateView:
     distance_km: float | None
     reasons: list[str]
     available: bool
+    met: bool = False  # met at a speed-dating session
     data: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
@@ -88,6 +89,7 @@ def candidate_views(
                 reasons=reason_sentences(c.reasons, locale, first_name=v.first_name),
                 available=v.vetting_status is VettingStatus.approved
                 and v.committed_buddies < v.max_buddies,
+                met=c.met_event_id is not None,
                 data=c.reasons,
             )
         )
@@ -118,6 +120,9 @@ def choose(
     )
     if candidate is None:
         raise Invalid(N_("This volunteer is not on your panel."), field="volunteer_id")
+    if city.choose_only_met and candidate.met_event_id is None:
+        raise Invalid(N_("You can choose only a volunteer you met at a speed-dating session."),
+                      field="volunteer_id")
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None:
         raise Invalid(N_("This volunteer is not on your panel."), field="volunteer_id")

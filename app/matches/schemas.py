@@ -55,6 +55,7 @@ class CandidateRead(BaseModel):
     distance_km: float | None
     reasons: list[str]
     available: bool
+    met: bool = False
 
 
 class PanelRead(BaseModel):

@@ -95,6 +95,19 @@ def _languages(person: Newcomer | Volunteer) -> dict[str, str]:
     return {lang.code: lang.level.value for lang in person.languages}
 
 
+def session_timetable(
+    pairs: Sequence[tuple[int, int]], tables: int | None
+) -> list[list[matching.Conversation]]:
+    """A speed-dating evening: every pair once, in the fewest rounds (see matching.timetable)."""
+    return matching.build_timetable(pairs, tables)
+
+
+def interpreter_needed(newcomer: Newcomer, volunteer: Volunteer, city: CityProfile) -> bool:
+    """No shared language at the level the city's matching rule asks."""
+    return matching.needs_interpreter(_languages(newcomer), _languages(volunteer),
+                                      engine_config(city))
+
+
 def to_engine_newcomer(n: Newcomer, now: datetime) -> matching.Newcomer:
     return matching.Newcomer(
         id=n.id,

@@ -35,6 +35,8 @@ KINDS = (
     "nomeet2",
     "ending_soon",
     "completed",
+    "event_invitation",
+    "event_reminder",
 )
 WIDTH = 72
 

@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.config import CityProfile
+from app.db import utcnow
 from app.deps import CityDep, PageStaff, SessionDep
 from app.errors import DomainError, NotFound
+from app.events import service as events
+from app.events.forms import KIND_LABELS
 from app.i18n.catalog import N_, gettext
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
@@ -55,7 +58,10 @@ def _flash(request: Request, session: Session, done: str | None, who: int | None
 @router.get("")
 def overview(request: Request, session: SessionDep, staff: PageStaff, city: CityDep) -> Response:
     counts = service.overview(session)
-    return render(request, "staff/overview.html", page_context(request, city, counts=counts))
+    upcoming = events.list_events(session, upcoming_from=utcnow())[:10]
+    return render(request, "staff/overview.html", page_context(
+        request, city, counts=counts, events=[(e, events.counts(e)) for e in upcoming],
+        kind_labels=KIND_LABELS))  # fmt: skip
 
 
 def _queue_context(

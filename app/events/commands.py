@@ -1,0 +1,28 @@
+"""The events part of ``buddy tick``: queue the reminders due the day before an event (each
+person once per event, whatever how often tick runs: the outbox dedupes)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, session_scope
+from app.events import service
+from app.notifications.service import bind_settings
+
+unit_of_work = contextmanager(session_scope)
+
+
+def tick_events(settings: Settings, console: Console) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        factory = make_sessionmaker(engine)
+        bind_settings(factory, settings)
+        with unit_of_work(factory) as session:
+            queued = service.queue_reminders(session, city=settings.city)
+    finally:
+        engine.dispose()
+    console.print(f"Event reminders queued: {queued}")
+    return queued
