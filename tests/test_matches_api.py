@@ -56,7 +56,7 @@ def test_round_panel_and_choice(client: TestClient, db: Session) -> None:
     first = data["candidates"][0]
     assert set(first) == {"volunteer_id", "rank", "score", "first_name", "bio",
                           "shared_languages", "shared_slots", "distance_km", "reasons",
-                          "available"}
+                          "available", "met"}
     assert first["first_name"] == "Jan"
     assert first["shared_languages"] == ["nl"]
     assert first["shared_slots"] == ["mon-evening", "sat-morning"]

@@ -47,6 +47,8 @@ def parse(values: dict[str, str], timezone: str) -> tuple[EventCreate | None, di
             numbers[field] = _optional_int(values.get(field, ""))
         except ValueError:
             errors[field] = N_("Give a whole number, or leave it empty.")
+    if not errors and moments["end"] <= moments["start"]:
+        errors["end"] = N_("The end must be after the start.")
     if errors:
         return None, errors
     data = {
@@ -64,6 +66,7 @@ def parse(values: dict[str, str], timezone: str) -> tuple[EventCreate | None, di
     except ValidationError as exc:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "form"
+            field = {"starts_at": "start", "ends_at": "end"}.get(field, field)
             errors[field if field in FIELDS else "form"] = _message(field)
         return None, errors
 

@@ -93,7 +93,7 @@ async def create_event(
             event = service.create_event(session, data.model_dump(), created_by_id=user.id)
         except DomainError as exc:
             session.rollback()
-            errors = {exc.field or "form": exc.message}
+            errors = {"end" if exc.field == "ends_at" else "form": exc.message}
         else:
             record(session, actor_id=user.id, action="event.create", subject_type="event",
                    subject_id=event.id, kind=event.kind.value)
