@@ -66,6 +66,9 @@ class CityProfile(BaseModel):
     participation_hours_goal: int = Field(default=40, ge=0)
     # After a speed-dating session, a newcomer may pick only a volunteer they met there.
     choose_only_met: bool = False
+    # Checklist items (app/intake/rules.py) that must be done before staff can approve.
+    intake_required: list[str] = Field(default_factory=list)
+    screening_required: list[str] = Field(default_factory=list)
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"
     neighbourhoods: list[Neighbourhood] = Field(min_length=1)
@@ -74,6 +77,13 @@ class CityProfile(BaseModel):
     def _check(self) -> CityProfile:
         if self.default_locale not in self.locales:
             raise ValueError("default_locale must be one of locales")
+        from app.intake.rules import INTAKE_ITEMS, SCREENING_ITEMS
+
+        for name, known in (("intake_required", INTAKE_ITEMS),
+                            ("screening_required", SCREENING_ITEMS)):
+            unknown = sorted(set(getattr(self, name)) - set(known))
+            if unknown:
+                raise ValueError(f"{name}: unknown items {unknown}, expected some of {list(known)}")
         ids = [n.id for n in self.neighbourhoods]
         if len(ids) != len(set(ids)):
             raise ValueError("neighbourhood ids must be unique")

@@ -9,6 +9,7 @@ from app.db import Base
 from app.evaluations.models import Evaluation
 from app.events.models import Event, Invitation
 from app.followup.models import StaffCall
+from app.intake.models import IntakeRecord, ScreeningRecord
 from app.matches.models import MatchingLock, MatchingRound, Panel, PanelCandidate
 from app.notifications.models import OutboxEmail
 from app.people.models import Newcomer, Person, PersonLanguage, Volunteer
@@ -23,6 +24,7 @@ __all__ = [
     "Contract",
     "Evaluation",
     "Event",
+    "IntakeRecord",
     "Invitation",
     "LoginAttempt",
     "MatchingLock",
@@ -33,6 +35,7 @@ __all__ = [
     "PanelCandidate",
     "Person",
     "PersonLanguage",
+    "ScreeningRecord",
     "StaffCall",
     "User",
     "Volunteer",

@@ -131,6 +131,11 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("POST", "/api/v1/events/{event_id}/rsvp"): {**only(others=HIDDEN), "staff": FORBIDDEN},
     ("GET", "/api/v1/events/{event_id}/timetable"): STAFF,
     ("POST", "/api/v1/events/{event_id}/attendance"): STAFF,
+    # intake and screening records: staff only
+    ("GET", "/api/v1/newcomers/{newcomer_id}/intake-record"): STAFF,
+    ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-record"): STAFF,
+    ("GET", "/api/v1/volunteers/{volunteer_id}/screening-record"): STAFF,
+    ("PUT", "/api/v1/volunteers/{volunteer_id}/screening-record"): STAFF,
 }
 
 

@@ -240,12 +240,13 @@ def get_volunteer(staff: ApiStaff, session: SessionDep, volunteer_id: int) -> Vo
     responses={**_STAFF, 409: {"description": "Decision does not fit the current status"}},
 )
 def vet_volunteer(
-    staff: ApiStaff, session: SessionDep, volunteer_id: int, data: VettingDecision
-) -> VolunteerStaffRead:
+    staff: ApiStaff, session: SessionDep, city: CityDep, volunteer_id: int,
+    data: VettingDecision,
+) -> VolunteerStaffRead:  # fmt: skip
     """Approve or reject a volunteer after screening (audited). Allowed: pending → approved or
     rejected; approved or paused → rejected; rejected → approved."""
     volunteer = service.vet_volunteer(
-        session, volunteer_id, data.decision, data.note, staff=staff
+        session, volunteer_id, data.decision, data.note, staff=staff, city=city
     )
     return VolunteerStaffRead.model_validate(volunteer)
 
@@ -274,9 +275,11 @@ def get_newcomer(staff: ApiStaff, session: SessionDep, newcomer_id: int) -> Newc
     responses={**_STAFF, 409: {"description": "Decision does not fit the current status"}},
 )
 def decide_intake(
-    staff: ApiStaff, session: SessionDep, newcomer_id: int, data: IntakeDecision
-) -> NewcomerStaffRead:
+    staff: ApiStaff, session: SessionDep, city: CityDep, newcomer_id: int,
+    data: IntakeDecision,
+) -> NewcomerStaffRead:  # fmt: skip
     """Record the intake outcome (audited). Allowed: pending → approved or rejected;
     approved → rejected; rejected → approved."""
-    newcomer = service.decide_intake(session, newcomer_id, data.decision, data.note, staff=staff)
+    newcomer = service.decide_intake(session, newcomer_id, data.decision, data.note, staff=staff,
+                                     city=city)
     return NewcomerStaffRead.model_validate(newcomer)

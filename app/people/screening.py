@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import User
+from app.config import CityProfile
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n.catalog import N_
+from app.intake.service import check_can_approve
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 
 P = TypeVar("P", bound=Person)
@@ -57,7 +59,9 @@ def vet_volunteer(
     note: str,
     *,
     staff: User,
+    city: CityProfile | None = None,
 ) -> Volunteer:
+    """``city``: when given, approval requires its screening checklist items."""
     if decision not in (VettingStatus.approved, VettingStatus.rejected):
         raise Invalid(N_("Choose approve or reject."), field="decision")
     volunteer = get_volunteer(session, volunteer_id)
@@ -68,6 +72,8 @@ def vet_volunteer(
             field="decision",
             status=previous.value,
         )
+    if decision is VettingStatus.approved and city is not None:
+        check_can_approve(session, volunteer, city)
     volunteer.vetting_status = decision
     volunteer.vetting_note = note
     volunteer.vetted_at = utcnow()
@@ -93,6 +99,7 @@ def decide_intake(
     note: str,
     *,
     staff: User,
+    city: CityProfile | None = None,
 ) -> Newcomer:
     """Record the outcome of the intake talk. The note lives in the audit log (the newcomer
     model has no column for it), which is where staff look for the history of a decision."""
@@ -106,6 +113,8 @@ def decide_intake(
             field="decision",
             status=previous.value,
         )
+    if decision is IntakeStatus.approved and city is not None:
+        check_can_approve(session, newcomer, city)
     newcomer.intake_status = decision
     record(
         session,

@@ -23,6 +23,7 @@ from app.errors import DomainError, NotFound
 from app.events import service as events
 from app.events.forms import KIND_LABELS
 from app.i18n.catalog import N_, gettext
+from app.intake import pages as intake_pages
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
@@ -82,6 +83,8 @@ def _queue_context(
     return page_context(
         request,
         city,
+        missing={p.id: intake_pages.missing_labels(session, p, city, request.state.locale)
+                 for p in [*volunteers, *newcomers]},
         volunteers=volunteers,
         volunteers_total=volunteers_total,
         newcomers=newcomers,
@@ -126,10 +129,12 @@ def _decide(
     try:
         if kind == "volunteer":
             vetted = VettingDecision.model_validate({"decision": decision, "note": note})
-            people.vet_volunteer(session, person_id, vetted.decision, vetted.note, staff=staff)
+            people.vet_volunteer(session, person_id, vetted.decision, vetted.note, staff=staff,
+                                 city=city)
         else:
             taken = IntakeDecision.model_validate({"decision": decision, "note": note})
-            people.decide_intake(session, person_id, taken.decision, taken.note, staff=staff)
+            people.decide_intake(session, person_id, taken.decision, taken.note, staff=staff,
+                                 city=city)
     except NotFound as exc:
         session.rollback()
         return not_found(request, exc)
@@ -239,6 +244,7 @@ def _person_context(
         city,
         person=person,
         kind=person.kind.value,
+        checklist=intake_pages.checklist(session, person, city),
         history=service.history(session, person),
         decisions=allowed_decisions(person),
         errors=errors or {},
