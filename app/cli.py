@@ -244,14 +244,16 @@ def match() -> None:
 @cli.command()
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
-    end date, queue the reminder emails that are due (events: the day before), and send the
-    mail that is due."""
+    end date, run the city's scheduled matching round when due, queue the reminder emails that
+    are due (events: the day before), and send the mail that is due."""
     from app.contracts.commands import tick as run_tick
     from app.events.commands import tick_events
+    from app.matches.commands import tick_rounds
     from app.notifications.commands import tick_mail
 
     settings = _migrated_settings()
     run_tick(settings, console)
+    tick_rounds(settings, console)  # the city's scheduled round, once per slot
     tick_events(settings, console)  # before the mail, so reminders go out in this same run
     tick_mail(settings, console)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
+from datetime import time
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -48,6 +49,16 @@ def distance_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
+class RoundSchedule(BaseModel):
+    """When matching rounds run by themselves (``buddy tick``), in the city's time zone:
+    every month on the n-th weekday (``week_of_month`` 1 = the first Monday …), or every week."""
+
+    every: Literal["week", "month"] = "month"
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    week_of_month: int = Field(default=1, ge=1, le=4)
+    at: time = time(9, 0)
+
+
 class CityProfile(BaseModel):
     """What one city decides: its map, its programme rules, the languages its site speaks."""
 
@@ -68,6 +79,8 @@ class CityProfile(BaseModel):
     choose_only_met: bool = False
     # Checklist items (app/intake/rules.py) that must be done before staff can approve.
     intake_required: list[str] = Field(default_factory=list)
+    # None: rounds only by hand.
+    round_schedule: RoundSchedule | None = None
     screening_required: list[str] = Field(default_factory=list)
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"

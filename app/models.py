@@ -10,7 +10,13 @@ from app.evaluations.models import Evaluation
 from app.events.models import Event, Invitation
 from app.followup.models import StaffCall
 from app.intake.models import IntakeRecord, ScreeningRecord
-from app.matches.models import MatchingLock, MatchingRound, Panel, PanelCandidate
+from app.matches.models import (
+    MatchingLock,
+    MatchingRound,
+    Panel,
+    PanelCandidate,
+    ScheduledRound,
+)
 from app.notifications.models import OutboxEmail
 from app.people.models import Newcomer, Person, PersonLanguage, Volunteer
 
@@ -35,6 +41,7 @@ __all__ = [
     "PanelCandidate",
     "Person",
     "PersonLanguage",
+    "ScheduledRound",
     "ScreeningRecord",
     "StaffCall",
     "User",

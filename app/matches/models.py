@@ -132,3 +132,15 @@ class MatchingLock(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScheduledRound(Base):
+    """One slot of the city's round schedule, claimed once (see app/matches/schedule.py)."""
+
+    __tablename__ = "scheduled_rounds"
+
+    slot_at: Mapped[datetime] = mapped_column(primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matching_rounds.id", ondelete="SET NULL")
+    )

@@ -27,6 +27,7 @@ from app.matches.reasons import (
     slot_label,
     slots_phrase,
 )
+from app.matches.schedule import next_slot
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.people.service import person_for_user
@@ -186,6 +187,8 @@ def _rounds_page(
     return render(request, "matches/rounds.html", {
         "rows": rows, "error": error, "flash": flash,
         "waiting": len(service.waiting_newcomers(session, utcnow())),
+        "next_round": _when(request, city, upcoming) if (upcoming := next_slot(city, utcnow()))
+        else None,
     }, status_code=status_code)  # fmt: skip
 
 
