@@ -99,6 +99,9 @@ def test_reminder_the_day_before_once(db: Session) -> None:
     day_before = event.starts_at - timedelta(days=1)
     assert service.queue_reminders(db, city=CITY, now=day_before) == 1
     assert service.queue_reminders(db, city=CITY, now=day_before) == 0  # once
+    exported = service.export_records(db, vol.id)
+    assert [(e["kind"], e["attending"], e["attended"]) for e in exported] == [
+        ("training", True, False)]
     mail = db.scalar(select(OutboxEmail).where(OutboxEmail.kind == "event_reminder"))
     assert mail is not None
     assert mail.to_email == vol.user.email

@@ -194,3 +194,13 @@ def queue_reminders(session: Session, *, city: CityProfile, now: datetime | None
             if invitation.attending and not invitation.waitlisted:
                 queued += _queue_mail(session, event, invitation, "event_reminder")
     return queued
+
+
+def export_records(session: Session, person_id: int) -> list[dict[str, Any]]:
+    """The person's invitations as plain dicts, for their data export."""
+    rows = session.scalars(select(Invitation).join(Event).where(Invitation.person_id == person_id)
+                           .order_by(Event.starts_at, Event.id))
+    return [{"event": i.event.title, "kind": i.event.kind.value,
+             "starts_at": i.event.starts_at.isoformat(), "place": i.event.place,
+             "invited_at": i.invited_at.isoformat(), "attending": i.attending,
+             "waitlisted": i.waitlisted, "attended": i.attended} for i in rows]
