@@ -75,6 +75,9 @@ def test_capacity_waiting_list_and_deadline(db: Session) -> None:
     # A seat given back goes to the first on the waiting list.
     service.answer(db, event, a.id, False, city=CITY)
     inv_c = service.invitation_of(db, event, c.id)
+    seat = db.scalar(select(OutboxEmail).where(OutboxEmail.kind == "event_seat"))
+    assert seat is not None
+    assert seat.to_email == c.user.email
     assert inv_c.attending
     assert not inv_c.waitlisted
     assert service.counts(event) == {"invited": 3, "attending": 2, "waitlisted": 0,

@@ -140,6 +140,7 @@ def answer(
                          key=lambda i: (i.answered_at or now, i.id))
         if waiting:
             waiting[0].waitlisted = False
+            _queue_mail(session, event, waiting[0], "event_seat")
     session.flush()
     return invitation
 

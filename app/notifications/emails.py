@@ -37,6 +37,7 @@ KINDS = (
     "completed",
     "event_invitation",
     "event_reminder",
+    "event_seat",
 )
 WIDTH = 72
 
