@@ -24,6 +24,7 @@ from app.contracts.models import Contract, ContractStatus
 from app.dashboard import measures, series, snapshots
 from app.dashboard.filters import Filters
 from app.dashboard.snapshots import RoundReport, VolunteerNumbers
+from app.programme.states import NewcomerState
 
 STARTED = (ContractStatus.active, ContractStatus.completed, ContractStatus.ended_early)
 
@@ -158,16 +159,16 @@ def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> f
 def programme_stats(session: Session, city: CityProfile, filters: Filters, now: datetime) -> Stats:
     sql = measures.sql_for(session, city.timezone)
     waiting, median_wait = median(session, snapshots.waiting_query(sql, filters, now))
-    by_status = snapshots.contracts_by_status(session, filters)
+    by_state = snapshots.newcomer_numbers(session, filters, now)
     ended = ended_early_in_period(session, sql, filters)
     meetings, minutes = meetings_in_period(session, filters)
     return Stats(
         filters=filters,
         newcomers_waiting=waiting,
         median_waiting_days=median_wait,
-        open_panels=snapshots.open_panels(session, filters, now),
-        pending_contracts=by_status.get(ContractStatus.pending.value, 0),
-        active_pairs=by_status.get(ContractStatus.active.value, 0),
+        open_panels=by_state[NewcomerState.panel_open],
+        pending_contracts=by_state[NewcomerState.choice_pending],
+        active_pairs=by_state[NewcomerState.active],
         at_risk_pairs=snapshots.at_risk_count(session, sql, filters),
         calls_missing_pairs=snapshots.calls_missing_count(session, sql, filters),
         volunteers=snapshots.volunteer_numbers(session, filters, now),

@@ -29,6 +29,7 @@ from app.matches.reasons import (
 )
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
+from app.programme.states import NewcomerState, newcomer_counts
 from app.people.service import person_for_user
 from app.people.vocabulary import language_name
 from app.web.templating import redirect, render
@@ -38,6 +39,7 @@ router = APIRouter(include_in_schema=False)
 _DONE = {
     "declined": N_("You declined these candidates. We will look again in the next round."),
     "round": N_("The matching round is done."),
+    "nobody": N_("Nobody is waiting for a panel, so no matching round was run."),
 }
 
 
@@ -185,7 +187,7 @@ def _rounds_page(
     } for r in rounds]  # fmt: skip
     return render(request, "matches/rounds.html", {
         "rows": rows, "error": error, "flash": flash,
-        "waiting": len(service.waiting_newcomers(session, utcnow())),
+        "waiting": newcomer_counts(session, utcnow())[NewcomerState.waiting_for_round],
     }, status_code=status_code)  # fmt: skip
 
 
@@ -202,6 +204,9 @@ def rounds(
 def start_round(request: Request, session: SessionDep, user: PageStaff, city: CityDep) -> Response:
     try:
         done: MatchingRound = service.run_round(session, city=city, started_by=user)
+    except service.NobodyWaiting:
+        session.rollback()
+        return redirect("/staff/rounds?done=nobody")
     except DomainError as exc:
         session.rollback()
         return _rounds_page(request, session, city, error=_message(request, exc),

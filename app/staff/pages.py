@@ -23,6 +23,7 @@ from app.i18n.catalog import N_, gettext
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
+from app.programme.states import NEWCOMER_LABELS, VOLUNTEER_LABELS
 from app.staff import desk, lists, service
 from app.staff.context import not_found, page_context
 from app.web.errors import translate_validation_error
@@ -55,7 +56,11 @@ def _flash(request: Request, session: Session, done: str | None, who: int | None
 @router.get("")
 def overview(request: Request, session: SessionDep, staff: PageStaff, city: CityDep) -> Response:
     counts = service.overview(session)
-    return render(request, "staff/overview.html", page_context(request, city, counts=counts))
+    context = page_context(
+        request, city, counts=counts,
+        newcomer_state_labels=NEWCOMER_LABELS, volunteer_state_labels=VOLUNTEER_LABELS,
+    )  # fmt: skip
+    return render(request, "staff/overview.html", context)
 
 
 def _queue_context(
