@@ -29,9 +29,9 @@ from app.matches.reasons import (
 )
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
-from app.programme.states import NewcomerState, newcomer_counts
 from app.people.service import person_for_user
 from app.people.vocabulary import language_name
+from app.programme.states import NewcomerState, newcomer_counts
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
