@@ -6,6 +6,7 @@ rolls back entirely, like a web request.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -59,8 +60,14 @@ def engine_for(settings: Settings) -> Iterator[Engine]:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    yield from session_scope(make_sessionmaker(engine))
+def unit_of_work(engine: Engine, settings: Settings | None = None) -> Iterator[Session]:
+    """One transaction; with ``settings``, the emails it queues link to their base URL."""
+    factory = make_sessionmaker(engine)
+    if settings is not None:
+        from app.notifications.service import bind_settings
+
+        bind_settings(factory, settings)
+    yield from session_scope(factory)
 
 
 def _require_schema(engine: Engine) -> None:
@@ -142,7 +149,7 @@ def db_current() -> None:
 def demo_data_into(settings: Settings) -> DemoSummary:
     with engine_for(settings) as engine:
         _require_schema(engine)
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine, settings) as session:
             already = demo_loaded(session)
             summary = load_demo(session, settings.city)
     if already:
@@ -197,6 +204,19 @@ def create_staff(
 # --- serve ---------------------------------------------------------------------------------
 
 
+def follow_served_address(settings: Settings, host: str, port: int) -> Settings:
+    """Without an explicit ``BUDDY_BASE_URL``, links point to where the quick start serves.
+
+    Set in the environment for the served app (a fresh ``Settings()`` in ``app.main``, and
+    uvicorn's reloader processes); the demo's emails get the returned settings."""
+    if "base_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # listening everywhere
+    base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    os.environ["BUDDY_BASE_URL"] = base
+    return settings.model_copy(update={"base_url": base})
+
+
 def _serve(host: str, port: int, reload: bool) -> None:
     import uvicorn
 
@@ -220,12 +240,13 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt =
 
 @cli.command()
 def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = False) -> None:
-    """Quick start: migrate, load the demo city (once), print demo logins and serve."""
-    settings = load_settings()
+    """Quick start: migrate, load the demo city (once), print demo logins and serve. Links in
+    emails point to the address served here, unless ``BUDDY_BASE_URL`` says otherwise."""
+    settings = follow_served_address(load_settings(), host, port)
     with engine_for(settings) as engine:
         migrate.upgrade(engine)
     demo_data_into(settings)
-    print_demo_logins(f"http://{host}:{port}")
+    print_demo_logins(settings.base_url.rstrip("/"))
     _serve(host, port, reload)
 
 
