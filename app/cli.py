@@ -86,6 +86,15 @@ def _migrated_settings() -> Settings:
     return settings
 
 
+# The story the three demo logins can play together (the demo newcomer's panel shows the demo
+# volunteer, who has a free place): also in the README's quick start.
+TRY_THIS = (
+    "1. As the newcomer, open /me/panel and choose the volunteer ranked first; sign.",
+    "2. As the volunteer, open the contract from /me and sign it: the buddy time starts.",
+    "3. Log a meeting from /me; the other side confirms it. Staff follow it all on /staff.",
+)
+
+
 def print_demo_logins(base_url: str) -> None:
     table = Table(title="Demo logins")
     table.add_column("Role")
@@ -95,6 +104,9 @@ def print_demo_logins(base_url: str) -> None:
         table.add_row(role, email, DEMO_PASSWORD)
     console.print(table)
     console.print(f"Log in at [link={base_url}/login]{base_url}/login[/link]")
+    console.print("Try this (two browsers, or one private window):")
+    for line in TRY_THIS:
+        console.print(f"  {line}")
 
 
 def _print_summary(summary: DemoSummary) -> None:
