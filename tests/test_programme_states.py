@@ -129,6 +129,10 @@ def test_every_page_and_endpoint_agrees_on_the_demo_city(client: TestClient, db:
     dashboard = client.get("/staff/dashboard").text
     rounds = client.get("/staff/rounds").text
 
+    assert api["newcomers_by_state"] == {s.value: n for s, n in expected.items()}
+    assert api["volunteers_by_state"] == {s.value: n for s, n in expected_v.items()}
+    for state, n in expected.items():
+        assert _number(rf'id="newcomers-{state.value}">.*?<td>(\d+)</td>', overview) == n
     waiting = expected[NewcomerState.waiting_for_round]
     assert api["newcomers_waiting"] == waiting
     assert _number(r'id="count-newcomers-waiting">\s*<strong>(\d+)', overview) == waiting

@@ -56,9 +56,8 @@ def waiting_query(sql: measures.Sql, filters: Filters, now: datetime) -> Select[
     return stmt
 
 
-def volunteer_numbers(session: Session, filters: Filters, now: datetime) -> VolunteerNumbers:
+def volunteer_numbers(counts: dict[states.VolunteerState, int]) -> VolunteerNumbers:
     """Approved, unpaused volunteers by programme state (app/programme/states.py)."""
-    counts = states.volunteer_counts(session, now, filters.neighbourhood)
     return VolunteerNumbers(
         available=counts[states.VolunteerState.available],
         exposed=counts[states.VolunteerState.proposed],
