@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,14 @@ from app.matches import service as matches
 from app.notifications import relevance, reminders, sender, service
 from app.notifications.models import EmailStatus, OutboxEmail
 from app.people.models import Newcomer, Volunteer
-from tests.factories import make_checkin, make_contract, make_newcomer, make_volunteer
+from tests.factories import (
+    browser_login,
+    make_checkin,
+    make_contract,
+    make_newcomer,
+    make_staff,
+    make_volunteer,
+)
 
 
 class Recorder:
@@ -213,3 +221,21 @@ def test_kinds_without_a_check_and_rows_without_about_are_sent_as_before(
         Mail(user.email, "completed", "sent", None),
         Mail(user.email, "please_sign", "sent", None),
     ]
+
+
+def test_staff_see_why_an_email_was_not_sent(
+    db: Session, clean_db: Engine, settings: Settings, client: TestClient
+) -> None:
+    story = Story(db, clean_db, settings)
+    contract = make_contract(db)
+    service.queue_contract_proposed(db, contract)
+    story.sign(contract, contract.newcomer)
+    story.send()
+    staff = make_staff(db)
+    db.commit()
+    browser_login(client, staff.email)
+    page = client.get("/staff/mail")
+    assert page.status_code == 200
+    assert "1 email no longer matched the situation" in page.text
+    assert "the newcomer has already signed" in page.text
+    assert "Please sign your buddy contract" in page.text
