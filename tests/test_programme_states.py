@@ -139,6 +139,8 @@ def test_every_page_and_endpoint_agrees_on_the_demo_city(client: TestClient, db:
     assert _number(r'id="n-waiting"><strong>([\d,]+)', dashboard) == waiting
     assert _number(r"(\d+) newcomers? (?:is|are) waiting for a panel", rounds) == waiting
     assert _listed(client, "/staff/newcomers?state=waiting_for_round") == waiting
+    person = client.get(f"/staff/people/{newcomer.id}").text
+    assert '<span id="programme-state">Waiting for a matching round</span>' in person
     assert _number(r'id="newcomers-waiting_for_round">.*?<td>(\d+)</td>', overview) == waiting
 
     for state, key, card in (

@@ -17,13 +17,19 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.config import CityProfile
+from app.db import utcnow
 from app.deps import CityDep, PageStaff, SessionDep
 from app.errors import DomainError, NotFound
 from app.i18n.catalog import N_, gettext
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
-from app.programme.states import NEWCOMER_LABELS, VOLUNTEER_LABELS
+from app.programme.states import (
+    NEWCOMER_LABELS,
+    VOLUNTEER_LABELS,
+    state_of_newcomer,
+    state_of_volunteer,
+)
 from app.staff import desk, lists, service
 from app.staff.context import not_found, page_context
 from app.web.errors import translate_validation_error
@@ -233,10 +239,17 @@ def _person_context(
     flash: str | None = None,
 ) -> dict[str, Any]:
     person = service.get_person(session, person_id)
+    now = utcnow()
+    state: str | None = None
+    if isinstance(person, Newcomer):
+        state = NEWCOMER_LABELS[state_of_newcomer(session, person, now)]
+    elif isinstance(person, Volunteer):
+        state = VOLUNTEER_LABELS[state_of_volunteer(session, person, now)]
     return page_context(
         request,
         city,
         person=person,
+        programme_state=state,
         kind=person.kind.value,
         history=service.history(session, person),
         decisions=allowed_decisions(person),
