@@ -195,7 +195,8 @@ def test_run_migrates_loads_demo_and_serves(
     assert "http://127.0.0.1:8123/login" in result.output
     assert "http://127.0.0.1:8123/docs" in result.output
     assert DEMO_LOGINS["staff"] in result.output
-    assert "Try this" in result.output and "/me/panel" in result.output
+    assert "Try this" in result.output
+    assert "/me/panel" in result.output
     assert _count(cli_engine, Volunteer) == 60
 
     # Starting again keeps the data and still shows the logins.

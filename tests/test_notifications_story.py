@@ -69,13 +69,18 @@ class Story:
                         now=utcnow() + now_offset)  # fmt: skip
         self.db.expire_all()
         found = list(self.db.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
-        new, self.seen = found[self.seen:], len(found)
+        new, self.seen = found[self.seen :], len(found)
         return [Mail(r.to_email, r.kind, r.status.value, r.dropped_reason) for r in new]
 
     def sign(self, contract: Contract, *people: Newcomer | Volunteer) -> None:
         for person in people:
-            contracts.sign(self.db, contract, person.user,
-                           Signature(person.display_name, "127.0.0.1"), city=self.settings.city)
+            contracts.sign(
+                self.db,
+                contract,
+                person.user,
+                Signature(person.display_name, "127.0.0.1"),
+                city=self.settings.city,
+            )
 
 
 def _mail(person: Newcomer | Volunteer) -> str:
