@@ -14,7 +14,7 @@ from app.contracts.models import ContractStatus
 from app.db import utcnow
 from app.matches.models import MatchingRound, Panel, PanelCandidate, PanelStatus
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
-from tests.factories import browser_login, make_contract, make_newcomer, make_volunteer
+from tests.factories import bearer, browser_login, make_contract, make_newcomer, make_volunteer
 
 NEXT_ROUND = "In the next matching round we will propose"
 
@@ -64,6 +64,8 @@ def _me(client: TestClient, person: Person) -> str:
 def test_newcomer_me_in_every_state(client: TestClient, db: Session, state: str) -> None:
     person = _newcomer_in(state, db)
     db.commit()
+    api = client.get("/api/v1/me", headers=bearer(client, person.user.email))
+    assert api.json()["programme_state"] == state
     html = _me(client, person)
     if state in ("waiting_for_intake", "not_accepted"):
         assert "Waiting for intake" in html or "Not accepted" in html
@@ -120,6 +122,8 @@ VOLUNTEER_TEXT: dict[str, Callable[[str], bool]] = {
 def test_volunteer_me_in_every_state(client: TestClient, db: Session, state: str) -> None:
     volunteer = _volunteer_in(state, db)
     db.commit()
+    api = client.get("/api/v1/me", headers=bearer(client, volunteer.user.email))
+    assert api.json()["programme_state"] == state
     html = _me(client, volunteer)
     assert VOLUNTEER_TEXT[state](html), state
     promise = "Newcomers may be offered you as a buddy in the next matching round"
