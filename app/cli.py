@@ -6,6 +6,7 @@ rolls back entirely, like a web request.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -59,8 +60,14 @@ def engine_for(settings: Settings) -> Iterator[Engine]:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    yield from session_scope(make_sessionmaker(engine))
+def unit_of_work(engine: Engine, settings: Settings | None = None) -> Iterator[Session]:
+    """One transaction; with ``settings``, the emails it queues link to their base URL."""
+    factory = make_sessionmaker(engine)
+    if settings is not None:
+        from app.notifications.service import bind_settings
+
+        bind_settings(factory, settings)
+    yield from session_scope(factory)
 
 
 def _require_schema(engine: Engine) -> None:
@@ -79,6 +86,15 @@ def _migrated_settings() -> Settings:
     return settings
 
 
+# The story the three demo logins can play together (the demo newcomer's panel shows the demo
+# volunteer, who has a free place): also in the README's quick start.
+TRY_THIS = (
+    "1. As the newcomer, open /me/panel and choose the volunteer ranked first; sign.",
+    "2. As the volunteer, open the contract from /me and sign it: the buddy time starts.",
+    "3. Log a meeting from /me; the other side confirms it. Staff follow it all on /staff.",
+)
+
+
 def print_demo_logins(base_url: str) -> None:
     table = Table(title="Demo logins")
     table.add_column("Role")
@@ -88,6 +104,9 @@ def print_demo_logins(base_url: str) -> None:
         table.add_row(role, email, DEMO_PASSWORD)
     console.print(table)
     console.print(f"Log in at [link={base_url}/login]{base_url}/login[/link]")
+    console.print("Try this (two browsers, or one private window):")
+    for line in TRY_THIS:
+        console.print(f"  {line}")
 
 
 def _print_summary(summary: DemoSummary) -> None:
@@ -142,7 +161,7 @@ def db_current() -> None:
 def demo_data_into(settings: Settings) -> DemoSummary:
     with engine_for(settings) as engine:
         _require_schema(engine)
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine, settings) as session:
             already = demo_loaded(session)
             summary = load_demo(session, settings.city)
     if already:
@@ -197,6 +216,19 @@ def create_staff(
 # --- serve ---------------------------------------------------------------------------------
 
 
+def follow_served_address(settings: Settings, host: str, port: int) -> Settings:
+    """Without an explicit ``BUDDY_BASE_URL``, links point to where the quick start serves.
+
+    Set in the environment for the served app (a fresh ``Settings()`` in ``app.main``, and
+    uvicorn's reloader processes); the demo's emails get the returned settings."""
+    if "base_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # listening everywhere
+    base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    os.environ["BUDDY_BASE_URL"] = base
+    return settings.model_copy(update={"base_url": base})
+
+
 def _serve(host: str, port: int, reload: bool) -> None:
     import uvicorn
 
@@ -220,12 +252,13 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt =
 
 @cli.command()
 def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = False) -> None:
-    """Quick start: migrate, load the demo city (once), print demo logins and serve."""
-    settings = load_settings()
+    """Quick start: migrate, load the demo city (once), print demo logins and serve. Links in
+    emails point to the address served here, unless ``BUDDY_BASE_URL`` says otherwise."""
+    settings = follow_served_address(load_settings(), host, port)
     with engine_for(settings) as engine:
         migrate.upgrade(engine)
     demo_data_into(settings)
-    print_demo_logins(f"http://{host}:{port}")
+    print_demo_logins(settings.base_url.rstrip("/"))
     _serve(host, port, reload)
 
 

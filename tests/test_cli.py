@@ -15,9 +15,10 @@ from app.audit.models import AuditEntry
 from app.auth.models import Role, User
 from app.auth.passwords import verify_password
 from app.cli import cli
-from app.config import CITIES_DIR, load_city
+from app.config import CITIES_DIR, Settings, load_city
 from app.db import make_engine
 from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD
+from app.notifications.models import OutboxEmail
 from app.people.models import Newcomer, Volunteer
 from tests.test_demo import assert_demo_city
 
@@ -28,6 +29,10 @@ runner = CliRunner()
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     # Settings also read a .env file from the working directory: make sure none is picked up.
     monkeypatch.chdir(tmp_path)
+    # ``buddy run`` sets BUDDY_BASE_URL for the app it serves: recorded here (set, then
+    # deleted) so monkeypatch restores the developer's environment after each test.
+    monkeypatch.setenv("BUDDY_BASE_URL", "unset")
+    monkeypatch.delenv("BUDDY_BASE_URL")
     return {
         "BUDDY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "BUDDY_SECRET_FILE": str(tmp_path / "secret"),
@@ -190,6 +195,8 @@ def test_run_migrates_loads_demo_and_serves(
     assert "http://127.0.0.1:8123/login" in result.output
     assert "http://127.0.0.1:8123/docs" in result.output
     assert DEMO_LOGINS["staff"] in result.output
+    assert "Try this" in result.output
+    assert "/me/panel" in result.output
     assert _count(cli_engine, Volunteer) == 60
 
     # Starting again keeps the data and still shows the logins.
@@ -198,6 +205,30 @@ def test_run_migrates_loads_demo_and_serves(
     assert "already present" in result.output
     assert DEMO_LOGINS["newcomer"] in result.output
     assert _count(cli_engine, Volunteer) == 60
+
+
+def test_run_links_follow_the_port_it_serves_on(
+    env: dict[str, str], cli_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    # What the served app will read: a fresh Settings() inside uvicorn.run.
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.append(Settings().base_url))
+    result = runner.invoke(cli, ["run", "--port", "8765"], env={**env, "BUDDY_BASE_URL": None})
+    assert result.exit_code == 0, result.output
+    assert seen == ["http://127.0.0.1:8765"]
+    assert "http://127.0.0.1:8765/login" in result.output
+    with Session(cli_engine) as session:
+        bodies = list(session.scalars(select(OutboxEmail.body_text)))
+    assert bodies, "the demo's history queues emails"
+    assert all("http://127.0.0.1:8000" not in b for b in bodies)
+    assert any("http://127.0.0.1:8765/" in b for b in bodies)
+
+    # An explicit address wins.
+    seen.clear()
+    public = {**env, "BUDDY_BASE_URL": "https://buddy.mechelen.example"}
+    result = runner.invoke(cli, ["run", "--port", "8765"], env=public)
+    assert result.exit_code == 0, result.output
+    assert seen == ["https://buddy.mechelen.example"]
 
 
 def test_serve_passes_options_to_uvicorn(

@@ -139,7 +139,10 @@ def test_demo_logins_are_easy_to_match() -> None:
     assert newcomer.location == volunteer.location == {"neighbourhood": "binnenstad"}
     assert len(newcomer.availability) >= 8
     assert set(newcomer.availability) & set(volunteer.availability)
-    assert volunteer.extra["max_buddies"] == 2  # a buddy in the history, room in the round
+    assert volunteer.extra["max_buddies"] == 3  # two buddies in the history, room in the round
+    # The demo volunteer speaks the demo newcomer's first language: the round's best pair.
+    native = {code for code, level in newcomer.languages.items() if level == "native"}
+    assert native & {code for code, level in volunteer.languages.items() if level == "fluent"}
     assert newcomer.extra["civic_integration"] is True
     # Registered just before the current round; the volunteer was there from the start.
     assert (date(2026, 11, 1) - newcomer.registered_at.date()).days == 12
@@ -325,6 +328,42 @@ def test_demo_logins_see_a_living_programme(client: TestClient, db: Session) -> 
     assert rounds.status_code == 200
     listed = client.get("/staff/contracts").text
     assert _count(r'href="/contracts/\d+"', listed) >= 23
+
+
+def _post(client: TestClient, url: str, data: dict[str, str]) -> str:
+    response = client.post(url, data={**data, "csrftoken": client.cookies["csrftoken"]},
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+def test_the_three_demo_logins_play_the_story_together(client: TestClient, db: Session) -> None:
+    """What the printed "try this" says: the newcomer picks the demo volunteer from their
+    panel, both sign, the volunteer logs a meeting, the newcomer confirms it."""
+    load_demo(db, MECHELEN)
+    db.commit()
+    volunteer = _person(db, Volunteer, DEMO_LOGINS["volunteer"])
+    assert isinstance(volunteer, Volunteer)
+    assert volunteer.committed_buddies < volunteer.max_buddies  # a free place
+
+    browser_login(client, DEMO_LOGINS["newcomer"], DEMO_PASSWORD)
+    panel = client.get("/me/panel").text
+    assert f'name="volunteer_id" value="{volunteer.id}"' in panel
+    where = _post(client, "/me/panel/choice", {"volunteer_id": str(volunteer.id)})
+    contract_id = int(where.rsplit("/", 1)[1])
+    _post(client, f"/contracts/{contract_id}/sign",
+          {"full_name": "Demo Newcomer", "commitment": "yes"})  # fmt: skip
+    client.post("/logout", data={"csrftoken": client.cookies["csrftoken"]})
+
+    browser_login(client, DEMO_LOGINS["volunteer"], DEMO_PASSWORD)
+    assert f'href="/contracts/{contract_id}"' in client.get("/me").text
+    done = _post(client, f"/contracts/{contract_id}/sign",
+                 {"full_name": volunteer.display_name, "commitment": "yes"})  # fmt: skip
+    assert done.endswith("done=active")
+    me = client.get("/me").text
+    assert f'href="/contracts/{contract_id}/meetings/new"' in me  # the third buddy, too
+    assert me.count("/meetings/new") == 3
+    client.post("/logout", data={"csrftoken": client.cookies["csrftoken"]})
 
 
 def test_demo_follows_the_city_profile(db: Session) -> None:

@@ -71,16 +71,20 @@ def test_round_makes_ranked_panels_of_five(db: Session, settings: Settings) -> N
     assert _count(db, MatchingLock) == 0  # the SQLite lock row leaves with the round
 
 
-def test_second_round_finds_nobody_waiting(db: Session, settings: Settings) -> None:
+def test_second_round_finds_nobody_waiting_and_is_not_recorded(
+    db: Session, settings: Settings
+) -> None:
     make_newcomer(db)
     _volunteers(db, 5)
     db.commit()
     service.run_round(db, city=settings.city, started_by=None)
     db.commit()
-    again = service.run_round(db, city=settings.city, started_by=None)
-    db.commit()
-    assert again.newcomers_waiting == 0
-    assert again.panels_made == 0
+    with pytest.raises(service.NobodyWaiting) as refused:
+        service.run_round(db, city=settings.city, started_by=None)
+    db.rollback()
+    assert refused.value.status_code == 409
+    assert "Nobody is waiting" in refused.value.message
+    assert _count(db, MatchingRound) == 1
     assert _count(db, Panel) == 1
 
 

@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.checkins import labels, queries, rules
 from app.config import CityProfile
 from app.contracts import service as contracts
-from app.contracts.models import Contract
+from app.contracts.models import Contract, ContractStatus
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.web.templating import templates
@@ -39,30 +39,38 @@ templates.env.globals["contract_meetings"] = contract_meetings
 def _me_section(
     request: Request, session: Session, user: User, person: Person
 ) -> dict[str, Any] | None:
+    """The meetings of EVERY running pair (a volunteer may have several buddies); with none
+    running, the newest pair that has started (to see its hours after the end)."""
     city: CityProfile = request.app.state.settings.city
-    current = next((c for c in contracts.list_for_user(session, user)
-                    if c.start_date is not None and c.status.value != "pending"), None)  # fmt: skip
+    started = [c for c in contracts.list_for_user(session, user)
+               if c.start_date is not None and c.status is not ContractStatus.pending]  # fmt: skip
+    running = [c for c in started if c.status is ContractStatus.active] or started[:1]
     minutes = (
         queries.confirmed_minutes_of_newcomer(session, person.id)
         if isinstance(person, Newcomer) else None
     )  # fmt: skip
-    if current is None and not minutes:
+    if not running and not minutes:
         return None
     locale: str = request.state.locale
     goal = city.participation_hours_goal
     hours = labels.hours_text(rules.hours(minutes or 0), locale)
-    waiting = []
-    side = queries.side_of(current, user) if current else None
-    if current is not None and side is not None:
-        waiting = queries.waiting_for(session, current, side)
+    pairs = []
+    for contract in running:
+        side = queries.side_of(contract, user)
+        waiting = queries.waiting_for(session, contract, side) if side is not None else []
+        buddy = contract.volunteer if isinstance(person, Newcomer) else contract.newcomer
+        pairs.append({
+            "contract": contract,
+            "buddy": buddy.first_name,
+            "summary": summary(request, session, contract),
+            "waiting": len(waiting),
+        })  # fmt: skip
     return {
-        "contract": current,
-        "summary": summary(request, session, current) if current else None,
+        "pairs": pairs,
         "newcomer": isinstance(person, Newcomer),
         "hours": hours,
         "goal": goal,
         "goal_percent": rules.goal_progress(minutes or 0, goal),
-        "waiting": len(waiting),
     }
 
 

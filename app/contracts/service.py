@@ -189,9 +189,7 @@ def sign(
     requested = [d for d in (contract.requested_start_date, signature.start_on) if d]
     contract.requested_start_date = max(requested) if requested else None
     if contract.newcomer_signed_at and contract.volunteer_signed_at:
-        contract.status = rules.contract_transition(
-            contract.status, ContractEvent.second_signature
-        )
+        contract.status = rules.contract_transition(contract.status, ContractEvent.second_signature)
         contract.start_date = rules.start_date(today, contract.requested_start_date)
         contract.end_date = rules.end_date(contract.start_date, contract.months)
     contract.updated_at = now
@@ -216,7 +214,10 @@ def decline(
         ended_at=now, ended_by_id=user.id, end_note=reason[:2000],
     )  # fmt: skip
     release_capacity(session, contract.volunteer_id)
-    _reopen_panel(session, contract, now=now)
+    panel = _reopen_panel(session, contract, now=now)
+    # The newcomer hears it, with what happens next; the unsent "please sign" emails of this
+    # contract are dropped when their turn comes (app/notifications/relevance.py).
+    notifications.queue_contract_declined(session, contract, panel)
     record(
         session, actor_id=user.id, action="contract.declined",
         subject_type="contract", subject_id=contract.id, reason=reason[:200],
@@ -224,12 +225,12 @@ def decline(
     return contract
 
 
-def _reopen_panel(session: Session, contract: Contract, *, now: datetime) -> None:
+def _reopen_panel(session: Session, contract: Contract, *, now: datetime) -> Panel | None:
     """Give the newcomer their panel back without the volunteer who declined, unless it has
     expired meanwhile (then they simply wait for the next round)."""
     panel = session.get(Panel, contract.panel_id) if contract.panel_id else None
     if panel is None or panel.status is not PanelStatus.chosen:
-        return
+        return None
     candidate = session.get(PanelCandidate, (panel.id, contract.volunteer_id))
     if candidate is not None:
         candidate.withdrawn_at = now
@@ -239,6 +240,7 @@ def _reopen_panel(session: Session, contract: Contract, *, now: datetime) -> Non
     else:
         panel.status, panel.closed_at = PanelStatus.expired, now
     session.flush()
+    return panel
 
 
 def end_early(
@@ -270,6 +272,7 @@ def end_early(
         subject_type="contract", subject_id=contract.id, reason=reason.value,
     )  # fmt: skip
     session.flush()
+    notifications.queue_contract_ended_early(session, contract, user)
     return contract
 
 
@@ -279,9 +282,7 @@ def complete_due(session: Session, *, city: CityProfile, now: datetime | None = 
     now = now or utcnow()
     today = rules.local_date(now, city.timezone)
     due = session.scalars(
-        select(Contract).where(
-            Contract.status == ContractStatus.active, Contract.end_date <= today
-        )
+        select(Contract).where(Contract.status == ContractStatus.active, Contract.end_date <= today)
     ).all()
     done = 0
     for contract in due:

@@ -59,6 +59,14 @@ class StatsRead(BaseModel):
     at_risk_pairs: int
     pairs_missing_staff_calls: int
     volunteers: VolunteersRead
+    newcomers_by_state: dict[str, int] = Field(
+        description="Every newcomer by programme state (waiting_for_intake, not_accepted, "
+        "waiting_for_round, panel_open, choice_pending, active, completed)"
+    )
+    volunteers_by_state: dict[str, int] = Field(
+        description="Every volunteer by programme state (waiting_for_screening, not_approved, "
+        "paused, available, proposed, full)"
+    )
     completed: int
     ended_early: int
     ended_early_by_reason: dict[str, int]
@@ -85,6 +93,8 @@ class StatsRead(BaseModel):
             active_pairs=stats.active_pairs, at_risk_pairs=stats.at_risk_pairs,
             pairs_missing_staff_calls=stats.calls_missing_pairs,
             volunteers=VolunteersRead(**stats.volunteers.__dict__),
+            newcomers_by_state=stats.newcomers_by_state,
+            volunteers_by_state=stats.volunteers_by_state,
             completed=stats.completed, ended_early=stats.ended_early,
             ended_early_by_reason=stats.ended_early_by_reason,
             completion_rate=stats.completion_rate, median_adherence=stats.median_adherence,

@@ -24,6 +24,7 @@ from app.contracts.models import Contract, ContractStatus
 from app.dashboard import measures, series, snapshots
 from app.dashboard.filters import Filters
 from app.dashboard.snapshots import RoundReport, VolunteerNumbers
+from app.programme.states import NewcomerState, volunteer_counts
 
 STARTED = (ContractStatus.active, ContractStatus.completed, ContractStatus.ended_early)
 
@@ -47,6 +48,9 @@ class Stats:
     confirmed_minutes: int
     failed_mail: int
     last_round: RoundReport | None
+    # Everyone by programme state (app/programme/states.py): the staff overview's numbers.
+    newcomers_by_state: dict[str, int] = field(default_factory=dict)
+    volunteers_by_state: dict[str, int] = field(default_factory=dict)
     weeks: list[series.Week] = field(default_factory=list)
     cohorts: list[series.Cohort] = field(default_factory=list)
 
@@ -158,19 +162,22 @@ def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> f
 def programme_stats(session: Session, city: CityProfile, filters: Filters, now: datetime) -> Stats:
     sql = measures.sql_for(session, city.timezone)
     waiting, median_wait = median(session, snapshots.waiting_query(sql, filters, now))
-    by_status = snapshots.contracts_by_status(session, filters)
+    by_state = snapshots.newcomer_numbers(session, filters, now)
+    volunteer_states = volunteer_counts(session, now, filters.neighbourhood)
     ended = ended_early_in_period(session, sql, filters)
     meetings, minutes = meetings_in_period(session, filters)
     return Stats(
         filters=filters,
         newcomers_waiting=waiting,
         median_waiting_days=median_wait,
-        open_panels=snapshots.open_panels(session, filters, now),
-        pending_contracts=by_status.get(ContractStatus.pending.value, 0),
-        active_pairs=by_status.get(ContractStatus.active.value, 0),
+        open_panels=by_state[NewcomerState.panel_open],
+        pending_contracts=by_state[NewcomerState.choice_pending],
+        active_pairs=by_state[NewcomerState.active],
         at_risk_pairs=snapshots.at_risk_count(session, sql, filters),
         calls_missing_pairs=snapshots.calls_missing_count(session, sql, filters),
-        volunteers=snapshots.volunteer_numbers(session, filters, now),
+        volunteers=snapshots.volunteer_numbers(volunteer_states),
+        newcomers_by_state={s.value: n for s, n in by_state.items()},
+        volunteers_by_state={s.value: n for s, n in volunteer_states.items()},
         completed=completed_in_period(session, filters),
         ended_early=sum(ended.values()),
         ended_early_by_reason=ended,

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
 from app.dashboard import measures
 from app.dashboard.filters import Filters
-from app.matches.models import MatchingRound, Panel, PanelCandidate, PanelStatus
+from app.matches.models import MatchingRound
 from app.notifications.models import EmailStatus, OutboxEmail
-from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
+from app.people.models import Newcomer
+from app.programme import states
 
 
 @dataclass(frozen=True)
@@ -42,71 +43,34 @@ def _scalar(session: Session, stmt: Select[Any]) -> Any:
 
 
 def waiting_query(sql: measures.Sql, filters: Filters, now: datetime) -> Select[Any]:
-    """Days waited (today minus the local day they started waiting) by each approved newcomer
-    with no pending, active or completed contract and no open panel (matching's definition)."""
-    has_contract = exists().where(
-        Contract.newcomer_id == Newcomer.id,
-        Contract.status.in_((ContractStatus.pending, ContractStatus.active,
-                             ContractStatus.completed)),
-    )  # fmt: skip
-    has_panel = exists().where(
-        Panel.newcomer_id == Newcomer.id, Panel.status == PanelStatus.open, Panel.expires_at > now
-    )
+    """Days waited (today minus the local day they started waiting) by each newcomer in the
+    programme state ``waiting_for_round`` (app/programme/states.py, matching's definition)."""
     waited = measures.day_number(filters.today) - sql.local_day(Newcomer.waiting_since)
     stmt = (
         select(waited.label("days"))
         .select_from(Newcomer)
-        .where(Newcomer.intake_status == IntakeStatus.approved, ~has_contract, ~has_panel)
+        .where(states.newcomers_in(states.NewcomerState.waiting_for_round, now))
     )
     if filters.neighbourhood:
         stmt = stmt.where(Newcomer.neighbourhood == filters.neighbourhood)
     return stmt
 
 
-def volunteer_numbers(session: Session, filters: Filters, now: datetime) -> VolunteerNumbers:
-    # Volunteers shown in an open panel (not withdrawn), each once: one pass over the panels.
-    shown_ids = (
-        select(PanelCandidate.volunteer_id)
-        .join(Panel, Panel.id == PanelCandidate.panel_id)
-        .where(PanelCandidate.withdrawn_at.is_(None), Panel.status == PanelStatus.open,
-               Panel.expires_at > now)
-    )  # fmt: skip
-    shown = Volunteer.id.in_(shown_ids)
-    full = Volunteer.committed_buddies >= Volunteer.max_buddies
-    stmt = (
-        select(
-            func.coalesce(func.sum(case((and_(~full, ~shown), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((and_(~full, shown), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((full, 1), else_=0)), 0),
-        )
-        .select_from(Volunteer)
-        .where(Volunteer.vetting_status == VettingStatus.approved)
+def volunteer_numbers(counts: dict[states.VolunteerState, int]) -> VolunteerNumbers:
+    """Approved, unpaused volunteers by programme state (app/programme/states.py)."""
+    return VolunteerNumbers(
+        available=counts[states.VolunteerState.available],
+        exposed=counts[states.VolunteerState.proposed],
+        at_capacity=counts[states.VolunteerState.full],
     )
-    if filters.neighbourhood:
-        stmt = stmt.where(Volunteer.neighbourhood == filters.neighbourhood)
-    available, exposed, at_capacity = session.execute(stmt).one()
-    return VolunteerNumbers(int(available), int(exposed), int(at_capacity))
 
 
-def open_panels(session: Session, filters: Filters, now: datetime) -> int:
-    stmt = select(func.count()).where(Panel.status == PanelStatus.open, Panel.expires_at > now)
-    if filters.neighbourhood:
-        stmt = stmt.where(
-            Panel.newcomer_id.in_(
-                select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
-            )
-        )
-    return int(_scalar(session, stmt) or 0)
-
-
-def contracts_by_status(session: Session, filters: Filters) -> dict[str, int]:
-    stmt = (
-        select(Contract.status, func.count())
-        .where(Contract.status.in_((ContractStatus.pending, ContractStatus.active)),
-               *measures.in_area(filters.neighbourhood))
-        .group_by(Contract.status)
-    )  # fmt: skip
-    return {status.value: int(n) for status, n in session.execute(stmt)}
+def newcomer_numbers(
+    session: Session, filters: Filters, now: datetime
+) -> dict[states.NewcomerState, int]:
+    """Newcomers by programme state (app/programme/states.py): open panels, contracts waiting
+    for signatures and active pairs are the newcomers in those states."""
+    return states.newcomer_counts(session, now, filters.neighbourhood)
 
 
 def at_risk_count(session: Session, sql: measures.Sql, filters: Filters) -> int:

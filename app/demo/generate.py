@@ -296,6 +296,6 @@ def demo_population(
     now = now or demo_now(today)
     rng = random.Random(f"{seed}:{city.slug}")
     volunteers, newcomers = demo_volunteers(city, rng, now), demo_newcomers(city, rng, now)
-    volunteers[0] = logins.suitable_volunteer(volunteers[0], city)
     newcomers[0] = logins.suitable_newcomer(newcomers[0], city)
+    volunteers[0] = logins.suitable_volunteer(volunteers[0], city, newcomers[0])
     return volunteers, newcomers

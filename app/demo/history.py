@@ -101,7 +101,12 @@ class History:
         reminders.queue_due_reminders(self.session, today=day)
 
     def _round(self, stories: tuple[Story, ...], current: bool, when: datetime) -> None:
-        done = matches.run_round(self.session, city=self.city, started_by=self.staff, now=when)
+        try:
+            done = matches.run_round(
+                self.session, city=self.city, started_by=self.staff, now=when
+            )
+        except matches.NobodyWaiting:
+            return  # not recorded: nothing to propose (the real round does the same)
         done.finished_at = when + timedelta(seconds=2)  # the service stamps the wall clock
         for panel in done.panels:
             panel.created_at = when  # the column default is the wall clock

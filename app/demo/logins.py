@@ -35,10 +35,18 @@ def suitable_newcomer(person: DemoPerson, city: CityProfile) -> DemoPerson:
     )
 
 
-def suitable_volunteer(person: DemoPerson, city: CityProfile) -> DemoPerson:
-    """The demo volunteer login has room for two buddies, lives centrally and is free on
-    weekday evenings and at the weekend, so it has a buddy in the history and can still be
-    proposed in the current round."""
+def suitable_volunteer(
+    person: DemoPerson, city: CityProfile, newcomer: DemoPerson | None = None
+) -> DemoPerson:
+    """The demo volunteer login has room for three buddies (two in the history, one free),
+    lives centrally, is free on weekday evenings and at the weekend, and grew up speaking the
+    demo newcomer's first language: the best pair of the current round, so the demo newcomer's
+    panel shows the demo volunteer and the three logins can play pick, sign and meet together."""
+    shared = {
+        code: Level.fluent
+        for code, level in (newcomer.languages if newcomer else {}).items()
+        if level is Level.native and code != "nl"
+    }
     slots = {*(f"{d}-evening" for d in data.WEEKDAYS), "wed-afternoon", "sat-morning",
              "sun-afternoon"}  # fmt: skip
     return replace(
@@ -46,6 +54,6 @@ def suitable_volunteer(person: DemoPerson, city: CityProfile) -> DemoPerson:
         buddy_gender=BuddyGender.any,
         location=_central(city),
         availability=[s for s in SLOTS if s in slots],
-        languages={**person.languages, "en": Level.fluent, "fr": Level.conversational},
-        extra={**person.extra, "max_buddies": 2},
+        languages={**person.languages, "en": Level.fluent, "fr": Level.conversational, **shared},
+        extra={**person.extra, "max_buddies": 3},
     )

@@ -32,6 +32,7 @@ from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.people.service import person_for_user
 from app.people.vocabulary import language_name
+from app.programme.states import NewcomerState, newcomer_counts
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +40,7 @@ router = APIRouter(include_in_schema=False)
 _DONE = {
     "declined": N_("You declined these candidates. We will look again in the next round."),
     "round": N_("The matching round is done."),
+    "nobody": N_("Nobody is waiting for a panel, so no matching round was run."),
 }
 
 
@@ -186,7 +188,7 @@ def _rounds_page(
     } for r in rounds]  # fmt: skip
     return render(request, "matches/rounds.html", {
         "rows": rows, "error": error, "flash": flash,
-        "waiting": len(service.waiting_newcomers(session, utcnow())),
+        "waiting": newcomer_counts(session, utcnow())[NewcomerState.waiting_for_round],
         "next_round": _when(request, city, upcoming) if (upcoming := next_slot(city, utcnow()))
         else None,
     }, status_code=status_code)  # fmt: skip
@@ -205,6 +207,9 @@ def rounds(
 def start_round(request: Request, session: SessionDep, user: PageStaff, city: CityDep) -> Response:
     try:
         done: MatchingRound = service.run_round(session, city=city, started_by=user)
+    except service.NobodyWaiting:
+        session.rollback()
+        return redirect("/staff/rounds?done=nobody")
     except DomainError as exc:
         session.rollback()
         return _rounds_page(request, session, city, error=_message(request, exc),

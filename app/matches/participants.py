@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.config import CityProfile
-from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus
+from app.contracts.models import Contract
 from app.matches.models import Panel, PanelCandidate, PanelStatus
-from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from app.people.models import Newcomer, VettingStatus, Volunteer
+from app.programme.states import NewcomerState, newcomers_in
 
 # A newcomer who turned a panel down is not shown the same volunteers again for a while.
 DECLINED_PANEL_MEMORY = timedelta(days=90)
@@ -26,16 +27,11 @@ def open_panel_filter(now: datetime) -> Any:
 
 
 def waiting_newcomers(session: Session, now: datetime) -> list[Newcomer]:
-    """Approved newcomers with no pending or active contract and no open panel. Someone whose
-    contract was completed has finished the programme and does not wait again."""
-    has_contract = exists().where(
-        Contract.newcomer_id == Newcomer.id,
-        Contract.status.in_((*LIVE_STATUSES, ContractStatus.completed)),
-    )
-    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_filter(now))
+    """Newcomers in the programme state ``waiting_for_round`` (app/programme/states.py):
+    approved, no pending, active or completed contract, no open panel."""
     stmt = (
         select(Newcomer)
-        .where(Newcomer.intake_status == IntakeStatus.approved, ~has_contract, ~has_panel)
+        .where(newcomers_in(NewcomerState.waiting_for_round, now))
         .order_by(Newcomer.civic_integration.desc(), Newcomer.waiting_since, Newcomer.id)
     )
     return list(session.scalars(stmt))

@@ -43,7 +43,7 @@ ApiNewcomer = Annotated[Newcomer, Depends(api_newcomer)]
     "/matching/rounds",
     response_model=RoundRead,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "A round is already running"}},
+    responses={409: {"description": "A round is already running, or nobody is waiting"}},
 )
 def start_round(user: ApiStaff, session: SessionDep, settings: SettingsDep) -> MatchingRound:
     """Run a matching round now: every waiting newcomer gets a ranked panel."""

@@ -50,6 +50,14 @@ _panels = cast(Table, Panel.__table__)
 Progress = Callable[[str, int, int], None]
 
 
+class NobodyWaiting(Conflict):
+    """No newcomer waits for a panel: the round would propose nothing, so it is not run.
+
+    Not recorded on purpose: an empty round has no panels and no shortage to report, and as the
+    newest round it would hide the last informative report from the rounds page and the
+    dashboard. Whoever started it is told, in so many words, that nobody was waiting."""
+
+
 def _no_progress(step: str, done: int, total: int) -> None:
     return None
 
@@ -227,6 +235,8 @@ def run_round(
     expire_panels(session, now)
     progress("collect", 0, 3)
     newcomers = waiting_newcomers(session, now)
+    if not newcomers:
+        raise NobodyWaiting(N_("Nobody is waiting for a panel, so no matching round was run."))
     volunteers = available_volunteers(session, city, now)
     excluded = excluded_pairs(session, now)
     progress("collect", 3, 3)

@@ -30,6 +30,8 @@ KINDS = (
     "panel_ready",
     "chosen",
     "please_sign",
+    "declined",
+    "ended_early",
     "contract_active",
     "nomeet1",
     "nomeet2",

@@ -19,6 +19,7 @@ class EmailStatus(StrEnum):
     queued = "queued"
     sent = "sent"
     failed = "failed"  # gave up after the last attempt
+    dropped = "dropped"  # no longer true when its turn came (see relevance.py): never sent
 
 
 class OutboxEmail(Base):
@@ -44,5 +45,10 @@ class OutboxEmail(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # What the message is about ({"contract": 12, "side": "newcomer"}, {"panel": 3}), so it can
+    # be checked against the current state when its turn comes (relevance.py); None: no check.
+    about: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Why a message was dropped instead of sent ("the newcomer has already signed").
+    dropped_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

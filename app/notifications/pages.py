@@ -48,6 +48,7 @@ def mail(request: Request, session: SessionDep, staff: PageStaff, city: CityDep)
             "counts": counts,
             "failed": _listing(session, EmailStatus.failed),
             "queued": _listing(session, EmailStatus.queued),
+            "dropped": _listing(session, EmailStatus.dropped),
             "retried": request.query_params.get("retried"),
         },
     )

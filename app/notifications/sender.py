@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope, utcnow
-from app.notifications import rules
+from app.notifications import relevance, rules
 from app.notifications.models import EmailStatus, OutboxEmail
 
 _outbox = cast(Table, OutboxEmail.__table__)
@@ -189,6 +189,7 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    dropped: int = 0  # no longer true when their turn came (relevance.py): not sent
     unreachable: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -243,6 +244,14 @@ def mark_sent(session: Session, email_id: int, now: datetime) -> None:
     )
 
 
+def mark_dropped(session: Session, email_id: int, reason: str) -> None:
+    session.execute(
+        update(_outbox)
+        .where(_outbox.c.id == email_id)
+        .values(status=EmailStatus.dropped.value, dropped_reason=reason[:200])
+    )
+
+
 def mark_failed_attempt(
     session: Session, email_id: int, attempts: int, error: str, now: datetime, *, final: bool
 ) -> bool:
@@ -280,6 +289,11 @@ def send_due(
                 if row is None:
                     continue  # another worker has it
                 attempts = row.attempts
+                stale = relevance.stale_reason(session, row, now)
+                if stale is not None:  # dropped in the claim's own transaction
+                    mark_dropped(session, email_id, stale)
+                    report.dropped += 1
+                    continue
                 try:
                     message = build_message(row, settings)
                 except (ValueError, KeyError, TypeError) as exc:  # a malformed row: never sendable

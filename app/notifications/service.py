@@ -109,9 +109,12 @@ def queue(
     dedupe_key: str,
     context: dict[str, Any],
     attachments: tuple[Attachment, ...] = (),
+    about: dict[str, Any] | None = None,
 ) -> bool:
     """Render ``kind`` in the recipient's language and add it to the outbox, once per
-    ``dedupe_key``. Returns whether a new message was queued. Deactivated accounts get none."""
+    ``dedupe_key``. Returns whether a new message was queued. Deactivated accounts get none.
+    ``about`` names what the message is about, for the check of ``kind`` in relevance.py when
+    it is sent (none: sent as it is)."""
     if not user.is_active or is_queued(session, dedupe_key):
         return False
     settings = settings_for(session)
@@ -132,6 +135,7 @@ def queue(
             "body_text": rendered.text,
             "body_html": rendered.html,
             "attachments": [a.stored() for a in attachments],
+            "about": about,
             "dedupe_key": dedupe_key[:200],
             "status": EmailStatus.queued.value,
             "attempts": 0,
@@ -162,6 +166,7 @@ def queue_panel_ready(session: Session, panel: Panel) -> bool:
             "expires_on": local_date(panel.expires_at, settings.city.timezone),
             "url": link(settings, "/me/panel"),
         },
+        about={"panel": panel.id},
     )
 
 
@@ -193,13 +198,48 @@ def queue_contract_proposed(session: Session, contract: Contract) -> None:
         dedupe_key=f"chosen:{contract.id}",
         context={"name": contract.volunteer.first_name,
                  "newcomer": contract.newcomer.first_name, "url": url},
+        about={"contract": contract.id, "side": "volunteer"},
     )  # fmt: skip
     queue(
         session, user=contract.newcomer.user, kind="please_sign",
         dedupe_key=f"please_sign:{contract.id}",
         context={"name": contract.newcomer.first_name,
                  "volunteer": contract.volunteer.first_name, "url": url},
+        about={"contract": contract.id, "side": "newcomer"},
     )  # fmt: skip
+
+
+def queue_contract_declined(session: Session, contract: Contract, panel: Panel | None) -> bool:
+    """The volunteer declined: the newcomer hears it, with their reason and what happens next —
+    back to their candidates (``panel`` reopened) or the next matching round."""
+    settings = settings_for(session)
+    reopened = panel is not None and panel.status is PanelStatus.open
+    return queue(
+        session, user=contract.newcomer.user, kind="declined",
+        dedupe_key=f"declined:{contract.id}",
+        context={"name": contract.newcomer.first_name,
+                 "volunteer": contract.volunteer.first_name, "reason": contract.end_note,
+                 "panel_until": local_date(panel.expires_at, settings.city.timezone)
+                 if reopened and panel is not None else None,
+                 "url": link(settings, "/me/panel" if reopened else "/me")},
+    )  # fmt: skip
+
+
+def queue_contract_ended_early(session: Session, contract: Contract, ended_by: User) -> int:
+    """Ended early: whoever did not end it themselves hears it (both, when staff ended it);
+    the newcomer also hears that a new buddy will be looked for."""
+    settings = settings_for(session)
+    queued = 0
+    for side, person, buddy in _pair(contract):
+        if person.user_id == ended_by.id:
+            continue
+        queued += queue(
+            session, user=person.user, kind="ended_early",
+            dedupe_key=f"ended_early:{contract.id}:{side}",
+            context={"name": person.first_name, "buddy": buddy.first_name,
+                     "newcomer": side == "newcomer", "url": link(settings, "/me")},
+        )  # fmt: skip
+    return queued
 
 
 def queue_contract_active(session: Session, contract: Contract) -> None:
@@ -221,6 +261,7 @@ def queue_contract_active(session: Session, contract: Contract) -> None:
                      "url": link(settings, f"/contracts/{contract.id}")},
             attachments=(Attachment(f"buddy-contract-{contract.id}.ics",
                                     "text/calendar; method=PUBLISH", calendar),),
+            about={"contract": contract.id, "side": side},
         )  # fmt: skip
 
 
@@ -262,6 +303,7 @@ def queue_silence_reminder(
             session, user=person.user, kind=kind, dedupe_key=key,
             context={"name": person.first_name, "buddy": buddy.first_name,
                      "since": since, "url": url},
+            about={"contract": contract.id, "side": side, "since": since.isoformat()},
         )  # fmt: skip
     return queued
 
@@ -278,5 +320,6 @@ def queue_ending_soon(session: Session, contract: Contract) -> int:
             context={"name": person.first_name, "buddy": buddy.first_name,
                      "end": contract.end_date,
                      "url": link(settings, f"/contracts/{contract.id}/meetings")},
+            about={"contract": contract.id, "side": side},
         )  # fmt: skip
     return queued

@@ -21,12 +21,14 @@ from app.auth.models import Role, User
 from app.auth.pages import home_for, start_session
 from app.auth.passwords import check_strength
 from app.config import CityProfile, Settings
+from app.db import utcnow
 from app.deps import CityDep, MaybePageUser, PageUser, PageVolunteer, SessionDep, SettingsDep
 from app.errors import DomainError, Invalid
 from app.i18n.catalog import N_, gettext
 from app.people import forms, service
 from app.people.models import Newcomer, Person, Volunteer
 from app.people.schemas import NewcomerCreate, NewcomerUpdate, VolunteerCreate, VolunteerUpdate
+from app.programme.states import state_of_newcomer, state_of_volunteer
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -181,8 +183,15 @@ def me(
         if section is not None:
             sections.append((template, section))
     locale: str = request.state.locale
+    now = utcnow()
+    state = (
+        state_of_newcomer(session, person, now)
+        if isinstance(person, Newcomer) else state_of_volunteer(session, person, now)
+        if isinstance(person, Volunteer) else None
+    )  # fmt: skip
     context = {
         "person": person,
+        "state": state.value if state else "",
         "kind": "newcomer" if isinstance(person, Newcomer) else "volunteer",
         "sections": sections,
         "flash": gettext(locale, _DONE[done]) if done in _DONE else None,

@@ -8,8 +8,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 
 from app.auth.models import Role, User
+from app.db import utcnow
 from app.deps import ApiStaff, ApiUser, CityDep, MaybeApiUser, SessionDep
 from app.i18n.catalog import N_
 from app.people import service
@@ -30,6 +32,7 @@ from app.people.schemas import (
     VolunteerStaffRead,
     VolunteerUpdate,
 )
+from app.programme.states import state_of_newcomer, state_of_volunteer
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
 
@@ -122,7 +125,17 @@ def me(user: ApiUser, session: SessionDep) -> MeRead:
     return MeRead(
         user=UserRead.model_validate(user),
         profile=profile_read(person) if person is not None else None,
+        programme_state=_state(session, person),
     )
+
+
+def _state(session: Session, person: Person | None) -> str | None:
+    now = utcnow()
+    if isinstance(person, Newcomer):
+        return state_of_newcomer(session, person, now).value
+    if isinstance(person, Volunteer):
+        return state_of_volunteer(session, person, now).value
+    return None
 
 
 def _update_schema(model: type[NewcomerUpdate | VolunteerUpdate]) -> dict[str, Any]:
@@ -167,7 +180,11 @@ def update_me(
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
     service.update_profile(session, person, data, city=city)
-    return MeRead(user=UserRead.model_validate(user), profile=profile_read(person))
+    return MeRead(
+        user=UserRead.model_validate(user),
+        profile=profile_read(person),
+        programme_state=_state(session, person),
+    )
 
 
 def _own_volunteer(user: User, session: SessionDep) -> Volunteer:

@@ -294,6 +294,13 @@ class UserRead(BaseModel):
 class MeRead(BaseModel):
     user: UserRead
     profile: NewcomerRead | VolunteerRead | None
+    programme_state: str | None = Field(
+        default=None,
+        description="Where the person is in the programme (app/programme/states.py). "
+        "Newcomers: waiting_for_intake, not_accepted, waiting_for_round, panel_open, "
+        "choice_pending, active, completed. Volunteers: waiting_for_screening, not_approved, "
+        "paused, available, proposed, full. Staff: null.",
+    )
 
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -19,6 +19,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.i18n.catalog import N_
 from app.intake.service import check_can_approve
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
+from app.programme.states import NewcomerState, VolunteerState, newcomers_in, volunteers_in
 
 P = TypeVar("P", bound=Person)
 
@@ -172,11 +173,19 @@ def list_volunteers(
     session: Session,
     *,
     status: VettingStatus | None = None,
+    state: VolunteerState | None = None,
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Volunteer], int]:
-    status_is = Volunteer.vetting_status == status if status is not None else None
+    """``state`` is the programme state (app/programme/states.py): the lists behind the
+    staff pages' numbers."""
+    conditions = []
+    if status is not None:
+        conditions.append(Volunteer.vetting_status == status)
+    if state is not None:
+        conditions.append(volunteers_in(state, utcnow()))
+    status_is = and_(*conditions) if conditions else None
     return _listing(session, Volunteer, status_is, q, limit, offset)
 
 
@@ -184,9 +193,15 @@ def list_newcomers(
     session: Session,
     *,
     status: IntakeStatus | None = None,
+    state: NewcomerState | None = None,
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Newcomer], int]:
-    status_is = Newcomer.intake_status == status if status is not None else None
+    conditions = []
+    if status is not None:
+        conditions.append(Newcomer.intake_status == status)
+    if state is not None:
+        conditions.append(newcomers_in(state, utcnow()))
+    status_is = and_(*conditions) if conditions else None
     return _listing(session, Newcomer, status_is, q, limit, offset)

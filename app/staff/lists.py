@@ -12,6 +12,7 @@ from app.config import CityProfile
 from app.deps import CityDep, PageStaff, SessionDep
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from app.programme.states import NEWCOMER_LABELS, VOLUNTEER_LABELS, NewcomerState, VolunteerState
 from app.staff.context import page_context
 from app.web.templating import render
 
@@ -28,7 +29,12 @@ def _list_page(
     q: str,
     status: str,
     page: str,
+    state: str = "",
 ) -> Response:
+    states_: list[str] = [
+        s.value for s in (VolunteerState if kind == "volunteer" else NewcomerState)
+    ]
+    in_state = state if state in states_ else ""
     statuses: list[str] = [
         s.value for s in (VettingStatus if kind == "volunteer" else IntakeStatus)
     ]
@@ -41,17 +47,20 @@ def _list_page(
     if kind == "volunteer":
         vetting = VettingStatus(chosen) if chosen else None
         items, total = people.list_volunteers(
-            session, status=vetting, q=words, limit=PAGE_SIZE, offset=offset
-        )
+            session, status=vetting, q=words, limit=PAGE_SIZE, offset=offset,
+            state=VolunteerState(in_state) if in_state else None,
+        )  # fmt: skip
     else:
         intake = IntakeStatus(chosen) if chosen else None
         items, total = people.list_newcomers(
-            session, status=intake, q=words, limit=PAGE_SIZE, offset=offset
-        )
+            session, status=intake, q=words, limit=PAGE_SIZE, offset=offset,
+            state=NewcomerState(in_state) if in_state else None,
+        )  # fmt: skip
     pages = max(1, -(-total // PAGE_SIZE))
 
     def page_url(n: int) -> str:
-        params = {k: v for k, v in (("q", q.strip()), ("status", chosen)) if v}
+        given = (("q", q.strip()), ("status", chosen), ("state", in_state))
+        params = {k: v for k, v in given if v}
         return f"/staff/{kind}s?" + urlencode({**params, "page": n})
 
     context = page_context(
@@ -63,6 +72,9 @@ def _list_page(
         q=q,
         status=chosen,
         statuses=statuses,
+        state=in_state,
+        states=states_,
+        state_labels=VOLUNTEER_LABELS if kind == "volunteer" else NEWCOMER_LABELS,
         page=number,
         pages=pages,
         first=offset + 1 if items else 0,
@@ -82,8 +94,9 @@ def volunteers(
     q: str = "",
     status: str = "",
     page: str = "1",
+    state: str = "",
 ) -> Response:
-    return _list_page(request, session, city, "volunteer", q, status, page)
+    return _list_page(request, session, city, "volunteer", q, status, page, state)
 
 
 @router.get("/newcomers")
@@ -95,5 +108,6 @@ def newcomers(
     q: str = "",
     status: str = "",
     page: str = "1",
+    state: str = "",
 ) -> Response:
-    return _list_page(request, session, city, "newcomer", q, status, page)
+    return _list_page(request, session, city, "newcomer", q, status, page, state)

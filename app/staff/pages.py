@@ -27,6 +27,12 @@ from app.intake import pages as intake_pages
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
+from app.programme.states import (
+    NEWCOMER_LABELS,
+    VOLUNTEER_LABELS,
+    state_of_newcomer,
+    state_of_volunteer,
+)
 from app.staff import desk, lists, service
 from app.staff.context import not_found, page_context
 from app.web.errors import translate_validation_error
@@ -60,9 +66,12 @@ def _flash(request: Request, session: Session, done: str | None, who: int | None
 def overview(request: Request, session: SessionDep, staff: PageStaff, city: CityDep) -> Response:
     counts = service.overview(session)
     upcoming = events.list_events(session, upcoming_from=utcnow())[:10]
-    return render(request, "staff/overview.html", page_context(
+    context = page_context(
         request, city, counts=counts, events=[(e, events.counts(e)) for e in upcoming],
-        kind_labels=KIND_LABELS))  # fmt: skip
+        kind_labels=KIND_LABELS,
+        newcomer_state_labels=NEWCOMER_LABELS, volunteer_state_labels=VOLUNTEER_LABELS,
+    )  # fmt: skip
+    return render(request, "staff/overview.html", context)
 
 
 def _queue_context(
@@ -239,10 +248,17 @@ def _person_context(
     flash: str | None = None,
 ) -> dict[str, Any]:
     person = service.get_person(session, person_id)
+    now = utcnow()
+    state: str | None = None
+    if isinstance(person, Newcomer):
+        state = NEWCOMER_LABELS[state_of_newcomer(session, person, now)]
+    elif isinstance(person, Volunteer):
+        state = VOLUNTEER_LABELS[state_of_volunteer(session, person, now)]
     return page_context(
         request,
         city,
         person=person,
+        programme_state=state,
         kind=person.kind.value,
         checklist=intake_pages.checklist(session, person, city),
         history=service.history(session, person),

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import entries_for
 from app.auth.models import User
-from app.contracts.models import LIVE_STATUSES, Contract
+from app.db import utcnow
 from app.errors import NotFound
 from app.i18n.catalog import N_
-from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
+from app.people.models import Person
+from app.programme.states import NewcomerState, VolunteerState, newcomer_counts, volunteer_counts
 
 # Letters and digits that cannot be mistaken for one another when read aloud or copied by hand
 # (no 0/o, 1/l/i): a newcomer at the welcome desk writes this password down from the screen.
@@ -28,10 +29,26 @@ _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 @dataclass(frozen=True)
 class Overview:
-    volunteers_pending: int
-    newcomers_pending: int
-    volunteers_approved: int
-    newcomers_waiting: int
+    newcomers: dict[NewcomerState, int]
+    volunteers: dict[VolunteerState, int]
+
+    @property
+    def volunteers_pending(self) -> int:
+        return self.volunteers[VolunteerState.waiting_for_screening]
+
+    @property
+    def newcomers_pending(self) -> int:
+        return self.newcomers[NewcomerState.waiting_for_intake]
+
+    @property
+    def volunteers_approved(self) -> int:
+        """Approved and not paused: available, proposed or full."""
+        v = self.volunteers
+        return v[VolunteerState.available] + v[VolunteerState.proposed] + v[VolunteerState.full]
+
+    @property
+    def newcomers_waiting(self) -> int:
+        return self.newcomers[NewcomerState.waiting_for_round]
 
 
 @dataclass(frozen=True)
@@ -42,33 +59,11 @@ class HistoryItem:
     detail: dict[str, Any]
 
 
-def _count(session: Session, stmt: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-
-
-def overview(session: Session) -> Overview:
-    """The counts on the staff home page. "Waiting" newcomers have passed intake and have no
-    live (pending or active) contract: they are the ones the next matching round is for."""
-    live_contract = exists().where(
-        Contract.newcomer_id == Newcomer.id, Contract.status.in_(LIVE_STATUSES)
-    )
-    return Overview(
-        volunteers_pending=_count(
-            session, select(Volunteer.id).where(Volunteer.vetting_status == VettingStatus.pending)
-        ),
-        newcomers_pending=_count(
-            session, select(Newcomer.id).where(Newcomer.intake_status == IntakeStatus.pending)
-        ),
-        volunteers_approved=_count(
-            session, select(Volunteer.id).where(Volunteer.vetting_status == VettingStatus.approved)
-        ),
-        newcomers_waiting=_count(
-            session,
-            select(Newcomer.id).where(
-                Newcomer.intake_status == IntakeStatus.approved, ~live_contract
-            ),
-        ),
-    )
+def overview(session: Session, now: datetime | None = None) -> Overview:
+    """The counts on the staff home page: everyone by programme state
+    (app/programme/states.py), the same numbers the dashboard and the rounds page show."""
+    now = now or utcnow()
+    return Overview(newcomer_counts(session, now), volunteer_counts(session, now))
 
 
 def get_person(session: Session, person_id: int) -> Person:

@@ -1,0 +1,240 @@
+"""Each person's place in the programme, defined ONCE.
+
+Every page, API answer and export that says "waiting", "with a panel", "active"… reads it from
+here: ``newcomer_state`` / ``volunteer_state`` for one person (plain functions of the facts, no
+database), and ``newcomer_state_sql`` / ``volunteer_state_sql`` for counting and filtering in the
+database. The SQL is the same ladder of conditions in the same order (tests/test_programme_states.py
+checks both agree for every person of the demo city, on both backends).
+
+NEWCOMER (the first rule that holds wins):
+
+1. intake pending                                  → ``waiting_for_intake``
+2. intake rejected                                 → ``not_accepted``
+3. an active contract                              → ``active``
+4. a pending contract (picked, signatures missing) → ``choice_pending``
+5. a completed contract (the programme is done)    → ``completed``
+6. an open panel not past its expiry               → ``panel_open``
+7. otherwise                                       → ``waiting_for_round``
+
+A contract that ended early (or was declined) is history, not a state: the newcomer waits for a
+new buddy again (the next round treats them as waiting), exactly as matching does.
+
+VOLUNTEER (the first rule that holds wins):
+
+1. screening pending                    → ``waiting_for_screening``
+2. rejected                             → ``not_approved``
+3. paused (their own choice)            → ``paused``
+4. no free place (buddies ≥ offered)    → ``full``
+5. on an open panel (not withdrawn)     → ``proposed``
+6. otherwise                            → ``available``
+
+A volunteer's contracts (pending or active, possibly several) are listed one by one where
+they are shown; the state says whether newcomers can still be offered them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+from sqlalchemy.orm import Session
+
+from app.contracts.models import Contract, ContractStatus
+from app.i18n.catalog import N_
+from app.matches.models import Panel, PanelCandidate, PanelStatus
+from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+
+
+class NewcomerState(StrEnum):
+    waiting_for_intake = "waiting_for_intake"
+    not_accepted = "not_accepted"
+    waiting_for_round = "waiting_for_round"
+    panel_open = "panel_open"
+    choice_pending = "choice_pending"
+    active = "active"
+    completed = "completed"
+
+
+class VolunteerState(StrEnum):
+    waiting_for_screening = "waiting_for_screening"
+    not_approved = "not_approved"
+    paused = "paused"
+    available = "available"
+    proposed = "proposed"
+    full = "full"
+
+
+NEWCOMER_LABELS = {
+    NewcomerState.waiting_for_intake: N_("Waiting for intake"),
+    NewcomerState.not_accepted: N_("Not accepted"),
+    NewcomerState.waiting_for_round: N_("Waiting for a matching round"),
+    NewcomerState.panel_open: N_("Choosing from their candidates"),
+    NewcomerState.choice_pending: N_("Contract waiting for signatures"),
+    NewcomerState.active: N_("With a buddy"),
+    NewcomerState.completed: N_("Programme completed"),
+}
+VOLUNTEER_LABELS = {
+    VolunteerState.waiting_for_screening: N_("Waiting for screening"),
+    VolunteerState.not_approved: N_("Not approved"),
+    VolunteerState.paused: N_("Paused"),
+    VolunteerState.available: N_("Available"),
+    VolunteerState.proposed: N_("Proposed on a panel"),
+    VolunteerState.full: N_("No free place"),
+}
+
+
+# --- one person: plain functions of the facts ----------------------------------------------
+
+
+def newcomer_state(
+    intake: IntakeStatus, contracts: Iterable[ContractStatus], panel_open: bool
+) -> NewcomerState:
+    """The newcomer's state from their intake, the statuses of all their contracts and whether
+    they have an open, unexpired panel.
+
+    >>> newcomer_state(IntakeStatus.approved, [ContractStatus.ended_early], False)
+    <NewcomerState.waiting_for_round: 'waiting_for_round'>
+    >>> newcomer_state(IntakeStatus.approved, [ContractStatus.declined], True)
+    <NewcomerState.panel_open: 'panel_open'>
+    """
+    held = set(contracts)
+    if intake is IntakeStatus.pending:
+        return NewcomerState.waiting_for_intake
+    if intake is IntakeStatus.rejected:
+        return NewcomerState.not_accepted
+    if ContractStatus.active in held:
+        return NewcomerState.active
+    if ContractStatus.pending in held:
+        return NewcomerState.choice_pending
+    if ContractStatus.completed in held:
+        return NewcomerState.completed
+    if panel_open:
+        return NewcomerState.panel_open
+    return NewcomerState.waiting_for_round
+
+
+def volunteer_state(
+    vetting: VettingStatus, committed: int, offered: int, on_open_panel: bool
+) -> VolunteerState:
+    """The volunteer's state from their screening, buddies committed and offered, and whether
+    an open panel shows them.
+
+    >>> volunteer_state(VettingStatus.approved, 2, 2, True)
+    <VolunteerState.full: 'full'>
+    """
+    if vetting is VettingStatus.pending:
+        return VolunteerState.waiting_for_screening
+    if vetting is VettingStatus.rejected:
+        return VolunteerState.not_approved
+    if vetting is VettingStatus.paused:
+        return VolunteerState.paused
+    if committed >= offered:
+        return VolunteerState.full
+    if on_open_panel:
+        return VolunteerState.proposed
+    return VolunteerState.available
+
+
+def open_panel_condition(now: datetime) -> ColumnElement[bool]:
+    return and_(Panel.status == PanelStatus.open, Panel.expires_at > now)
+
+
+def state_of_newcomer(session: Session, newcomer: Newcomer, now: datetime) -> NewcomerState:
+    statuses = session.scalars(select(Contract.status).where(Contract.newcomer_id == newcomer.id))
+    panel = session.scalar(
+        select(Panel.id).where(Panel.newcomer_id == newcomer.id, open_panel_condition(now))
+    )
+    return newcomer_state(newcomer.intake_status, statuses, panel is not None)
+
+
+def _shown_volunteer_ids(now: datetime) -> Any:
+    return (
+        select(PanelCandidate.volunteer_id)
+        .join(Panel, Panel.id == PanelCandidate.panel_id)
+        .where(PanelCandidate.withdrawn_at.is_(None), open_panel_condition(now))
+    )
+
+
+def state_of_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> VolunteerState:
+    shown = session.scalar(
+        select(func.count()).select_from(
+            _shown_volunteer_ids(now).where(PanelCandidate.volunteer_id == volunteer.id).subquery()
+        )
+    )
+    return volunteer_state(
+        volunteer.vetting_status, volunteer.committed_buddies, volunteer.max_buddies, bool(shown)
+    )
+
+
+# --- many people: the same ladder in SQL ----------------------------------------------------
+
+
+def _contract(*statuses: ContractStatus) -> ColumnElement[bool]:
+    return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status.in_(statuses))
+
+
+def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
+    """``newcomer_state`` as a column over ``Newcomer`` rows."""
+    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_condition(now))
+    return case(
+        (Newcomer.intake_status == IntakeStatus.pending, literal("waiting_for_intake")),
+        (Newcomer.intake_status == IntakeStatus.rejected, literal("not_accepted")),
+        (_contract(ContractStatus.active), literal("active")),
+        (_contract(ContractStatus.pending), literal("choice_pending")),
+        (_contract(ContractStatus.completed), literal("completed")),
+        (has_panel, literal("panel_open")),
+        else_=literal("waiting_for_round"),
+    )
+
+
+def volunteer_state_sql(now: datetime) -> ColumnElement[str]:
+    """``volunteer_state`` as a column over ``Volunteer`` rows."""
+    return case(
+        (Volunteer.vetting_status == VettingStatus.pending, literal("waiting_for_screening")),
+        (Volunteer.vetting_status == VettingStatus.rejected, literal("not_approved")),
+        (Volunteer.vetting_status == VettingStatus.paused, literal("paused")),
+        (Volunteer.committed_buddies >= Volunteer.max_buddies, literal("full")),
+        (Volunteer.id.in_(_shown_volunteer_ids(now)), literal("proposed")),
+        else_=literal("available"),
+    )
+
+
+def newcomers_in(state: NewcomerState, now: datetime) -> ColumnElement[bool]:
+    """A WHERE condition: the newcomer is in ``state`` (for lists and the matching round)."""
+    return newcomer_state_sql(now) == state.value
+
+
+def volunteers_in(state: VolunteerState, now: datetime) -> ColumnElement[bool]:
+    return volunteer_state_sql(now) == state.value
+
+
+def _grouped(session: Session, inner: Select[Any]) -> list[tuple[str, int]]:
+    # Grouped outside: the CASE holds bound parameters, which PostgreSQL would not recognise
+    # as "the same expression" in SELECT and GROUP BY.
+    states = inner.subquery("states")
+    stmt = select(states.c.state, func.count()).group_by(states.c.state)
+    return [(str(s), int(n)) for s, n in session.execute(stmt)]
+
+
+def newcomer_counts(
+    session: Session, now: datetime, neighbourhood: str | None = None
+) -> dict[NewcomerState, int]:
+    """How many newcomers are in each state (every state present, zeros included)."""
+    inner = select(newcomer_state_sql(now).label("state")).select_from(Newcomer)
+    if neighbourhood:
+        inner = inner.where(Newcomer.neighbourhood == neighbourhood)
+    found = {NewcomerState(s): n for s, n in _grouped(session, inner)}
+    return {state: found.get(state, 0) for state in NewcomerState}
+
+
+def volunteer_counts(
+    session: Session, now: datetime, neighbourhood: str | None = None
+) -> dict[VolunteerState, int]:
+    inner = select(volunteer_state_sql(now).label("state")).select_from(Volunteer)
+    if neighbourhood:
+        inner = inner.where(Volunteer.neighbourhood == neighbourhood)
+    found = {VolunteerState(s): n for s, n in _grouped(session, inner)}
+    return {state: found.get(state, 0) for state in VolunteerState}
