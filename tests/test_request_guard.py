@@ -87,10 +87,9 @@ def test_ids_no_database_can_hold_are_404(loose: TestClient, db: Session, number
     db.commit()
     auth = bearer(loose, staff.email)
     browser_login(loose, staff.email)
-    values: dict[str, list[object]] = dict.fromkeys(
-        ("contract_id", "checkin_id", "newcomer_id", "volunteer_id", "person_id", "round_id",
-         "email_id"), [number],
-    )  # fmt: skip
+    names = ("contract_id", "checkin_id", "newcomer_id", "volunteer_id", "person_id",
+             "round_id", "email_id")  # fmt: skip
+    values: dict[str, list[object]] = {name: [number] for name in names}
     values["kind"] = ["contracts"]
     tried = 0
     for path in get_routes(loose.app):  # type: ignore[arg-type]

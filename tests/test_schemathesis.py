@@ -105,3 +105,21 @@ def test_every_operation_answers_as_documented(app: FastAPI, db: Session, role: 
     print(f"\nschemathesis as {role}: {operations} operations, {cases}, statuses {statuses}")
     assert operations >= 40
     assert not tally.failures, "\n\n".join(tally.failures)
+
+
+def test_the_documented_422_is_the_one_sent(app: FastAPI, db: Session) -> None:
+    """The 422 body was a string ``detail`` while the document promised FastAPI's array."""
+    from fastapi.testclient import TestClient
+
+    from app.web.openapi import Error
+
+    with TestClient(app) as client:
+        document = client.get("/openapi.json").json()
+        answer = client.post("/api/v1/volunteers", json={"first_name": 5})
+    schema = document["paths"]["/api/v1/volunteers"]["post"]["responses"]["422"]
+    assert schema["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert answer.status_code == 422
+    body = Error.model_validate(answer.json())  # extra fields are forbidden
+    assert body.errors
+    assert {e.field for e in body.errors} >= {"first_name"}

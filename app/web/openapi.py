@@ -13,10 +13,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class FieldError(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     field: str = Field(description="The input at fault (last named part of `loc`)")
     loc: list[str] = Field(description="Where the input is: field names and list indexes")
     message: str = Field(description="What is wrong, in the reader's language")
@@ -25,6 +27,8 @@ class FieldError(BaseModel):
 
 class Error(BaseModel):
     """Every refusal of the API: a message for people, and the fields at fault if any."""
+
+    model_config = ConfigDict(extra="forbid")
 
     detail: str = Field(description="What went wrong, in the reader's language")
     field: str | None = Field(default=None, description="The input at fault, if one is")
