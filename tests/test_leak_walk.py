@@ -43,8 +43,9 @@ WORRY_N, WORRY_V = "WORRYNEWCOMERzq81", "WORRYVOLUNTEERzq82"
 EVAL_N, EVAL_V = "EVALNEWCOMERzq83", "EVALVOLUNTEERzq84"
 CALL_NOTE, RESOLUTION = "CALLNOTEzq85", "RESOLUTIONzq86"
 END_NOTE, VET_NOTE, INTAKE_NOTE = "ENDNOTEzq87", "VETNOTEzq88", "INTAKENOTEzq89"
-ALL = (WORRY_N, WORRY_V, EVAL_N, EVAL_V, CALL_NOTE, RESOLUTION, END_NOTE, VET_NOTE, INTAKE_NOTE)
-STAFF_ONLY = (CALL_NOTE, RESOLUTION, END_NOTE, VET_NOTE, INTAKE_NOTE)
+DECLINE_NOTE = "DECLINENOTEzq90"
+STAFF_ONLY = (CALL_NOTE, RESOLUTION, END_NOTE, VET_NOTE, INTAKE_NOTE, DECLINE_NOTE)
+ALL = (WORRY_N, WORRY_V, EVAL_N, EVAL_V, *STAFF_ONLY)
 
 # What each reader must never see, and (as a check that the walk really reached the data)
 # what they must see: their own worry and evaluation.
@@ -90,6 +91,12 @@ def _build(db: Session, client: TestClient) -> Pair:
     _ok(client.post(f"/api/v1/newcomers/{newcomer.id}/intake", headers=as_staff,
                     json={"decision": "approved", "note": f"ok {INTAKE_NOTE}"}))  # fmt: skip
     db.expire_all()
+    # A first volunteer declines the newcomer's pick, with a reason only the staff read.
+    declining = make_volunteer(db)
+    declined = make_contract(db, newcomer, declining)
+    db.commit()
+    _ok(client.post(f"/api/v1/contracts/{declined.id}/decline", headers=_token(db, declining.user),
+                    json={"reason": f"sorry {DECLINE_NOTE}"}))  # fmt: skip
     contract = make_contract(db, newcomer, volunteer)
     db.commit()
     for who, name in ((as_n, "Amina Haddad"), (as_v, "Jan Peeters")):
@@ -125,7 +132,7 @@ def _build(db: Session, client: TestClient) -> Pair:
     emails = list(db.scalars(select(OutboxEmail.id)))
     person_ids = [newcomer.id, volunteer.id, stranger.id]
     ids: dict[str, list[object]] = {
-        "contract_id": [contract.id], "checkin_id": checkins,
+        "contract_id": [declined.id, contract.id], "checkin_id": checkins,
         "newcomer_id": person_ids, "volunteer_id": person_ids, "person_id": person_ids,
         "round_id": [1], "email_id": emails or [1], "kind": ["contracts", "checkins"],
     }  # fmt: skip
