@@ -164,3 +164,19 @@ def test_api_docs_can_be_switched_off(tmp_path: Path, flag: bool) -> None:
             expected = 200 if flag and url != "/redoc" else 404
             assert client.get(url).status_code == expected, url
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_crash_still_carries_the_headers(tmp_path: Path) -> None:
+    """A 500 is sent by Starlette's outermost middleware, outside SecurityHeaders."""
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    app = create_app(_settings(tmp_path))
+    app.add_api_route("/boom", boom)
+    app.add_api_route("/api/v1/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for url in ("/boom", "/api/v1/boom"):
+            response = client.get(url)
+            assert response.status_code == 500
+            _assert_secure(url, response.headers)
