@@ -159,6 +159,11 @@ def db_current() -> None:
 
 
 def demo_data_into(settings: Settings) -> DemoSummary:
+    if settings.environment == "production":
+        # Every demo account has the password printed in the README: never on a real site.
+        err.print("[red]Demo data is never loaded in production (BUDDY_ENVIRONMENT=production):"
+                  " its accounts share a published password.[/red]")  # fmt: skip
+        raise typer.Exit(1)
     with engine_for(settings) as engine:
         _require_schema(engine)
         with unit_of_work(engine, settings) as session:

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     api_token_hours: int = Field(default=12, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Request bodies larger than this are refused with 413 before they are read whole.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # The interactive API docs (/docs) and the schema (/openapi.json); off hides both.
+    api_docs: bool = True
 
     # Outgoing email (app/notifications). "file" (the development default) writes each message
     # as an .eml file into mail_dir instead of sending it; "smtp" delivers through the server.

@@ -37,6 +37,9 @@ from app.people import router as people_router
 from app.staff import pages as staff_pages
 from app.web import pages as web_pages
 from app.web.errors import install_error_handlers
+from app.web.guard import RequestGuard
+from app.web.headers import SecurityHeaders
+from app.web.openapi import install_openapi
 from app.web.templating import FRONTEND
 
 # Forms a visitor posts before having any cookie still need a token (login CSRF).
@@ -66,14 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=f"Welcome Buddy — {settings.city.name}",
         version="0.1.0",
         description="Newcomer–buddy programme: registration, matching panels, contracts, meetings.",
-        docs_url="/docs",
+        docs_url="/docs" if settings.api_docs else None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
 
     install_error_handlers(app)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     # The outbox renders links with the settings and opens its own sessions for sending.
     bind_settings(app.state.sessionmaker, settings)
@@ -88,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             skip_if_scope=_skip_csrf,
         )
     )
+    # Added last, so they run first: bad input never reaches CSRF or the app, and every
+    # answer (refusals included) carries the security headers.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     return app
 
 

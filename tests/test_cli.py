@@ -251,3 +251,16 @@ def test_bad_configuration_is_reported(env: dict[str, str]) -> None:
     result = runner.invoke(cli, ["db", "upgrade"], env=env_)
     assert result.exit_code == 2
     assert "BUDDY_SECRET_KEY is required" in result.output
+
+
+@pytest.mark.parametrize("command", ["demo-data", "run"])
+def test_production_refuses_demo_data(
+    env: dict[str, str], cli_engine: Engine, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: pytest.fail("must not serve"))
+    prod = {**env, "BUDDY_ENVIRONMENT": "production", "BUDDY_SECRET_KEY": "k" * 48}
+    invoke(prod, "db", "upgrade")
+    result = invoke(prod, command)
+    assert result.exit_code == 1, result.output
+    assert "never loaded in production" in result.output
+    assert _count(cli_engine, Volunteer) == 0

@@ -208,6 +208,14 @@ def edit_meeting(
     if checkin is None:
         return not_found(request)
     contract = queries.contract_of(session, checkin)
+    try:
+        # The form holds the worry of whoever logged the meeting: only they (or staff) get it.
+        service.check_may_change(checkin, contract, user, utcnow())
+    except DomainError as exc:
+        return render(request, "checkins/refused.html", {"status": exc.status_code,
+                      "message": error_message(request, exc),
+                      "back": f"/contracts/{contract.id}/meetings"},
+                      status_code=exc.status_code)  # fmt: skip
     context = _form_context(request, contract, city, forms.initial(checkin, city), checkin=checkin)
     return render(request, "checkins/form.html", context)
 

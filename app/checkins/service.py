@@ -157,7 +157,9 @@ def _concern_raised(session: Session, checkin: Checkin, user: User) -> None:
     )  # fmt: skip
 
 
-def _may_change(checkin: Checkin, contract: Contract, user: User, now: datetime) -> None:
+def check_may_change(checkin: Checkin, contract: Contract, user: User, now: datetime) -> None:
+    """Staff, or the side that logged the meeting within the edit window; else a domain error.
+    The edit *page* asks this too: its form holds the worry, which the other side must not see."""
     if user.role is Role.staff:
         return
     if side_of(contract, user) is not checkin.logged_by_side:
@@ -181,7 +183,7 @@ def update(
     """Apply ``changes`` (keys of ``CheckinData``; ``concern`` None withdraws an open worry)."""
     now = now or utcnow()
     contract = contract_of(session, checkin)
-    _may_change(checkin, contract, user, now)
+    check_may_change(checkin, contract, user, now)
     current = CheckinData(
         checkin.met_on, checkin.minutes, checkin.activities, checkin.note,
         checkin.concern_reason if checkin.concern_open else None,
@@ -220,7 +222,7 @@ def update(
 def delete(session: Session, checkin: Checkin, user: User, *, now: datetime | None = None) -> None:
     now = now or utcnow()
     contract = contract_of(session, checkin)
-    _may_change(checkin, contract, user, now)
+    check_may_change(checkin, contract, user, now)
     record(
         session, actor_id=user.id, action="checkin.deleted", subject_type="contract",
         subject_id=contract.id, checkin_id=checkin.id, met_on=checkin.met_on.isoformat(),

@@ -51,7 +51,7 @@ def list_contracts(
     session: SessionDep,
     state: ContractStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ContractRead]:
     """Your contracts, newest first; staff see every contract, optionally only those in one
     ``state`` (paged with ``limit`` and ``offset``)."""

@@ -219,7 +219,7 @@ def resume(user: ApiUser, session: SessionDep) -> VolunteerRead:
 # --- staff ---------------------------------------------------------------------------------
 
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Search = Annotated[str | None, Query(max_length=100, description="Words in name or email")]
 R = TypeVar("R", bound=BaseModel)
 

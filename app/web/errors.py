@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from app.deps import LoginRequired, PageForbidden, request_locale
 from app.errors import DomainError, Throttled
 from app.i18n.catalog import N_, gettext
+from app.web.headers import headers_for
 from app.web.templating import error_page, login_redirect, render
 
 # Messages for pydantic's own error types, so 422 answers read well in every language.
@@ -120,10 +121,17 @@ def install_error_handlers(app: FastAPI) -> None:
         # Starlette logs the traceback and re-raises after this; the user sees a page, not a stack.
         locale = getattr(request.state, "locale", None) or request_locale(request)
         message = gettext(locale, "Something went wrong on our side. Please try again later.")
+        response: Response
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": message}, status_code=500)
-        request.state.user = None  # the session is gone; render the page as for a visitor
-        return error_page(request, 500, message)
+            response = JSONResponse({"detail": message}, status_code=500)
+        else:
+            request.state.user = None  # the session is gone; render the page as for a visitor
+            response = error_page(request, 500, message)
+        # Sent by Starlette's outermost middleware, past SecurityHeaders: add them here.
+        production = request.app.state.settings.environment == "production"
+        for name, value in headers_for(request.url.path, production=production):
+            response.headers[name.decode()] = value.decode()
+        return response
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
