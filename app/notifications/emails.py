@@ -35,6 +35,7 @@ KINDS = (
     "nomeet2",
     "ending_soon",
     "completed",
+    "password_reset",
 )
 WIDTH = 72
 
