@@ -16,7 +16,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from app.auth.models import AuthToken, Role, TokenKind, User
-from app.auth.service import active_token
+from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
 from app.db import session_scope
 from app.i18n.catalog import LOCALE_COOKIE, N_, choose_locale
@@ -65,11 +65,9 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 def api_user(
     request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
-    found = active_token(session, token, TokenKind.api) if token else None
-    # Staff tokens are only issued after the second factor; older ones are not honoured.
-    user = (
-        found[1] if found and (found[1].role is not Role.staff or found[0].second_factor) else None
-    )
+    # Staff API tokens are issued only by /api/v1/auth/token after the second factor (they are
+    # marked ``second_factor``); no other way issues one.
+    user = user_for_token(session, token, TokenKind.api) if token else None
     if user is None:
         request_locale(request)
         raise HTTPException(
