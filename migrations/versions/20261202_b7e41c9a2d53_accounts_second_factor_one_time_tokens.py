@@ -57,6 +57,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_login_attempts_attempt_kind'), type_='check')
         batch_op.drop_column('kind')
 
     with op.batch_alter_table('auth_tokens', schema=None) as batch_op:
