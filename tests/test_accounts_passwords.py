@@ -21,6 +21,7 @@ from app.notifications.models import OutboxEmail
 from tests.factories import PASSWORD, bearer, browser_login, make_newcomer, make_user
 
 NEW = "a quite new secret phrase"
+CONFIRM = "/api/v1/auth/password-reset/confirm"
 
 
 def test_common_password_list_is_large_and_used() -> None:
@@ -141,7 +142,9 @@ def test_reset_answers_the_same_whether_or_not_the_account_exists(
     db.commit()
     hashed: list[str] = []
     real_verify = onetime.verify_password
-    monkeypatch.setattr(onetime, "verify_password", lambda p, h: hashed.append(h) or real_verify(p, h))
+    monkeypatch.setattr(
+        onetime, "verify_password", lambda p, h: hashed.append(h) or real_verify(p, h)
+    )
     known = client.post("/api/v1/auth/password-reset", json={"email": "JAN@example.org"})
     unknown = client.post("/api/v1/auth/password-reset", json={"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 202
@@ -165,7 +168,7 @@ def test_reset_token_works_once_and_ends_every_session(client: TestClient, db: S
     weak = client.post("/api/v1/auth/password-reset/confirm",
                        json={"token": token, "new_password": "1234567890"})
     assert weak.status_code == 422
-    r = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": NEW})
+    r = client.post(CONFIRM, json={"token": token, "new_password": NEW})
     assert r.status_code == 204
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     again = client.post("/api/v1/auth/password-reset/confirm",
@@ -185,7 +188,7 @@ def test_reset_token_expires_after_an_hour(client: TestClient, db: Session) -> N
     assert timedelta(minutes=59) < row.expires_at - row.created_at <= timedelta(minutes=60)
     db.execute(update(OneTimeToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     db.commit()
-    r = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": NEW})
+    r = client.post(CONFIRM, json={"token": token, "new_password": NEW})
     assert r.status_code == 422
 
 
@@ -237,13 +240,16 @@ def test_desk_code_expires_and_wrong_codes_are_throttled(client: TestClient, db:
     person = make_newcomer(db, email="desk.newcomer@example.org")
     code = onetime.issue_setup_code(db, person.user, timedelta(days=14))
     db.commit()
-    row = db.scalar(select(OneTimeToken).where(OneTimeToken.purpose == OneTimePurpose.password_setup))
+    purpose = OneTimeToken.purpose == OneTimePurpose.password_setup
+    row = db.scalar(select(OneTimeToken).where(purpose))
     assert row is not None
     assert code.replace("-", "") not in row.token_hash  # stored hashed
 
     def submit(value: str) -> Any:
-        return client.post("/set-password", data={
-            "code": value, "new_password": NEW, "csrftoken": client.cookies["csrftoken"]})  # fmt: skip
+        token = client.cookies["csrftoken"]
+        return client.post(
+            "/set-password", data={"code": value, "new_password": NEW, "csrftoken": token}
+        )
 
     client.get("/set-password")
     db.execute(update(OneTimeToken).values(expires_at=utcnow() - timedelta(seconds=1)))

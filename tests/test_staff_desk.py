@@ -169,3 +169,31 @@ def test_existing_email_is_reported_beside_the_field(client: TestClient, db: Ses
     assert "already exists" in again.text
     assert 'value="Other"' in again.text
     assert db.scalar(select(func.count()).select_from(Newcomer)) == 1
+
+
+def test_staff_print_a_new_code_that_replaces_the_old_one(client: TestClient, db: Session) -> None:
+    _staff(client, db)
+    first = re.search(r'id="setup-code"[^>]*>([^<]+)<', _post(client, _form()).text)
+    assert first
+    newcomer = db.scalar(select(Newcomer).where(Newcomer.first_name == "Hodan"))
+    assert newcomer is not None
+    page = client.get(f"/staff/people/{newcomer.id}")
+    assert f'action="/staff/people/{newcomer.id}/setup-code"' in page.text
+    again = client.post(f"/staff/people/{newcomer.id}/setup-code",
+                        data={"csrftoken": client.cookies["csrftoken"]})  # fmt: skip
+    assert again.status_code == 200
+    assert again.headers["cache-control"] == "no-store"
+    second = re.search(r'id="setup-code"[^>]*>([^<]+)<', again.text)
+    assert second
+    assert second.group(1) != first.group(1)
+    assert client.post("/staff/people/999999/setup-code",
+                       data={"csrftoken": client.cookies["csrftoken"]}).status_code == 404
+    with TestClient(client.app, headers={"Accept-Language": "en"}) as own:
+        own.get("/set-password")
+        for code, expected in ((first.group(1), 422), (second.group(1), 303)):
+            data = {"code": code, "new_password": "my own river song",
+                    "csrftoken": own.cookies["csrftoken"]}  # fmt: skip
+            r = own.post("/set-password", data=data, follow_redirects=False)
+            assert r.status_code == expected
+    assert "New code to choose a password printed" in client.get(
+        f"/staff/people/{newcomer.id}").text

@@ -16,16 +16,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from app.audit.service import record
 from app.auth import onetime
-from app.config import CityProfile
+from app.config import CityProfile, Settings
 from app.deps import CityDep, PageStaff, SessionDep, SettingsDep
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.i18n.catalog import gettext
 from app.people import forms
 from app.people import service as people
+from app.people.models import Newcomer
 from app.people.schemas import NewcomerCreate
-from app.web.templating import render
+from app.web.templating import error_page, render
 
 router = APIRouter()
 
@@ -74,16 +77,39 @@ async def new_newcomer(
             session.rollback()  # the page below is a success for the session dependency
             errors.setdefault(exc.field or "form", gettext(locale, exc.message, **exc.params))
         else:
-            lifetime = timedelta(days=settings.setup_code_days)
-            context = {
-                "newcomer": newcomer,
-                "setup_code": onetime.issue_setup_code(session, newcomer.user, lifetime),
-                "setup_url": settings.base_url.rstrip("/") + "/set-password",
-                "setup_days": settings.setup_code_days,
-            }
-            response = render(request, "staff/newcomer_created.html", context)
-            # The one-time code is on this page: never keep it in a cache.
-            response.headers["Cache-Control"] = "no-store"
-            return response
+            return _code_page(request, session, settings, newcomer, reissued=False)
     context = _context(request, city, values, errors)
     return render(request, "staff/newcomer_new.html", context, status_code=422)
+
+
+def _code_page(
+    request: Request, session: Session, settings: Settings, newcomer: Newcomer, *, reissued: bool
+) -> Response:
+    lifetime = timedelta(days=settings.setup_code_days)
+    context = {
+        "newcomer": newcomer,
+        "reissued": reissued,
+        "setup_code": onetime.issue_setup_code(session, newcomer.user, lifetime),
+        "setup_url": settings.base_url.rstrip("/") + "/set-password",
+        "setup_days": settings.setup_code_days,
+    }
+    response = render(request, "staff/newcomer_created.html", context)
+    # The one-time code is on this page: never keep it in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/people/{person_id}/setup-code")
+def new_setup_code(
+    request: Request, session: SessionDep, settings: SettingsDep, staff: PageStaff, person_id: int
+) -> Response:
+    """A new one-time code for a newcomer who lost theirs (or never used it); any earlier code
+    stops working. Their current password, if they chose one, stays valid until the code is
+    used."""
+    try:
+        newcomer = people.get_newcomer(session, person_id)
+    except NotFound as exc:
+        return error_page(request, 404, gettext(request.state.locale, exc.message))
+    record(session, actor_id=staff.id, action="newcomer.setup_code", subject_type="newcomer",
+           subject_id=newcomer.id)  # fmt: skip
+    return _code_page(request, session, settings, newcomer, reissued=True)
