@@ -36,6 +36,7 @@ def test_newcomer_uses_the_desk_code_on_a_phone(page_without_js: Any, db: Sessio
 
 def test_new_staff_sets_up_two_step_login_on_a_phone(page_without_js: Any, db: Session) -> None:
     page = page_without_js
+    page.set_default_timeout(30_000)  # enrolment hashes ten recovery codes: slow on a busy CI
     make_staff(db, "first.day@city.example")
     db.commit()
     page.goto("/login")
