@@ -94,10 +94,11 @@ def print_demo_logins(base_url: str) -> None:
         name=DEMO_LOGINS["staff"], issuer_name=totp.ISSUER
     )
     console.print(
-        "Staff log in in two steps. For the demo staff account, add this key to an "
-        f"authenticator app: [bold]{DEMO_TOTP_SECRET}[/bold]\n  {uri}\n"
-        "or print the current code with [bold]buddy demo-code[/bold]."
+        "Staff log in in two steps: after the password, a code from an authenticator app. For "
+        f"the demo staff account add the key [bold]{DEMO_TOTP_SECRET}[/bold] to the app (or "
+        "this URI), or print the current code with [bold].venv/bin/buddy demo-code[/bold]:"
     )
+    console.print(uri, soft_wrap=True)  # unwrapped: it is copied whole
 
 
 def _print_summary(summary: DemoSummary) -> None:

@@ -30,7 +30,7 @@ CODE_GROUPS, CODE_GROUP_SIZE = 3, 4
 RESETS_PER_HOUR = 3
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -59,7 +59,7 @@ def _issue(
     )
     session.add(
         OneTimeToken(
-            token_hash=_digest(secret),
+            token_hash=digest(secret),
             user_id=user.id,
             purpose=purpose,
             created_at=now,
@@ -107,7 +107,7 @@ def _recent_resets(session: Session, user: User) -> int:
 def _live(session: Session, secret: str, purpose: OneTimePurpose) -> OneTimeToken | None:
     return session.scalar(
         select(OneTimeToken).where(
-            OneTimeToken.token_hash == _digest(secret),
+            OneTimeToken.token_hash == digest(secret),
             OneTimeToken.purpose == purpose,
             OneTimeToken.used_at.is_(None),
             OneTimeToken.expires_at > utcnow(),

@@ -114,7 +114,7 @@ def queue_reset(session: Session, settings: Settings, email: str, locale: str) -
     url = outbox.link(settings, f"/password-reset/confirm?token={secret}")
     outbox.queue(
         session, user=user, kind="password_reset",
-        dedupe_key=f"password_reset:{onetime._digest(secret)}", context={"url": url},
+        dedupe_key=f"password_reset:{onetime.digest(secret)}", context={"url": url},
     )  # fmt: skip
 
 
