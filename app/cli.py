@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
+import pyotp
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -20,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.audit.service import record
+from app.auth import totp
 from app.auth.models import Role
 from app.auth.service import create_user
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
-from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD
+from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from app.demo.service import DemoSummary, demo_loaded, load_demo
 from app.errors import DomainError
 
@@ -107,6 +109,15 @@ def print_demo_logins(base_url: str) -> None:
     console.print("Try this (two browsers, or one private window):")
     for line in TRY_THIS:
         console.print(f"  {line}")
+    uri = pyotp.TOTP(DEMO_TOTP_SECRET).provisioning_uri(
+        name=DEMO_LOGINS["staff"], issuer_name=totp.ISSUER
+    )
+    console.print(
+        "Staff log in in two steps: after the password, a code from an authenticator app. For "
+        f"the demo staff account add the key [bold]{DEMO_TOTP_SECRET}[/bold] to the app (or "
+        "this URI), or print the current code with [bold].venv/bin/buddy demo-code[/bold]:"
+    )
+    console.print(uri, soft_wrap=True)  # unwrapped: it is copied whole
 
 
 def _print_summary(summary: DemoSummary) -> None:
@@ -192,8 +203,16 @@ def create_staff(
         str | None, typer.Option(help="Initial password; asked for (twice) when left out")
     ] = None,
     locale: Annotated[str | None, typer.Option(help="Site language; default: the city's")] = None,
+    otp_uri: Annotated[
+        bool,
+        typer.Option(
+            "--otp-uri", help="Enrol two-step login now and print the otpauth:// URI (scripts)"
+        ),
+    ] = False,
 ) -> None:
-    """Create a staff account. Staff accounts exist only through this command."""
+    """Create a staff account. Staff accounts exist only through this command. Staff log in in
+    two steps (password, then a code from an authenticator app): they set it up at their
+    first login, or at once with --otp-uri."""
     settings = load_settings()
     city = settings.city
     locale = locale or city.default_locale
@@ -207,15 +226,36 @@ def create_staff(
         try:
             with unit_of_work(engine) as session:
                 user = create_user(
-                    session, email=email, password=password, role=Role.staff, locale=locale
-                )
+                    session, email=email, password=password, role=Role.staff, locale=locale,
+                    avoid=(city.name,),
+                )  # fmt: skip
                 record(session, actor_id=None, action="staff.created", subject_type="user",
                        subject_id=user.id, email=user.email, source="cli")  # fmt: skip
+                uri = totp.enrol_now(session, user) if otp_uri else None
         except DomainError as exc:
             where = f"{exc.field}: " if exc.field else ""
             err.print(f"[red]{where}{exc}[/red]")
             raise typer.Exit(1) from exc
     console.print(f"[green]Staff account created:[/green] {user.email}")
+    if uri is not None:
+        # Plain print: the URI is a secret for a script or a QR tool, never wrapped or styled.
+        print(uri)
+    else:
+        console.print(
+            "Staff log in in two steps: at the first login on /login this account sets up an "
+            "authenticator app (QR code) and gets recovery codes. No staff page or API opens "
+            "before that. (--otp-uri enrols at once and prints the otpauth:// URI.)"
+        )
+
+
+@cli.command("demo-code")
+def demo_code() -> None:
+    """Print the demo staff account's current two-step login code (demo data only)."""
+    settings = load_settings()
+    if settings.environment == "production":
+        err.print("[red]There is no demo staff account in production.[/red]")
+        raise typer.Exit(2)
+    print(pyotp.TOTP(DEMO_TOTP_SECRET).now())
 
 
 # --- serve ---------------------------------------------------------------------------------

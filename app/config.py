@@ -13,6 +13,7 @@ import secrets
 from datetime import time
 from enum import StrEnum
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -132,12 +133,26 @@ class Settings(BaseSettings):
     city_file: Path = CITIES_DIR / "mechelen.json"
     session_days: int = Field(default=14, ge=1)
     api_token_hours: int = Field(default=12, ge=1)
-    login_max_failures: int = Field(default=5, ge=1)
+    # Login throttling: failures are counted per account and per address separately. An account
+    # lock doubles with each further failure (up to login_lock_max_minutes); a password reset
+    # lifts it. The address limit is far higher: a welcome desk is many people behind one NAT.
+    login_max_failures_account: int = Field(default=5, ge=1)
+    login_max_failures_address: int = Field(default=100, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     # Request bodies larger than this are refused with 413 before they are read whole.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # The interactive API docs (/docs) and the schema (/openapi.json); off hides both.
     api_docs: bool = True
+    login_lock_max_minutes: int = Field(default=24 * 60, ge=1)
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+    registration_max_per_hour: int = Field(default=50, ge=1)
+    # Idle timeout of browser sessions, on top of their absolute lifetime (session_days).
+    session_idle_minutes: int = Field(default=24 * 60, ge=1)
+    staff_session_idle_minutes: int = Field(default=30, ge=1)
+    password_reset_minutes: int = Field(default=60, ge=1)
+    setup_code_days: int = Field(default=14, ge=1)
+    setup_code_max_failures_address: int = Field(default=20, ge=1)
 
     # Outgoing email (app/notifications). "file" (the development default) writes each message
     # as an .eml file into mail_dir instead of sending it; "smtp" delivers through the server.
@@ -161,11 +176,27 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ip_network(part.strip(), strict=False)  # ValueError names the bad entry
+        return value
+
     @model_validator(mode="after")
     def _production(self) -> Settings:
         if self.environment == "production" and not self.secret_key:
             raise ValueError("BUDDY_SECRET_KEY is required when BUDDY_ENVIRONMENT=production")
         return self
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @cached_property
     def city(self) -> CityProfile:

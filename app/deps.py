@@ -6,16 +6,17 @@ the two apart means cookie-borne CSRF can never reach the JSON API.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role, TokenKind, User
-from app.auth.service import user_for_token
+from app.auth.models import AuthToken, Role, TokenKind, User
+from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
 from app.db import session_scope
 from app.i18n.catalog import LOCALE_COOKIE, N_, choose_locale
@@ -64,6 +65,8 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 def api_user(
     request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
+    # Staff API tokens are issued only by /api/v1/auth/token after the second factor (they are
+    # marked ``second_factor``); no other way issues one.
     user = user_for_token(session, token, TokenKind.api) if token else None
     if user is None:
         request_locale(request)
@@ -124,19 +127,47 @@ class PageForbidden(Exception):
     """A logged-in user opened a page of another role."""
 
 
+class SecondFactorRequired(Exception):
+    """A staff member has given the password but not yet the second factor in this session;
+    the app answers with a redirect to the code page (or to enrolment)."""
+
+
+def idle_limit(settings: Settings) -> Callable[[Role], timedelta]:
+    def limit(role: Role) -> timedelta:
+        minutes = (
+            settings.staff_session_idle_minutes
+            if role is Role.staff
+            else settings.session_idle_minutes
+        )
+        return timedelta(minutes=minutes)
+
+    return limit
+
+
+def session_token(request: Request, session: Session) -> tuple[AuthToken, User] | None:
+    """The browser session behind the cookie (idle sessions have ended), whatever its state."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    return active_token(session, raw, TokenKind.session, idle=idle_limit(get_settings(request)))
+
+
 def page_user_optional(request: Request, session: SessionDep) -> User | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    user = user_for_token(session, token, TokenKind.session) if token else None
+    found = session_token(request, session)
+    user = found[1] if found else None
     request.state.user = (
         Viewer(id=user.id, role=user.role, email=user.email, locale=user.locale) if user else None
     )
+    request.state.second_factor = bool(found and found[0].second_factor)
     request_locale(request, user)
     return user
 
 
-def page_user(user: Annotated[User | None, Depends(page_user_optional)]) -> User:
+def page_user(request: Request, user: Annotated[User | None, Depends(page_user_optional)]) -> User:
     if user is None:
         raise LoginRequired
+    if user.role is Role.staff and not request.state.second_factor:
+        raise SecondFactorRequired
     return user
 
 

@@ -6,7 +6,10 @@ from asgi_csrf import asgi_csrf_decorator
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.auth import me_router as auth_me_router
+from app.auth import otp_pages as auth_otp_pages
 from app.auth import pages as auth_pages
+from app.auth import password_pages as auth_password_pages
 from app.auth import router as auth_router
 from app.checkins import pages as checkins_pages
 from app.checkins import router as checkins_router
@@ -43,12 +46,16 @@ from app.web.openapi import install_openapi
 from app.web.templating import FRONTEND
 
 # Forms a visitor posts before having any cookie still need a token (login CSRF).
-_ALWAYS_PROTECT = {"/login", "/register/newcomer", "/register/volunteer"}
+_ALWAYS_PROTECT = {
+    "/login", "/register/newcomer", "/register/volunteer",
+    "/password-reset", "/password-reset/confirm", "/set-password",
+}  # fmt: skip
 
 
 # Every router, in one list so the order of routes is explicit (earlier routes win).
 _ROUTERS = (
-    health_router, auth_router, auth_pages, web_pages,
+    health_router, auth_router, auth_me_router, auth_pages, auth_otp_pages, auth_password_pages,
+    web_pages,
     people_router, people_pages, staff_pages,
     contracts_router, contracts_pages, contracts_downloads, matches_router, matches_pages,
     checkins_router, checkins_pages, followup_router, followup_pages,

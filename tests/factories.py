@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import count
+from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
@@ -116,23 +117,60 @@ def make_volunteer(
     return person
 
 
+def staff_otp(factory: sessionmaker[Session], email: str) -> str | None:
+    """For a staff account: enrol it in two-step login if it is not yet (test secret), allow
+    its next code even if one was used in this 30-second step, and return the current code.
+    ``None`` for other accounts. Lets every test log staff in through the real second step."""
+    import pyotp
+    from sqlalchemy import select
+
+    with factory() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None or user.role is not Role.staff:
+            return None
+        if user.totp_secret is None or user.totp_enabled_at is None:
+            user.totp_secret = pyotp.random_base32()
+            user.totp_enabled_at = utcnow()
+        user.totp_last_step = None  # a test may log the same staff in twice within 30 s
+        secret = user.totp_secret
+        session.commit()
+    return pyotp.TOTP(secret).now()
+
+
 def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+    """An API token; staff accounts send their current second-factor code too."""
+    data = {"username": email, "password": password}
+    code = staff_otp(client.app.state.sessionmaker, email)  # type: ignore[attr-defined]
+    if code is not None:
+        data["otp"] = code
+    response = client.post("/api/v1/auth/token", data=data)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def browser_login(client: TestClient, email: str, password: str = PASSWORD) -> None:
-    """Log in through the real form, CSRF token included, as a browser would."""
+    """Log in through the real form, CSRF token included, as a browser would; staff pass the
+    second step (the code page) too."""
     page = client.get("/login")
     token = client.cookies.get("csrftoken")
     assert token, "the login page must set a CSRF cookie"
+    code = staff_otp(client.app.state.sessionmaker, email)  # type: ignore[attr-defined]
     response = client.post(
         "/login",
         data={"email": email, "password": password, "csrftoken": token},
         follow_redirects=False,
     )
     assert response.status_code == 303, (page.status_code, response.text)
+    if code is not None:
+        location = response.headers["location"]
+        assert location.startswith("/login/code?"), location
+        next_page = location.split("next=", 1)[1] if "next=" in location else ""
+        response = client.post(
+            "/login/code",
+            data={"code": code, "next": unquote(next_page), "csrftoken": token},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
 
 
 def make_contract(

@@ -60,6 +60,9 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     # auth
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): ANY_USER,
+    ("POST", "/api/v1/auth/password-reset"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
+    ("POST", "/api/v1/me/password"): ANY_USER,
     # people: registration is for visitors; staff may register newcomers on their behalf
     ("GET", "/api/v1/neighbourhoods"): PUBLIC,
     ("POST", "/api/v1/newcomers"): only("anonymous", "staff"),

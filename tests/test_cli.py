@@ -264,3 +264,49 @@ def test_production_refuses_demo_data(
     assert result.exit_code == 1, result.output
     assert "never loaded in production" in result.output
     assert _count(cli_engine, Volunteer) == 0
+def test_create_staff_says_two_steps_and_otp_uri_enrols(
+    env: dict[str, str], cli_engine: Engine
+) -> None:
+    import pyotp
+
+    invoke(env, "db", "upgrade")
+    plain = invoke(env, "create-staff", "two@city.example", "--password", "kettle-lamp-42")
+    assert plain.exit_code == 0, plain.output
+    assert "two steps" in plain.output
+    assert not any(line.startswith("otpauth://") for line in plain.output.splitlines())
+
+    scripted = invoke(
+        env, "create-staff", "script@city.example", "--password", "kettle-lamp-43", "--otp-uri"
+    )
+    assert scripted.exit_code == 0, scripted.output
+    uri = next(line for line in scripted.output.splitlines() if line.startswith("otpauth://"))
+    parsed = pyotp.parse_uri(uri)
+    assert isinstance(parsed, pyotp.TOTP)
+    with Session(cli_engine) as session:
+        user = session.scalar(select(User).where(User.email == "script@city.example"))
+        other = session.scalar(select(User).where(User.email == "two@city.example"))
+        assert user is not None
+        assert other is not None
+        assert user.totp_enabled_at is not None
+        assert user.totp_secret == parsed.secret
+        assert other.totp_enabled_at is None
+
+
+def test_create_staff_refuses_the_city_name(env: dict[str, str], cli_engine: Engine) -> None:
+    invoke(env, "db", "upgrade")
+    result = invoke(env, "create-staff", "city@city.example", "--password", "I-love-Mechelen!")
+    assert result.exit_code == 1
+    assert "city's name" in result.output
+
+
+def test_demo_code_prints_the_demo_staff_code(env: dict[str, str]) -> None:
+    import pyotp
+
+    from app.demo.generate import DEMO_TOTP_SECRET
+
+    result = invoke(env, "demo-code")
+    assert result.exit_code == 0, result.output
+    assert pyotp.TOTP(DEMO_TOTP_SECRET).verify(result.output.strip(), valid_window=1)
+    production = invoke(env | {"BUDDY_ENVIRONMENT": "production", "BUDDY_SECRET_KEY": "x" * 40},
+                        "demo-code")  # fmt: skip
+    assert production.exit_code == 2

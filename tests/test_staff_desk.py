@@ -12,14 +12,12 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.people.models import IntakeStatus, Newcomer
-from app.staff.service import generate_password
 from tests.factories import browser_login, make_staff
 
 
 def _form(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "email": "hodan.farah@example.org",
-        "password": "",
         "locale": "ar",
         "first_name": "Hodan",
         "last_name": "Farah",
@@ -61,7 +59,8 @@ def test_form_offers_the_registration_fields(client: TestClient, db: Session) ->
     _staff(client, db)
     page = client.get("/staff/newcomers/new")
     assert page.status_code == 200
-    for name in ("email", "password", "locale", "first_name", "lang_code_0", "neighbourhood",
+    assert 'name="password"' not in page.text  # staff never choose nor see a password
+    for name in ("email", "locale", "first_name", "lang_code_0", "neighbourhood",
                  "availability", "consent", "arrived_on", "civic_integration"):  # fmt: skip
         assert f'name="{name}"' in page.text, name
 
@@ -90,14 +89,17 @@ def test_desk_and_registration_share_one_form(client: TestClient, db: Session) -
     assert at_desk == shared
 
 
-def test_register_with_generated_password(client: TestClient, db: Session) -> None:
+def test_register_prints_a_one_time_code_not_a_password(client: TestClient, db: Session) -> None:
     staff = _staff(client, db)
-    response = _post(client, _form())
+    response = _post(client, _form(password="sunflower-bridge-7"))  # a typed one is ignored
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
-    match = re.search(r'id="new-password">([^<]+)</code>', response.text)
+    match = re.search(r'id="setup-code"[^>]*>([^<]+)</code>', response.text)
     assert match, response.text
-    password = match.group(1)
+    code = match.group(1)
+    assert re.fullmatch(r"[a-km-np-z2-9]{4}-[a-km-np-z2-9]{4}-[a-km-np-z2-9]{4}", code)
+    assert "/set-password" in response.text
+    assert 'id="new-password"' not in response.text
 
     newcomer = db.scalar(select(Newcomer).where(Newcomer.first_name == "Hodan"))
     assert newcomer is not None
@@ -113,33 +115,39 @@ def test_register_with_generated_password(client: TestClient, db: Session) -> No
     assert entry.action == "newcomer.registered_by_staff"
     assert entry.actor_id == staff.id
 
-    # The newcomer can log in with the password shown once.
-    with TestClient(client.app) as own:
-        browser_login(own, "hodan.farah@example.org", password)
+    with TestClient(client.app, headers={"Accept-Language": "en"}) as own:
+        # No password anyone at the desk has seen works.
+        own.get("/login")
+        for guess in ("sunflower-bridge-7", code):
+            r = own.post("/login", data={"email": "hodan.farah@example.org", "password": guess,
+                                         "csrftoken": own.cookies["csrftoken"]})  # fmt: skip
+            assert r.status_code == 401
+        # The newcomer types the code (any case, spaces) and chooses a password.
+        r = own.post("/set-password", data={
+            "code": code.upper().replace("-", " "), "new_password": "my own river song",
+            "csrftoken": own.cookies["csrftoken"]}, follow_redirects=False)  # fmt: skip
+        assert r.status_code == 303, r.text
         assert "Hodan" in own.get("/me").text
+    with TestClient(client.app, headers={"Accept-Language": "en"}) as again:
+        browser_login(again, "hodan.farah@example.org", "my own river song")
+        # The code worked once.
+        r = again.post("/set-password", data={
+            "code": code, "new_password": "another river song",
+            "csrftoken": again.cookies["csrftoken"]})  # fmt: skip
+        assert r.status_code == 422
+        assert 'id="code-error"' in r.text
     # The staff member's file on them shows the desk registration.
     page = client.get(f"/staff/people/{newcomer.id}")
     assert "Registered at the welcome desk" in page.text
 
 
-def test_register_with_chosen_password_does_not_show_it(client: TestClient, db: Session) -> None:
-    _staff(client, db)
-    response = _post(client, _form(password="sunflower-bridge-7"))
-    assert response.status_code == 200
-    assert "sunflower-bridge-7" not in response.text
-    assert 'id="new-password"' not in response.text
-    with TestClient(client.app) as own:
-        browser_login(own, "hodan.farah@example.org", "sunflower-bridge-7")
-
-
 def test_errors_keep_what_was_typed(client: TestClient, db: Session) -> None:
     _staff(client, db)
-    response = _post(client, _form(consent=None, password="short", year_of_birth="2015"))
+    response = _post(client, _form(consent=None, year_of_birth="2015"))
     assert response.status_code == 422
     html = response.text
     assert 'id="consent-error"' in html
     assert "You need to agree to the privacy notice" in html
-    assert "Use at least 10 characters." in html
     assert "The programme is for adults" in html
     # Everything else is still there.
     assert 'value="Hodan"' in html
@@ -149,7 +157,6 @@ def test_errors_keep_what_was_typed(client: TestClient, db: Session) -> None:
     assert re.search(r'<option value="so" selected', html)
     assert re.search(r'<option value="ar" lang="ar" selected', html)
     assert "Prefers meeting near the library.</textarea>" in html
-    assert "short" not in re.findall(r'name="password"[^>]*value="([^"]*)"', html)
     assert db.scalar(select(func.count()).select_from(Newcomer)) == 0
 
 
@@ -164,11 +171,29 @@ def test_existing_email_is_reported_beside_the_field(client: TestClient, db: Ses
     assert db.scalar(select(func.count()).select_from(Newcomer)) == 1
 
 
-def test_generated_passwords_are_strong_and_readable() -> None:
-    from app.auth.passwords import check_strength
-
-    seen = {generate_password() for _ in range(50)}
-    assert len(seen) == 50
-    for password in seen:
-        assert re.fullmatch(r"[a-km-np-z2-9]{4}-[a-km-np-z2-9]{4}-[a-km-np-z2-9]{4}", password)
-        check_strength(password)
+def test_staff_print_a_new_code_that_replaces_the_old_one(client: TestClient, db: Session) -> None:
+    _staff(client, db)
+    first = re.search(r'id="setup-code"[^>]*>([^<]+)<', _post(client, _form()).text)
+    assert first
+    newcomer = db.scalar(select(Newcomer).where(Newcomer.first_name == "Hodan"))
+    assert newcomer is not None
+    page = client.get(f"/staff/people/{newcomer.id}")
+    assert f'action="/staff/people/{newcomer.id}/setup-code"' in page.text
+    again = client.post(f"/staff/people/{newcomer.id}/setup-code",
+                        data={"csrftoken": client.cookies["csrftoken"]})  # fmt: skip
+    assert again.status_code == 200
+    assert again.headers["cache-control"] == "no-store"
+    second = re.search(r'id="setup-code"[^>]*>([^<]+)<', again.text)
+    assert second
+    assert second.group(1) != first.group(1)
+    assert client.post("/staff/people/999999/setup-code",
+                       data={"csrftoken": client.cookies["csrftoken"]}).status_code == 404
+    with TestClient(client.app, headers={"Accept-Language": "en"}) as own:
+        own.get("/set-password")
+        for code, expected in ((first.group(1), 422), (second.group(1), 303)):
+            data = {"code": code, "new_password": "my own river song",
+                    "csrftoken": own.cookies["csrftoken"]}  # fmt: skip
+            r = own.post("/set-password", data=data, follow_redirects=False)
+            assert r.status_code == expected
+    assert "New code to choose a password printed" in client.get(
+        f"/staff/people/{newcomer.id}").text

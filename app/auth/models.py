@@ -1,11 +1,12 @@
-"""Accounts, server-side session/API tokens and the login-attempt log used for throttling."""
+"""Accounts, server-side session/API tokens, the attempt log used for throttling, one-time
+password tokens (reset, first password) and the staff's second factor."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import Enum, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -20,6 +21,21 @@ class Role(StrEnum):
 class TokenKind(StrEnum):
     session = "session"
     api = "api"
+
+
+class OneTimePurpose(StrEnum):
+    password_reset = "password_reset"  # emailed link, 1 hour
+    password_setup = "password_setup"  # printed at the welcome desk, days
+
+
+class AttemptKind(StrEnum):
+    """What an attempt row counts, for throttling (and for the account lock to be lifted)."""
+
+    login = "login"
+    otp = "otp"  # the staff's second step
+    setup = "setup"  # a desk code typed on /set-password
+    register = "register"
+    reset = "reset"  # a password reset used: counts as a success, lifting the account lock
 
 
 def str_enum(enum: type[StrEnum], name: str) -> Enum:
@@ -47,6 +63,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None]
+    # TOTP (staff): the base32 secret, when its enrolment was confirmed, and the last time step
+    # accepted (a code is usable once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
 
 class AuthToken(Base):
@@ -59,6 +80,34 @@ class AuthToken(Base):
     kind: Mapped[TokenKind] = mapped_column(str_enum(TokenKind, "token_kind"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # For the idle timeout; touched at most once a minute.
+    last_used_at: Mapped[datetime | None]
+    # The staff's second factor was passed with this token (a new token is issued when it is).
+    second_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class OneTimeToken(Base):
+    """A single-use secret that sets a password: only its SHA-256 is stored."""
+
+    __tablename__ = "one_time_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[OneTimePurpose] = mapped_column(str_enum(OneTimePurpose, "onetime_purpose"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryCode(Base):
+    """A staff member's one-time recovery code for the second factor (Argon2-hashed)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None]
 
 
 class LoginAttempt(Base):
@@ -73,3 +122,8 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[AttemptKind] = mapped_column(
+        str_enum(AttemptKind, "attempt_kind"),
+        default=AttemptKind.login,
+        server_default=text("'login'"),
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.auth import service
+from app.auth import service, totp
 from app.auth.models import Role, TokenKind, User
 from app.auth.router import client_ip, throttle_policy
 from app.config import Settings
@@ -63,19 +64,33 @@ def login(
     if found is None:
         context["error"] = gettext(locale, "Wrong email or password.")
         return render(request, "auth/login.html", context, status_code=401)
-    return start_session(request, session, settings, found, safe_next(next) or home_for(found))
+    target = safe_next(next) or home_for(found)
+    if found.role is Role.staff:
+        # Half logged in: only the code page is open until the second factor is given.
+        page = "/login/code" if totp.is_enrolled(found) else "/login/code/setup"
+        target = f"{page}?next={quote(target)}"
+    return start_session(request, session, settings, found, target)
 
 
 def start_session(
-    request: Request, session: Session, settings: Settings, user: User, target: str
+    request: Request,
+    session: Session,
+    settings: Settings,
+    user: User,
+    target: str,
+    *,
+    second_factor: bool = False,
 ) -> Response:
-    """Log ``user`` in and redirect to ``target``: after the login form, and right after
-    registering. A fresh session id every time (no session fixation); any earlier one ends."""
+    """Log ``user`` in and redirect to ``target``: after the login form, right after
+    registering, and at every change of privilege (second factor given, password changed). A
+    fresh session id every time (no session fixation); any earlier one ends."""
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.revoke_token(session, old)
     lifetime = timedelta(days=settings.session_days)
-    token = service.issue_token(session, user, TokenKind.session, lifetime)
+    token = service.issue_token(
+        session, user, TokenKind.session, lifetime, second_factor=second_factor
+    )
     done = redirect(target)
     done.set_cookie(
         SESSION_COOKIE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -23,13 +24,29 @@ def _common() -> frozenset[str]:
     )
 
 
-def check_strength(password: str, *, email: str | None = None) -> None:
+def check_strength(
+    password: str,
+    *,
+    email: str | None = None,
+    avoid: Sequence[str] = (),
+    field: str = "password",
+) -> None:
+    """At least ``MIN_LENGTH`` characters, not a common or breached password, and not built on
+    the user's own email address, names or the city's name (``avoid``; case-insensitive,
+    anywhere in the password; words shorter than 3 letters are ignored)."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(N_("Use at least %(min)s characters."), field="password", min=MIN_LENGTH)
+        raise Invalid(N_("Use at least %(min)s characters."), field=field, min=MIN_LENGTH)
     lowered = password.lower()
-    local_part = (email or "").split("@")[0].lower()
-    if lowered in _common() or len(set(lowered)) <= 2 or (local_part and lowered == local_part):
-        raise Invalid(N_("This password is too common; choose another."), field="password")
+    if lowered in _common() or len(set(lowered)) <= 2:
+        raise Invalid(N_("This password is too common; choose another."), field=field)
+    words = [*avoid]
+    if email:
+        words += [email, email.split("@")[0]]
+    if any(len(w.strip()) >= 3 and w.strip().lower() in lowered for w in words):
+        raise Invalid(
+            N_("Do not use your name, your email address or the city's name in your password."),
+            field=field,
+        )
 
 
 def hash_password(password: str) -> str:

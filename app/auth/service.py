@@ -1,27 +1,32 @@
-"""Accounts, login, throttling and opaque tokens (browser sessions and API bearer tokens)."""
+"""Accounts, login, passwords and opaque tokens (browser sessions and API bearer tokens)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth.models import AuthToken, LoginAttempt, Role, TokenKind, User
+from app.auth import throttle
+from app.auth.models import (
+    AttemptKind,
+    AuthToken,
+    LoginAttempt,
+    OneTimeToken,
+    Role,
+    TokenKind,
+    User,
+)
 from app.auth.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
+from app.auth.throttle import ThrottlePolicy, raise_if_locked
 from app.db import utcnow
-from app.errors import Conflict, Invalid, Throttled
+from app.errors import Conflict, Invalid
 from app.i18n.catalog import N_
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    max_failures: int = 5
-    window: timedelta = timedelta(minutes=15)
+from app.people.models import Person
 
 
 def normalise_email(email: str) -> str:
@@ -32,9 +37,19 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(session: Session, *, email: str, password: str, role: Role, locale: str) -> User:
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    locale: str,
+    avoid: Sequence[str] = (),
+) -> User:
+    """A new account. ``avoid``: words the password must not contain (the person's names, the
+    city's name), besides the email address."""
     email = normalise_email(email)
-    check_strength(password, email=email)
+    check_strength(password, email=email, avoid=avoid)
     if get_user_by_email(session, email) is not None:
         raise Conflict(N_("An account with this email address already exists."), field="email")
     user = User(email=email, password_hash=hash_password(password), role=role, locale=locale)
@@ -51,119 +66,154 @@ def create_user(session: Session, *, email: str, password: str, role: Role, loca
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    avoid: Sequence[str] = (),
+    keep_token: str | None = None,
+) -> None:
+    """Change one's own password; every other session and token of the user ends."""
     if not verify_password(current, user.password_hash):
         raise Invalid(N_("The current password is not correct."), field="current_password")
-    check_strength(new, email=user.email)
+    set_password(session, user, new, avoid=avoid, keep_token=keep_token)
+
+
+def set_password(
+    session: Session,
+    user: User,
+    new: str,
+    *,
+    avoid: Sequence[str] = (),
+    keep_token: str | None = None,
+) -> None:
+    check_strength(new, email=user.email, avoid=avoid, field="new_password")
     user.password_hash = hash_password(new)
-    revoke_all_tokens(session, user.id)
+    revoke_all_tokens(session, user.id, keep=keep_token)
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, kind: TokenKind, lifetime: timedelta) -> str:
+def issue_token(
+    session: Session,
+    user: User,
+    kind: TokenKind,
+    lifetime: timedelta,
+    *,
+    second_factor: bool = False,
+) -> str:
     """A fresh random token; only its hash is stored, so a database leak reveals no sessions."""
     token = secrets.token_urlsafe(32)
+    now = utcnow()
     session.add(
         AuthToken(
             token_hash=_hash_token(token),
             user_id=user.id,
             kind=kind,
-            expires_at=utcnow() + lifetime,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + lifetime,
+            second_factor=second_factor,
         )
     )
     return token
 
 
-def user_for_token(session: Session, token: str, kind: TokenKind) -> User | None:
-    stmt = (
-        select(User)
-        .join(AuthToken, AuthToken.user_id == User.id)
+def active_token(
+    session: Session,
+    raw: str,
+    kind: TokenKind,
+    *,
+    idle: Callable[[Role], timedelta] | None = None,
+    now: datetime | None = None,
+) -> tuple[AuthToken, User] | None:
+    """The live token and its user, or ``None``. With ``idle``, a token unused for longer than
+    ``idle(role)`` has ended (and is deleted); a used one is touched (at most once a minute,
+    to spare a write per request)."""
+    now = now or utcnow()
+    row = session.execute(
+        select(AuthToken, User)
+        .join(User, AuthToken.user_id == User.id)
         .where(
-            AuthToken.token_hash == _hash_token(token),
+            AuthToken.token_hash == _hash_token(raw),
             AuthToken.kind == kind,
-            AuthToken.expires_at > utcnow(),
+            AuthToken.expires_at > now,
             User.is_active.is_(True),
         )
-    )
-    return session.scalar(stmt)
+    ).first()
+    if row is None:
+        return None
+    token, user = row[0], row[1]
+    if idle is not None:
+        last = token.last_used_at or token.created_at
+        if now - last > idle(user.role):
+            session.delete(token)
+            return None
+        if now - last > timedelta(minutes=1):
+            token.last_used_at = now
+    return token, user
+
+
+def user_for_token(session: Session, token: str, kind: TokenKind) -> User | None:
+    found = active_token(session, token, kind)
+    return found[1] if found else None
 
 
 def revoke_token(session: Session, token: str) -> None:
     session.execute(delete(AuthToken).where(AuthToken.token_hash == _hash_token(token)))
 
 
-def revoke_all_tokens(session: Session, user_id: int) -> None:
-    session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+def revoke_all_tokens(session: Session, user_id: int, *, keep: str | None = None) -> None:
+    """End every session and API token of the user, except ``keep`` (the one in use)."""
+    stmt = delete(AuthToken).where(AuthToken.user_id == user_id)
+    if keep:
+        stmt = stmt.where(AuthToken.token_hash != _hash_token(keep))
+    session.execute(stmt)
 
 
 def purge_expired(session: Session, now: datetime | None = None) -> int:
-    """Housekeeping for the daily job: drop expired tokens and old login attempts."""
+    """Housekeeping for the daily job: drop expired tokens and old attempts (kept two days: the
+    longest account lock looks back one)."""
     now = now or utcnow()
-    tokens = session.execute(delete(AuthToken).where(AuthToken.expires_at <= now))
-    attempts = session.execute(
-        delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1))
+    results = (
+        session.execute(delete(AuthToken).where(AuthToken.expires_at <= now)),
+        session.execute(delete(OneTimeToken).where(OneTimeToken.expires_at <= now)),
+        session.execute(
+            delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=2))
+        ),
     )
-    return int(tokens.rowcount or 0) + int(attempts.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def seconds_locked(
-    session: Session, email: str, ip: str, policy: ThrottlePolicy, now: datetime | None = None
-) -> int:
-    """How long further attempts are refused: 0 unless the account or the address has failed
-    ``max_failures`` times within the window; the lock lifts when the oldest of those ages out."""
-    now = now or utcnow()
-    since = now - policy.window
-    email = normalise_email(email)
-    locked_for = 0
-    for column, value in ((LoginAttempt.email, email), (LoginAttempt.ip, ip)):
-        last_success = session.scalar(
-            select(func.max(LoginAttempt.created_at)).where(
-                column == value, LoginAttempt.succeeded.is_(True)
-            )
-        )
-        floor = max(since, last_success) if last_success else since
-        failures = list(
-            session.scalars(
-                select(LoginAttempt.created_at)
-                .where(
-                    column == value,
-                    LoginAttempt.succeeded.is_(False),
-                    LoginAttempt.created_at > floor,
-                )
-                .order_by(LoginAttempt.created_at.desc())
-                .limit(policy.max_failures)
-            )
-        )
-        if len(failures) >= policy.max_failures:
-            unlock_at = failures[-1] + policy.window
-            locked_for = max(locked_for, int((unlock_at - now).total_seconds()) + 1)
-    return locked_for
+    return sum(int(getattr(r, "rowcount", 0) or 0) for r in results)
 
 
 def authenticate(
     session: Session, email: str, password: str, ip: str, policy: ThrottlePolicy
 ) -> User | None:
-    """Check credentials, recording the attempt. Raises ``Throttled`` while locked out.
+    """Check credentials, recording the attempt. Raises ``Throttled`` while the account or the
+    address is locked.
 
     The attempt is recorded even when the login fails, so the caller must commit on failure
     too (the page and API layers do).
     """
-    locked = seconds_locked(session, email, ip, policy)
-    if locked:
-        raise Throttled(
-            N_("Too many failed attempts. Try again in %(minutes)s minutes."),
-            retry_after=locked,
-            minutes=max(1, (locked + 59) // 60),
-        )
+    email = normalise_email(email)
+    raise_if_locked(throttle.seconds_locked(session, email, ip, policy))
     user = get_user_by_email(session, email)
     ok = verify_password(password, user.password_hash if user else DUMMY_HASH)
     ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(email=normalise_email(email), ip=ip, succeeded=ok))
+    throttle.record(session, email, ip, ok, AttemptKind.login)
     if not ok:
         return None
     assert user is not None
     user.last_login_at = utcnow()
     return user
+
+
+def password_words(session: Session, user: User, city_name: str) -> list[str]:
+    """What a user's password must not contain: their names and the city's name (their email
+    is checked by ``check_strength`` itself)."""
+    person = session.scalar(select(Person).where(Person.user_id == user.id))
+    names = [person.first_name, person.last_name] if person is not None else []
+    return [*names, city_name]

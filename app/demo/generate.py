@@ -20,6 +20,10 @@ from app.people.vocabulary import SLOTS, BuddyGender, Gender, Goal, Level
 SEED = 2026
 EMAIL_DOMAIN = "demo.welcomebuddy.example"
 DEMO_PASSWORD = "demo-buddy-2026"
+# The demo staff account's two-step login key (base32), fixed and printed so that whoever tries
+# the demo can add it to an authenticator app or ask `buddy demo-code`. Demo data only: never
+# load demo data in production.
+DEMO_TOTP_SECRET = "WELCOMEBUDDYDEMOSTAFFONLY2345672"
 DEMO_LOGINS: dict[str, str] = {
     "newcomer": f"newcomer@{EMAIL_DOMAIN}",
     "volunteer": f"volunteer@{EMAIL_DOMAIN}",

@@ -25,7 +25,14 @@ from app.auth.passwords import hash_password
 from app.config import CityProfile
 from app.contracts.models import Contract
 from app.demo.clock import Clock
-from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DemoPerson, demo_now, demo_population
+from app.demo.generate import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoPerson,
+    demo_now,
+    demo_population,
+)
 from app.demo.history import History
 from app.demo.timeline import decision_days
 from app.people import service as people
@@ -194,7 +201,7 @@ def load_demo(session: Session, city: CityProfile, *, today: date | None = None)
     opened = min(p.registered_at for p in people_) - timedelta(days=30)
     staff = User(
         email=DEMO_LOGINS["staff"], password_hash=password_hash, role=Role.staff, locale="en",
-        created_at=opened,
+        created_at=opened, totp_secret=DEMO_TOTP_SECRET, totp_enabled_at=opened,
     )  # fmt: skip
     session.add(staff)
     session.flush()

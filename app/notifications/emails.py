@@ -40,6 +40,7 @@ KINDS = (
     "event_invitation",
     "event_reminder",
     "event_seat",
+    "password_reset",
 )
 WIDTH = 72
 

@@ -17,19 +17,21 @@ from jinja2 import Template
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app.auth import throttle
 from app.auth.models import Role, User
 from app.auth.pages import home_for, start_session
 from app.auth.passwords import check_strength
+from app.auth.router import client_ip
 from app.config import CityProfile, Settings
 from app.db import utcnow
 from app.deps import CityDep, MaybePageUser, PageUser, PageVolunteer, SessionDep, SettingsDep
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, Throttled
 from app.i18n.catalog import N_, gettext
 from app.people import forms, service
 from app.people.models import Newcomer, Person, Volunteer
 from app.people.schemas import NewcomerCreate, NewcomerUpdate, VolunteerCreate, VolunteerUpdate
 from app.programme.states import state_of_newcomer, state_of_volunteer
-from app.web.templating import redirect, render
+from app.web.templating import error_page, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,10 +112,19 @@ async def _register(
         errors = forms.form_errors(exc, locale, data)
     # Rules the schema cannot check, reported together with the schema's own findings.
     try:
-        check_strength(password, email=values["email"].strip().lower())
+        avoid = (values["first_name"], values["last_name"], city.name)
+        check_strength(password, email=values["email"].strip().lower(), avoid=avoid)
     except Invalid as exc:
         _domain_error(errors, exc, locale)
     if parsed is not None and not errors:
+        try:
+            throttle.check_registration(
+                session, client_ip(request), settings.registration_max_per_hour
+            )
+        except Throttled as exc:
+            response = error_page(request, 429, gettext(locale, exc.message, **exc.params))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         try:
             person: Person = (
                 service.register_newcomer(session, parsed, city=city)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from app.auth import throttle
 from app.auth.models import Role, User
+from app.auth.router import client_ip
 from app.db import utcnow
-from app.deps import ApiStaff, ApiUser, CityDep, MaybeApiUser, SessionDep
+from app.deps import ApiStaff, ApiUser, CityDep, MaybeApiUser, SessionDep, SettingsDep
 from app.i18n.catalog import N_
 from app.people import service
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
@@ -41,8 +43,6 @@ _AUTH: dict[int | str, dict[str, Any]] = {
     403: {"description": "Wrong role"},
 }
 _STAFF: dict[int | str, dict[str, Any]] = {**_AUTH, 404: {"description": "No such record"}}
-
-
 
 
 # Role checks as dependencies, so a refused caller gets 403 before the body is even validated.
@@ -83,13 +83,19 @@ def neighbourhoods(city: CityDep) -> list[NeighbourhoodRead]:
     },
 )
 def register_newcomer(
+    request: Request,
     data: NewcomerCreate,
     session: SessionDep,
+    settings: SettingsDep,
     city: CityDep,
     user: Annotated[User | None, Depends(visitor_or_staff)],
 ) -> NewcomerRead:
     """Self-registration (intake pending). With a **staff** bearer token, staff register a
-    newcomer on their behalf at the welcome desk: intake is approved and the action audited."""
+    newcomer on their behalf at the welcome desk: intake is approved and the action audited;
+    the password sent is then ignored (staff must not know it): the newcomer chooses their own
+    with a one-time code from the desk's page. Registrations are limited per address."""
+    if user is None:
+        throttle.check_registration(session, client_ip(request), settings.registration_max_per_hour)
     newcomer = service.register_newcomer(session, data, city=city, by_staff=user)
     return NewcomerRead.model_validate(newcomer)
 
@@ -106,12 +112,16 @@ def register_newcomer(
     },
 )
 def register_volunteer(
+    request: Request,
     data: VolunteerCreate,
     session: SessionDep,
+    settings: SettingsDep,
     city: CityDep,
 ) -> VolunteerRead:
     """Self-registration of a volunteer; screening (vetting) is pending until staff decide.
-    Volunteers must speak Dutch at least at conversational level."""
+    Volunteers must speak Dutch at least at conversational level. Registrations are limited
+    per address."""
+    throttle.check_registration(session, client_ip(request), settings.registration_max_per_hour)
     return VolunteerRead.model_validate(service.register_volunteer(session, data, city=city))
 
 

@@ -8,6 +8,7 @@ to the audit log in the same transaction.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,9 +127,13 @@ def register_newcomer(
     welcome desk has had that talk, so their intake is approved at once (and audited)."""
     fields = _person_fields(data, city)
     locale = check_locale(city, data.locale)
+    # At the desk no password staff have seen may stay valid: the account gets one nobody
+    # knows, and the newcomer chooses their own with a printed one-time code.
+    password = secrets.token_urlsafe(32) if by_staff is not None else data.password
     user = create_user(
-        session, email=str(data.email), password=data.password, role=Role.newcomer, locale=locale
-    )
+        session, email=str(data.email), password=password, role=Role.newcomer, locale=locale,
+        avoid=(data.first_name, data.last_name, city.name),
+    )  # fmt: skip
     newcomer = Newcomer(
         user=user,
         arrived_on=data.arrived_on,
@@ -156,8 +161,9 @@ def register_volunteer(session: Session, data: VolunteerCreate, *, city: CityPro
     fields = _person_fields(data, city)
     locale = check_locale(city, data.locale)
     user = create_user(
-        session, email=str(data.email), password=data.password, role=Role.volunteer, locale=locale
-    )
+        session, email=str(data.email), password=data.password, role=Role.volunteer, locale=locale,
+        avoid=(data.first_name, data.last_name, city.name),
+    )  # fmt: skip
     volunteer = Volunteer(
         user=user,
         bio=data.bio,

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "volunteer.vetting": N_("Screening decision"),
     "newcomer.intake": N_("Intake decision"),
     "newcomer.registered_by_staff": N_("Registered at the welcome desk"),
+    "newcomer.setup_code": N_("New code to choose a password printed"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),

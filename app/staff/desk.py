@@ -1,28 +1,34 @@
 """The welcome desk: staff register a newcomer on their behalf.
 
 Same fields and rules as the newcomer's own registration form (the people engineer's form
-partial and ``app.people.forms`` are reused). The staff member sets an initial password or
-leaves it empty to have one generated, shown once; the newcomer ticks the consent box at the desk.
+partial and ``app.people.forms`` are reused). The newcomer ticks the consent box at the desk.
+No password that staff have seen is ever valid: the account gets a random password nobody knows,
+and the desk prints a one-time code with which the newcomer chooses their own (``/set-password``,
+valid ``setup_code_days``).
 """
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from app.auth.passwords import check_strength
-from app.config import CityProfile
-from app.deps import CityDep, PageStaff, SessionDep
-from app.errors import DomainError, Invalid
+from app.audit.service import record
+from app.auth import onetime
+from app.config import CityProfile, Settings
+from app.deps import CityDep, PageStaff, SessionDep, SettingsDep
+from app.errors import DomainError, NotFound
 from app.i18n.catalog import gettext
 from app.people import forms
 from app.people import service as people
+from app.people.models import Newcomer
 from app.people.schemas import NewcomerCreate
-from app.staff import service
-from app.web.templating import render
+from app.web.templating import error_page, render
 
 router = APIRouter()
 
@@ -49,27 +55,21 @@ def new_newcomer_form(request: Request, staff: PageStaff, city: CityDep) -> Resp
 
 @router.post("/newcomers/new")
 async def new_newcomer(
-    request: Request, session: SessionDep, staff: PageStaff, city: CityDep
+    request: Request, session: SessionDep, settings: SettingsDep, staff: PageStaff, city: CityDep
 ) -> Response:
     locale: str = request.state.locale
     form = await request.form()
     values = forms.form_values(form)
     values["locale"] = str(form.get("locale") or city.default_locale)
-    typed_password = str(form.get("password") or "")
-    password = typed_password or service.generate_password()
     data = forms.schema_input(values, kind="newcomer", account=True)
-    data.update(password=password, locale=values["locale"])
+    # Unknown to everyone; replaced when the newcomer uses the printed code.
+    data.update(password=secrets.token_urlsafe(32), locale=values["locale"])
     errors: dict[str, str] = {}
     parsed: NewcomerCreate | None = None
     try:
         parsed = NewcomerCreate.model_validate(data)
     except ValidationError as exc:
         errors = forms.form_errors(exc, locale, data)
-    if typed_password:
-        try:
-            check_strength(typed_password, email=values["email"].strip().lower())
-        except Invalid as exc:
-            errors.setdefault("password", gettext(locale, exc.message, **exc.params))
     if parsed is not None and not errors:
         try:
             newcomer = people.register_newcomer(session, parsed, city=city, by_staff=staff)
@@ -77,13 +77,39 @@ async def new_newcomer(
             session.rollback()  # the page below is a success for the session dependency
             errors.setdefault(exc.field or "form", gettext(locale, exc.message, **exc.params))
         else:
-            context = {
-                "newcomer": newcomer,
-                "generated_password": None if typed_password else password,
-            }
-            response = render(request, "staff/newcomer_created.html", context)
-            # The generated password is on this page: never keep it in a cache.
-            response.headers["Cache-Control"] = "no-store"
-            return response
+            return _code_page(request, session, settings, newcomer, reissued=False)
     context = _context(request, city, values, errors)
     return render(request, "staff/newcomer_new.html", context, status_code=422)
+
+
+def _code_page(
+    request: Request, session: Session, settings: Settings, newcomer: Newcomer, *, reissued: bool
+) -> Response:
+    lifetime = timedelta(days=settings.setup_code_days)
+    context = {
+        "newcomer": newcomer,
+        "reissued": reissued,
+        "setup_code": onetime.issue_setup_code(session, newcomer.user, lifetime),
+        "setup_url": settings.base_url.rstrip("/") + "/set-password",
+        "setup_days": settings.setup_code_days,
+    }
+    response = render(request, "staff/newcomer_created.html", context)
+    # The one-time code is on this page: never keep it in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/people/{person_id}/setup-code")
+def new_setup_code(
+    request: Request, session: SessionDep, settings: SettingsDep, staff: PageStaff, person_id: int
+) -> Response:
+    """A new one-time code for a newcomer who lost theirs (or never used it); any earlier code
+    stops working. Their current password, if they chose one, stays valid until the code is
+    used."""
+    try:
+        newcomer = people.get_newcomer(session, person_id)
+    except NotFound as exc:
+        return error_page(request, 404, gettext(request.state.locale, exc.message))
+    record(session, actor_id=staff.id, action="newcomer.setup_code", subject_type="newcomer",
+           subject_id=newcomer.id)  # fmt: skip
+    return _code_page(request, session, settings, newcomer, reissued=True)

@@ -6,7 +6,6 @@ call the people service for those, which validates and writes the audit entries.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +23,6 @@ from app.programme.states import NewcomerState, VolunteerState, newcomer_counts,
 
 # Letters and digits that cannot be mistaken for one another when read aloud or copied by hand
 # (no 0/o, 1/l/i): a newcomer at the welcome desk writes this password down from the screen.
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 @dataclass(frozen=True)
@@ -91,10 +89,3 @@ def history(session: Session, person: Person) -> list[HistoryItem]:
         )
         for e in entries
     ]
-
-
-def generate_password(groups: int = 3, size: int = 4) -> str:
-    """An initial password like ``k7mq-3xtp-9hwa``: strong enough, easy to copy by hand."""
-    return "-".join(
-        "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(size)) for _ in range(groups)
-    )

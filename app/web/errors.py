@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 # itself) get the translated page too.
 from starlette.exceptions import HTTPException
 
-from app.deps import LoginRequired, PageForbidden, request_locale
+from app.deps import LoginRequired, PageForbidden, SecondFactorRequired, request_locale
 from app.errors import DomainError, Throttled
 from app.i18n.catalog import N_, gettext
 from app.web.headers import headers_for
@@ -136,6 +136,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return login_redirect(request)
+
+    @app.exception_handler(SecondFactorRequired)
+    async def _second_factor(request: Request, exc: SecondFactorRequired) -> Response:
+        return login_redirect(request, "/login/code")
 
     @app.exception_handler(PageForbidden)
     async def _forbidden(request: Request, exc: PageForbidden) -> Response:

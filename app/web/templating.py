@@ -67,9 +67,9 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
     return RedirectResponse(url, status_code=status_code)
 
 
-def login_redirect(request: Request) -> RedirectResponse:
+def login_redirect(request: Request, page: str = "/login") -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/login?next={quote(target)}")
+    return redirect(f"{page}?next={quote(target)}")
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
