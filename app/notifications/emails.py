@@ -38,6 +38,8 @@ KINDS = (
     "event_invitation",
     "event_reminder",
     "event_seat",
+    "intake_booked",
+    "intake_reminder",
 )
 WIDTH = 72
 
