@@ -77,7 +77,7 @@ def bookings_of(session: Session, slot_id: int) -> list[tuple[IntakeBooking, New
     rows = session.execute(
         select(IntakeBooking, Newcomer).join(Newcomer, Newcomer.id == IntakeBooking.newcomer_id)
         .where(IntakeBooking.slot_id == slot_id).order_by(IntakeBooking.booked_at))
-    return [(b, n) for b, n in rows.tuples()]
+    return [(b, n) for b, n in rows]
 
 
 def booking_of(session: Session, newcomer_id: int) -> IntakeBooking | None:
@@ -216,7 +216,7 @@ def queue_reminders(session: Session, *, city: CityProfile, now: datetime | None
         .join(Newcomer, Newcomer.id == IntakeBooking.newcomer_id)
         .where(IntakeSlot.starts_at > now, Newcomer.intake_status == IntakeStatus.pending)
         .order_by(IntakeBooking.id))
-    for booking, newcomer in rows.tuples():
+    for booking, newcomer in rows:
         if is_reminder_day(booking.slot.starts_at, now, city.timezone):
             queued += _queue_mail(session, booking, newcomer, "intake_reminder",
                                   f"intake_reminder:{booking.slot_id}:{newcomer.id}")
