@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "volunteer.vetting": N_("Screening decision"),
     "newcomer.intake": N_("Intake decision"),
     "newcomer.registered_by_staff": N_("Registered at the welcome desk"),
+    "newcomer.intake_booking": N_("Intake talk booked"),
+    "newcomer.intake_booking_cancel": N_("Intake talk cancelled"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),
