@@ -236,3 +236,29 @@ def test_simultaneous_bookings_never_overfill_a_slot(
     assert db.get(IntakeSlot, slot.id).booked == capacity  # type: ignore[union-attr]
     assert db.scalar(select(func.count()).select_from(IntakeBooking)) == capacity
     assert len(_mails(db, "intake_booked")) == capacity
+
+
+def test_buddy_tick_queues_the_reminder_once(db: Session, settings: Settings) -> None:
+    from io import StringIO
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+
+    from app.events.commands import tick_events
+
+    zone = ZoneInfo(settings.city.timezone)
+    tomorrow = datetime.now(zone).date() + timedelta(days=1)
+    noon = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 12, tzinfo=zone)
+    staff, amina = make_staff(db), _pending(db)
+    slot = slots.create_slots(db, starts_at=noon, minutes=30, place="Desk", created_by_id=None)[0]
+    slots.book(db, amina, slot.id, actor_id=staff.id, staff=True, city=settings.city)
+    db.commit()
+    outputs = []
+    for _ in range(2):
+        out = StringIO()
+        tick_events(settings, Console(file=out, width=200))
+        outputs.append(out.getvalue())
+    assert "Intake talk reminders queued: 1" in outputs[0]
+    assert "Intake talk reminders queued: 0" in outputs[1]
+    db.expire_all()
+    assert [m.to_email for m in _mails(db, "intake_reminder")] == [amina.user.email]
