@@ -147,8 +147,9 @@ def test_pages_newcomer_books_staff_follow_up(client: TestClient, db: Session) -
     # Someone else's slot is full: Bilal gets a clear message, not a 500.
     browser_login(client, bilal.user.email)
     r = _post(client, "/me/intake-booking", {"slot_id": first.id})
-    assert r.status_code == 409
-    assert "This time is full" in r.text
+    assert r.headers["location"] == "/me?error=full#intake"
+    assert "This time is full" in client.get("/me?error=full").text
+    assert "This time is full" not in client.get("/me?error=%3Cb%3E").text
     client.cookies.clear()
     browser_login(client, volunteer.user.email)
     assert 'id="intake"' not in client.get("/me").text

@@ -35,6 +35,23 @@ _DONE = {
     "cancelled": N_("Your talk is cancelled."),
 }
 
+# A newcomer's refused booking comes back to /me with the reason beside the times
+# (``?error=<key>``: only these known messages can be shown, never text from the URL).
+_ME_ERRORS = {
+    "choose": N_("Choose a time."),
+    "full": slots.FULL,
+    "late": slots.TOO_LATE,
+    "closed": slots.CHANGE_CLOSED,
+}
+
+
+def _back_to_me(request: Request, session: Session, exc: DomainError) -> Response:
+    key = next((k for k, m in _ME_ERRORS.items() if m == exc.message), None)
+    if key is None:
+        return _error_page(request, session, exc)
+    session.rollback()
+    return redirect(f"/me?error={key}#intake")
+
 
 def _error_page(request: Request, session: Session, exc: DomainError) -> Response:
     session.rollback()
@@ -149,7 +166,7 @@ async def book(request: Request, session: SessionDep, user: PageNewcomer, city: 
         slots.book(session, _me(session, user), int(slot_id), actor_id=user.id, staff=False,
                    city=city)
     except DomainError as exc:
-        return _error_page(request, session, exc)
+        return _back_to_me(request, session, exc)
     return redirect("/me?done=booked#intake")
 
 
@@ -159,7 +176,7 @@ def cancel(request: Request, session: SessionDep, user: PageNewcomer, city: City
     try:
         slots.cancel(session, _me(session, user), actor_id=user.id, staff=False, city=city)
     except DomainError as exc:
-        return _error_page(request, session, exc)
+        return _back_to_me(request, session, exc)
     return redirect("/me?done=cancelled#intake")
 
 
@@ -186,7 +203,8 @@ def _me_section(request: Request, session: Session, user: User, person: Person
     booking = slots.booking_of(session, person.id)
     free = [s for s in slots.free_slots(session, city=city, now=now)
             if booking is None or s.id != booking.slot_id]
-    if booking is None and not free:
+    error = done_flash(request, _ME_ERRORS, request.query_params.get("error"))
+    if booking is None and not free and error is None:
         return None  # nothing to show: the city has not published times (yet)
     return {
         "booking": booking,
@@ -195,7 +213,7 @@ def _me_section(request: Request, session: Session, user: User, person: Person
         "changeable": booking is None or answer_open(booking.slot.starts_at, now, city.timezone),
         "free": [(s, moment_phrase(s.starts_at, city.timezone, locale)) for s in free],
         "flash": done_flash(request, _DONE, request.query_params.get("done")),
-        "choose_error": request.query_params.get("error") == "choose",
+        "error": error,
     }
 
 

@@ -32,6 +32,8 @@ from app.notifications import service as notifications
 from app.people.models import IntakeStatus, Newcomer
 
 FULL = N_("This time is full. Please choose another time.")
+TOO_LATE = N_("This time can no longer be booked. Please choose a later time.")
+CHANGE_CLOSED = N_("Your talk can be changed until the day before. Please call us.")
 
 
 def create_slots(
@@ -131,8 +133,7 @@ def book(
         return existing  # booking the same time twice changes nothing
     bookable = slot.starts_at > now and (staff or answer_open(slot.starts_at, now, city.timezone))
     if not bookable:
-        raise Conflict(N_("This time can no longer be booked. Please choose a later time."),
-                       field="slot_id")
+        raise Conflict(TOO_LATE, field="slot_id")
     if existing is not None and not staff:
         _check_change_open(existing, city, now)
     _take_place(session, slot)
@@ -159,7 +160,7 @@ def book(
 
 def _check_change_open(booking: IntakeBooking, city: CityProfile, now: datetime) -> None:
     if not answer_open(booking.slot.starts_at, now, city.timezone):
-        raise Conflict(N_("Your talk can be changed until the day before. Please call us."))
+        raise Conflict(CHANGE_CLOSED)
 
 
 def cancel(
