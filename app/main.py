@@ -31,6 +31,7 @@ from app.followup import router as followup_router
 from app.health import router as health_router
 from app.intake import pages as intake_pages
 from app.intake import router as intake_router
+from app.intake import slot_pages as intake_slot_pages
 from app.matches import pages as matches_pages
 from app.matches import router as matches_router
 from app.notifications import pages as mail_pages
@@ -60,7 +61,7 @@ _ROUTERS = (
     contracts_router, contracts_pages, contracts_downloads, matches_router, matches_pages,
     checkins_router, checkins_pages, followup_router, followup_pages,
     evaluations_router, evaluations_pages, events_router, events_pages,
-    intake_router, intake_pages,
+    intake_router, intake_pages, intake_slot_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
 )  # fmt: skip
 

@@ -9,7 +9,7 @@ from app.db import Base
 from app.evaluations.models import Evaluation
 from app.events.models import Event, Invitation
 from app.followup.models import StaffCall
-from app.intake.models import IntakeRecord, ScreeningRecord
+from app.intake.models import IntakeBooking, IntakeRecord, IntakeSlot, ScreeningRecord
 from app.matches.models import (
     MatchingLock,
     MatchingRound,
@@ -30,7 +30,9 @@ __all__ = [
     "Contract",
     "Evaluation",
     "Event",
+    "IntakeBooking",
     "IntakeRecord",
+    "IntakeSlot",
     "Invitation",
     "LoginAttempt",
     "MatchingLock",

@@ -139,6 +139,17 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-record"): STAFF,
     ("GET", "/api/v1/volunteers/{volunteer_id}/screening-record"): STAFF,
     ("PUT", "/api/v1/volunteers/{volunteer_id}/screening-record"): STAFF,
+    # intake slots: staff publish them and book at the desk; a newcomer books their own talk
+    ("POST", "/api/v1/intake-slots"): STAFF,
+    ("GET", "/api/v1/intake-slots"): STAFF,
+    ("GET", "/api/v1/intake-slots/{slot_id}"): STAFF,
+    ("DELETE", "/api/v1/intake-slots/{slot_id}"): STAFF,
+    ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-booking"): STAFF,
+    ("DELETE", "/api/v1/newcomers/{newcomer_id}/intake-booking"): STAFF,
+    ("GET", "/api/v1/me/intake-slots"): only("newcomer"),
+    ("GET", "/api/v1/me/intake-booking"): only("newcomer"),
+    ("POST", "/api/v1/me/intake-booking"): only("newcomer"),
+    ("DELETE", "/api/v1/me/intake-booking"): only("newcomer"),
 }
 
 
@@ -218,6 +229,25 @@ def _event_records(db: Session, world: World) -> None:
 RECORD_BUILDERS.append(_event_records)
 
 
+def _intake_slot_records(db: Session, world: World) -> None:
+    """An intake slot where the acting newcomer and the other newcomer have each a booking
+    (so cancelling, by the newcomer or by staff at the desk, has something to cancel)."""
+    from app.db import utcnow
+    from app.intake.models import IntakeBooking, IntakeSlot
+
+    slot = IntakeSlot(starts_at=utcnow() + timedelta(days=5), minutes=30, place="Desk 2",
+                      capacity=2, booked=2)
+    db.add(slot)
+    db.flush()
+    db.add_all([IntakeBooking(slot_id=slot.id, newcomer_id=world.newcomer.id),
+                IntakeBooking(slot_id=slot.id, newcomer_id=world.other_newcomer.id)])
+    db.flush()
+    world.records["intake_slot"] = slot
+
+
+RECORD_BUILDERS.append(_intake_slot_records)
+
+
 # Values for path parameters. Add one when your route introduces a new parameter name.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "volunteer_id": lambda w: w.other_volunteer.id,
@@ -226,6 +256,7 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "round_id": lambda w: w.records["round"].id,
     "checkin_id": lambda w: w.records["checkin"].id,
     "event_id": lambda w: w.records["event"].id,
+    "slot_id": lambda w: w.records["intake_slot"].id,
 }
 
 

@@ -1,7 +1,9 @@
-"""One event as an iCalendar file (RFC 5545), with a stable UID so a re-import updates it."""
+"""One appointment as an iCalendar file (RFC 5545), with a stable UID so a re-import updates
+it: programme events here, intake talks (app/intake) through ``appointment_calendar``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -12,7 +14,10 @@ from app.events.models import Event
 from app.i18n.catalog import gettext
 
 
-def event_calendar(event: Event, *, timezone: str, host: str, locale: str) -> bytes:
+def appointment_calendar(
+    *, uid: str, starts_at: datetime, ends_at: datetime, summary: str, place: str,
+    description: str, timezone: str,
+) -> bytes:  # fmt: skip
     zone = ZoneInfo(timezone)
     cal = Calendar()
     cal.add("prodid", "-//Welcome Buddy//programme event//EN")
@@ -20,13 +25,20 @@ def event_calendar(event: Event, *, timezone: str, host: str, locale: str) -> by
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     item = CalendarEvent()
-    item.add("uid", f"event-{event.id}@{host}")
+    item.add("uid", uid)
     item.add("dtstamp", utcnow())
-    item.add("dtstart", event.starts_at.astimezone(zone))
-    item.add("dtend", event.ends_at.astimezone(zone))
-    item.add("summary", event.title)
-    item.add("location", event.place)
-    item.add("description", gettext(locale, "An event of the buddy programme"))
+    item.add("dtstart", starts_at.astimezone(zone))
+    item.add("dtend", ends_at.astimezone(zone))
+    item.add("summary", summary)
+    item.add("location", place)
+    item.add("description", description)
     cal.add_component(item)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def event_calendar(event: Event, *, timezone: str, host: str, locale: str) -> bytes:
+    return appointment_calendar(
+        uid=f"event-{event.id}@{host}", starts_at=event.starts_at, ends_at=event.ends_at,
+        summary=event.title, place=event.place,
+        description=gettext(locale, "An event of the buddy programme"), timezone=timezone)

@@ -1,5 +1,5 @@
-"""The events part of ``buddy tick``: queue the reminders due the day before an event (each
-person once per event, whatever how often tick runs: the outbox dedupes)."""
+"""The events part of ``buddy tick``: queue the reminders due the day before an event or a
+booked intake talk (each person once, whatever how often tick runs: the outbox dedupes)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.console import Console
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.events import service
+from app.intake import slots
 from app.notifications.service import bind_settings
 
 unit_of_work = contextmanager(session_scope)
@@ -22,7 +23,9 @@ def tick_events(settings: Settings, console: Console) -> int:
         bind_settings(factory, settings)
         with unit_of_work(factory) as session:
             queued = service.queue_reminders(session, city=settings.city)
+            talks = slots.queue_reminders(session, city=settings.city)
     finally:
         engine.dispose()
     console.print(f"Event reminders queued: {queued}")
-    return queued
+    console.print(f"Intake talk reminders queued: {talks}")
+    return queued + talks

@@ -14,8 +14,8 @@ from app.deps import CityDep, PageStaff, SessionDep
 from app.errors import NotFound
 from app.events.models import EventKind
 from app.i18n.catalog import N_, gettext
-from app.intake import rules, service
-from app.people.models import Newcomer, Person, Volunteer
+from app.intake import rules, service, slots
+from app.people.models import IntakeStatus, Newcomer, Person, Volunteer
 from app.people.vocabulary import Level
 from app.web.templating import redirect
 
@@ -40,7 +40,11 @@ def checklist(session: Session, person: Person, city: CityProfile) -> dict[str, 
         return {"kind": "intake", "record": service.intake_record(session, person.id),
                 "required": city.intake_required, "labels": rules.INTAKE_ITEMS,
                 "missing": service.missing_intake(session, person.id, city),
-                "levels": [lvl.value for lvl in Level]}
+                "levels": [lvl.value for lvl in Level],
+                # The talk booked (or to book at the desk) for this newcomer.
+                "booking": slots.booking_of(session, person.id),
+                "free": slots.free_slots(session, city=city, staff=True)
+                if person.intake_status is IntakeStatus.pending else []}
     if isinstance(person, Volunteer):
         return {"kind": "screening", "record": service.screening_record(session, person.id),
                 "required": city.screening_required, "labels": rules.SCREENING_ITEMS,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 
 from app.i18n.catalog import N_
+
+MAX_SERIES = 40  # one afternoon of 10-minute talks is 24; more is surely a typing error
 
 INTAKE_ITEMS: Mapping[str, str] = {
     "legal_residence": N_("Legal residence checked"),
@@ -31,3 +34,13 @@ def missing(done: Mapping[str, bool], required: Iterable[str]) -> list[str]:
     ['talk', 'training']
     """
     return [item for item in required if not done.get(item, False)]
+
+
+def series(first: datetime, minutes: int, count: int) -> list[datetime]:
+    """The starts of ``count`` talks one after the other ("one slot per talk").
+
+    >>> from datetime import UTC
+    >>> [t.strftime("%H:%M") for t in series(datetime(2026, 12, 7, 9, tzinfo=UTC), 45, 3)]
+    ['09:00', '09:45', '10:30']
+    """
+    return [first + timedelta(minutes=minutes * i) for i in range(count)]

@@ -19,6 +19,7 @@ from app.events.models import Event, EventKind, Invitation
 from app.i18n.catalog import N_
 from app.intake import rules
 from app.intake.models import IntakeRecord, ScreeningRecord
+from app.intake.slots import export_booking
 from app.people.models import Newcomer, Volunteer
 
 INTAKE_FIELDS = ("legal_residence_checked", "age_confirmed", "address_confirmed",
@@ -125,7 +126,8 @@ def _plain(value: Any) -> Any:
 
 
 def export_records(session: Session, person_id: int) -> list[dict[str, Any]]:
-    """The person's intake or screening record as plain dicts, for their data export."""
+    """The person's intake or screening record (and booked intake talk) as plain dicts, for
+    their data export."""
     out: list[dict[str, Any]] = []
     intake = session.get(IntakeRecord, person_id)
     if intake is not None:
@@ -140,4 +142,7 @@ def export_records(session: Session, person_id: int) -> list[dict[str, Any]]:
                     "trainings": [{"title": e.title, "date": e.starts_at.date().isoformat()}
                                   for e in attended(session, person_id, EventKind.training)],
                     "updated_at": screening.updated_at.isoformat()})
+    booking = export_booking(session, person_id)
+    if booking is not None:
+        out.append(booking)
     return out

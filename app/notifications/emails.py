@@ -41,6 +41,8 @@ KINDS = (
     "event_reminder",
     "event_seat",
     "password_reset",
+    "intake_booked",
+    "intake_reminder",
 )
 WIDTH = 72
 

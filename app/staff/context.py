@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "newcomer.intake": N_("Intake decision"),
     "newcomer.registered_by_staff": N_("Registered at the welcome desk"),
     "newcomer.setup_code": N_("New code to choose a password printed"),
+    "newcomer.intake_booking": N_("Intake talk booked"),
+    "newcomer.intake_booking_cancel": N_("Intake talk cancelled"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),
