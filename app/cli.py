@@ -35,6 +35,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+audit_cli = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -186,7 +188,7 @@ def create_staff(
                     session, email=email, password=password, role=Role.staff, locale=locale
                 )
                 record(session, actor_id=None, action="staff.created", subject_type="user",
-                       subject_id=user.id, email=user.email, source="cli")  # fmt: skip
+                       subject_id=user.id, personal={"email": user.email}, source="cli")  # fmt: skip
         except DomainError as exc:
             where = f"{exc.field}: " if exc.field else ""
             err.print(f"[red]{where}{exc}[/red]")
@@ -265,6 +267,24 @@ def send_mail(
     report = run_send_mail(_migrated_settings(), console, limit=limit)
     if report.unreachable:
         raise typer.Exit(1)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; report the first broken link (exit 1 if any)."""
+    from app.audit.chain import verify
+
+    settings = _migrated_settings()
+    with engine_for(settings) as engine, unit_of_work(engine) as session:
+        verdict = verify(session)
+    if verdict.ok:
+        console.print(f"[green]Audit log intact:[/green] {verdict.checked} entries chained.")
+        return
+    err.print(
+        f"[red]Audit log broken at entry {verdict.broken_id}:[/red] {verdict.problem} "
+        f"({verdict.checked} entries before it are intact)."
+    )
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

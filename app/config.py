@@ -66,6 +66,8 @@ class CityProfile(BaseModel):
     participation_hours_goal: int = Field(default=40, ge=0)
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"
+    # The version of the city's privacy notice; a new one is asked for again at next login.
+    privacy_notice_version: str = Field(default="2026-12", min_length=1, max_length=32)
     neighbourhoods: list[Neighbourhood] = Field(min_length=1)
 
     @model_validator(mode="after")

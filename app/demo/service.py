@@ -179,7 +179,7 @@ def _register(
 
 def _staff_created(session: Session, staff: User, when: datetime) -> None:
     record(session, actor_id=None, action="staff.created", subject_type="user",
-           subject_id=staff.id, email=staff.email, source="demo-data")  # fmt: skip
+           subject_id=staff.id, personal={"email": staff.email}, source="demo-data")  # fmt: skip
 
 
 def load_demo(session: Session, city: CityProfile, *, today: date | None = None) -> DemoSummary:

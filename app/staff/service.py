@@ -92,7 +92,7 @@ def history(session: Session, person: Person) -> list[HistoryItem]:
             at=e.created_at,
             action=e.action,
             actor_email=emails.get(e.actor_id) if e.actor_id is not None else None,
-            detail=dict(e.detail or {}),
+            detail=e.full_detail,
         )
         for e in entries
     ]
