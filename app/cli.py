@@ -188,7 +188,8 @@ def create_staff(
                     session, email=email, password=password, role=Role.staff, locale=locale
                 )
                 record(session, actor_id=None, action="staff.created", subject_type="user",
-                       subject_id=user.id, personal={"email": user.email}, source="cli")  # fmt: skip
+                       subject_id=user.id, personal={"email": user.email},
+                       source="cli")  # fmt: skip
         except DomainError as exc:
             where = f"{exc.field}: " if exc.field else ""
             err.print(f"[red]{where}{exc}[/red]")
@@ -246,12 +247,15 @@ def match() -> None:
 @cli.command()
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
-    end date, queue the reminder emails that are due, and send the mail that is due."""
+    end date, apply the retention rules (docs/privacy.md), queue the reminder emails that are
+    due, and send the mail that is due."""
     from app.contracts.commands import tick as run_tick
     from app.notifications.commands import tick_mail
+    from app.privacy.commands import retention_tick
 
     settings = _migrated_settings()
     run_tick(settings, console)
+    retention_tick(settings, console)
     tick_mail(settings, console)
 
 

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
 
+    # Retention (app/privacy/retention.py, run by `buddy tick`; docs/privacy.md).
+    retention_login_days: int = Field(default=30, ge=1, le=30)
+    retention_text_months: int = Field(default=24, ge=1)
+    retention_inactive_months: int = Field(default=36, ge=1)
+    retention_grace_days: int = Field(default=30, ge=1)
+
     # Outgoing email (app/notifications). "file" (the development default) writes each message
     # as an .eml file into mail_dir instead of sending it; "smtp" delivers through the server.
     mail_mode: Literal["file", "smtp"] = "file"

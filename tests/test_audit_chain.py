@@ -4,6 +4,7 @@ PostgreSQL's append-only trigger switched off for that transaction."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -42,12 +43,14 @@ def test_entries_are_chained_in_order(db: Session) -> None:
     entries = _record_some(db)
     assert [e.id for e in entries] == [1, 2, 3, 4]
     assert entries[0].prev_hash == "0" * 64
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.entry_hash
     verdict = chain.verify(db)
-    assert verdict.ok and verdict.checked == 4
+    assert verdict.ok
+    assert verdict.checked == 4
     # Personal data is not in the hashed detail, only in its own droppable row.
-    assert "note" not in entries[1].detail and entries[1].full_detail["note"] == "note 1"
+    assert "note" not in entries[1].detail
+    assert entries[1].full_detail["note"] == "note 1"
 
 
 def test_orm_refuses_updates_and_deletes(db: Session) -> None:
@@ -70,8 +73,12 @@ def test_postgresql_trigger_refuses_raw_sql(db: Session, clean_db: Engine) -> No
     if clean_db.dialect.name != "postgresql":
         pytest.skip("the database-level guard is PostgreSQL's trigger")
     _record_some(db, 2)
-    for sql in ("UPDATE audit_entries SET action = 'x'", "DELETE FROM audit_entries",
-                "TRUNCATE audit_entries CASCADE", "UPDATE audit_personal SET data = '{}'"):
+    for sql in (
+        "UPDATE audit_entries SET action = 'x'",
+        "DELETE FROM audit_entries",
+        "TRUNCATE audit_entries CASCADE",
+        "UPDATE audit_personal SET data = '{}'",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), clean_db.begin() as conn:
             conn.execute(text(sql))
 
@@ -80,8 +87,10 @@ def test_postgresql_trigger_refuses_raw_sql(db: Session, clean_db: Engine) -> No
     ("sql", "problem"),
     [
         ("UPDATE audit_entries SET subject_id = 999 WHERE id = 3", "content"),
-        ("UPDATE audit_personal SET data = '{\"note\": \"forged\"}' WHERE entry_id = 2",
-         "personal part"),
+        (
+            'UPDATE audit_personal SET data = \'{"note": "forged"}\' WHERE entry_id = 2',
+            "personal part",
+        ),
         ("DELETE FROM audit_entries WHERE id = 3", "missing"),
         ("DELETE FROM audit_entries WHERE id = 4", "removed"),
     ],
@@ -96,7 +105,8 @@ def test_verify_reports_the_first_broken_link(
     _tamper(clean_db, sql)
     with make_sessionmaker(clean_db)() as session:
         verdict = chain.verify(session)
-    assert not verdict.ok and problem in verdict.problem
+    assert not verdict.ok
+    assert problem in verdict.problem
     expected = 2 if "personal" in problem else (4 if "removed" in problem else 3)
     assert verdict.broken_id == expected
 
@@ -154,4 +164,5 @@ def test_concurrent_appends_form_one_chain(clean_db: Engine) -> None:
     assert errors == []
     with factory() as session:
         verdict = chain.verify(session)
-    assert verdict.ok and verdict.checked == 3 * per_thread
+    assert verdict.ok
+    assert verdict.checked == 3 * per_thread

@@ -82,7 +82,9 @@ def _lock_head(session: Session) -> AuditChainHead:
         .execution_options(synchronize_session=False)
     ).one()
     head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
-    assert head is not None and head.last_id == last_id and head.last_hash == last_hash
+    assert head is not None
+    assert head.last_id == last_id
+    assert head.last_hash == last_hash
     return head
 
 
@@ -139,8 +141,7 @@ def _entries(session: Session) -> Iterator[tuple[AuditEntry, AuditPersonal | Non
         .order_by(AuditEntry.id)
         .execution_options(yield_per=1000)
     )
-    for entry, personal in session.execute(stmt):
-        yield entry, personal
+    yield from session.execute(stmt)
 
 
 def verify(session: Session) -> Verdict:
@@ -190,6 +191,6 @@ def _refuse_personal_update(_mapper: Any, _connection: Any, target: AuditPersona
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk(state: Any) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
-        if state.bind_mapper.class_ is AuditEntry:
-            raise AuditLogImmutable("audit entries are never changed or deleted")
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is AuditEntry:
+        raise AuditLogImmutable("audit entries are never changed or deleted")

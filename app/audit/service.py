@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.audit import chain
@@ -63,20 +63,6 @@ def entries_for(session: Session, subject_type: str, subject_id: int) -> list[Au
         .order_by(AuditEntry.created_at, AuditEntry.id)
     )
     return list(session.scalars(stmt))
-
-
-def about(session: Session, subjects: list[tuple[str, int]], actor_id: int | None) -> list[
-    AuditEntry
-]:
-    """Entries about any of ``subjects`` or done by ``actor_id``, in chain order."""
-    conditions = [
-        (AuditEntry.subject_type == kind) & (AuditEntry.subject_id == sid) for kind, sid in subjects
-    ]
-    if actor_id is not None:
-        conditions.append(AuditEntry.actor_id == actor_id)
-    if not conditions:
-        return []
-    return list(session.scalars(select(AuditEntry).where(or_(*conditions)).order_by(AuditEntry.id)))
 
 
 def drop_personal(session: Session, entry_ids: list[int]) -> int:

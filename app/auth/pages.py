@@ -16,6 +16,7 @@ from app.config import Settings
 from app.deps import SESSION_COOKIE, MaybePageUser, SessionDep, SettingsDep
 from app.errors import Throttled
 from app.i18n.catalog import LOCALE_COOKIE, gettext
+from app.privacy import consent as privacy_consent
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +64,10 @@ def login(
     if found is None:
         context["error"] = gettext(locale, "Wrong email or password.")
         return render(request, "auth/login.html", context, status_code=401)
-    return start_session(request, session, settings, found, safe_next(next) or home_for(found))
+    # A new version of the privacy notice is asked for before anything else.
+    target = privacy_consent.after_login(session, found, settings.city,
+                                         safe_next(next) or home_for(found))  # fmt: skip
+    return start_session(request, session, settings, found, target)
 
 
 def start_session(

@@ -22,6 +22,10 @@ ACTION_LABELS = {
     "volunteer.vetting": N_("Screening decision"),
     "newcomer.intake": N_("Intake decision"),
     "newcomer.registered_by_staff": N_("Registered at the welcome desk"),
+    "privacy.erasure_requested": N_("Asked for their data to be erased"),
+    "privacy.consent_withdrawn": N_("Withdrew consent"),
+    "privacy.consent_accepted": N_("Agreed to the privacy notice"),
+    "privacy.erased": N_("Personal data erased"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),

@@ -23,6 +23,7 @@ from app.i18n.catalog import N_, gettext
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
+from app.privacy import service as privacy
 from app.staff import desk, lists, service
 from app.staff.context import not_found, page_context
 from app.web.errors import translate_validation_error
@@ -257,4 +258,6 @@ def person_page(
         )
     except NotFound as exc:
         return not_found(request, exc)
+    privacy.file_read(session, staff, context["person"])
+    context["erase_state"] = request.query_params.get("erase")
     return render(request, "staff/person.html", context)

@@ -79,9 +79,16 @@ def get_person(session: Session, person_id: int) -> Person:
     return person
 
 
+QUIET_ACTIONS = frozenset({"privacy.file_read", "privacy.exported"})
+
+
 def history(session: Session, person: Person) -> list[HistoryItem]:
     """Staff actions on this person, oldest first, with who did them."""
-    entries = entries_for(session, person.kind.value, person.id)
+    # Reads of the file are audited too, but listing them here would bury the decisions.
+    entries = [
+        e for e in entries_for(session, person.kind.value, person.id)
+        if e.action not in QUIET_ACTIONS
+    ]
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
     emails: dict[int, str] = {}
     if actor_ids:
