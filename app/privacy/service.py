@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import Role, User
-from app.errors import Invalid, NotFound
+from app.errors import Forbidden, NotFound
 from app.i18n.catalog import N_
 from app.people.models import Person
 from app.privacy.consent import accept, after_login, needs_consent, person_of, withdraw
@@ -32,7 +32,7 @@ def person_or_404(session: Session, person_id: int) -> Person:
 def own_person(session: Session, user: User) -> Person:
     person = person_of(session, user)
     if person is None or person.erased_at is not None:
-        raise Invalid(N_("Only newcomers and volunteers have a profile to erase."))
+        raise Forbidden(N_("Only newcomers and volunteers have a profile to erase."))
     return person
 
 
