@@ -35,6 +35,7 @@ KINDS = (
     "nomeet2",
     "ending_soon",
     "completed",
+    "inactive_warning",  # app/privacy/retention.py
 )
 WIDTH = 72
 
