@@ -118,7 +118,10 @@ def test_retention_empties_private_text_of_long_ended_contracts(
     now = utcnow()
     old = make_active_contract(db, start=date.today() - timedelta(days=1000))
     recent = make_active_contract(db, start=date.today() - timedelta(days=300))
-    for contract, ended in ((old, now - timedelta(days=25 * 31)), (recent, now - timedelta(days=30))):
+    for contract, ended in (
+        (old, now - timedelta(days=25 * 31)),
+        (recent, now - timedelta(days=30)),
+    ):
         checkin = make_checkin(db, contract, contract.start_date + timedelta(days=7),  # type: ignore[operator]
                                by="newcomer", status="confirmed", concern="a worry")  # fmt: skip
         checkin.note = "a note"
@@ -129,7 +132,9 @@ def test_retention_empties_private_text_of_long_ended_contracts(
     db.commit()
     assert report.contracts_scrubbed == 1
     db.expire_all()
-    texts = {c.contract_id: (c.note, c.concern_reason, c.minutes) for c in db.scalars(select(Checkin))}
+    texts = {
+        c.contract_id: (c.note, c.concern_reason, c.minutes) for c in db.scalars(select(Checkin))
+    }
     assert texts[old.id] == ("", "", 60)  # words gone, the worry flag and the minutes stay
     assert texts[recent.id] == ("a note", "a worry", 60)
     assert db.get(Contract, old.id).end_note == ""  # type: ignore[union-attr]

@@ -74,13 +74,16 @@ def test_erasure_keeps_the_dashboard_numbers_on_the_demo_city(
     load_demo(db, settings.city)
     db.commit()
     before = _stats(db, settings)
-    assert before.completed and before.meetings and before.confirmed_minutes
+    assert before.completed
+    assert before.meetings
+    assert before.confirmed_minutes
     staff = make_staff(db)
     # Everyone who has left the programme: newcomers whose buddy year is completed, and
     # volunteers who are no longer proposed. None is counted among those waiting or available.
     done = select(Contract.newcomer_id).where(Contract.status == ContractStatus.completed)
     live = select(Contract.volunteer_id).where(
-        Contract.status.in_((ContractStatus.pending, ContractStatus.active)))
+        Contract.status.in_((ContractStatus.pending, ContractStatus.active))
+    )
     people = [
         *db.scalars(select(Newcomer).where(Newcomer.id.in_(done))),
         *db.scalars(select(Volunteer).where(
@@ -160,7 +163,8 @@ def test_erasure_through_the_api_and_pages(client: TestClient, db: Session) -> N
     headers = bearer(client, newcomer.user.email)
     r = client.post("/api/v1/me/erasure", headers=headers)
     assert r.status_code == 202
-    assert r.json()["erasure_requested_at"] and not r.json()["erased"]
+    assert r.json()["erasure_requested_at"]
+    assert not r.json()["erased"]
     staff_headers = bearer(client, staff.email)
     r = client.post(f"/api/v1/people/{newcomer.id}/erase", json={"confirm": False},
                     headers=staff_headers)  # fmt: skip
@@ -178,7 +182,9 @@ def test_erasure_through_the_api_and_pages(client: TestClient, db: Session) -> N
                         headers=staff_headers)  # fmt: skip
     assert again.status_code == 409
     # The partner still has the contract, without the erased person's name.
-    seen = client.get(f"/api/v1/contracts/{contract.id}", headers=bearer(client, volunteer.user.email))
+    seen = client.get(
+        f"/api/v1/contracts/{contract.id}", headers=bearer(client, volunteer.user.email)
+    )
     assert seen.status_code == 200
     assert "Amina" not in json.dumps(seen.json())
     assert "Haddad" not in json.dumps(seen.json())

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
-from app.evaluations.models import Evaluation, GoalsMet
 from app.checkins.models import Party
+from app.evaluations.models import Evaluation, GoalsMet
 from app.followup.models import CallKind, StaffCall
 from tests.factories import (
     bearer,
@@ -78,7 +78,7 @@ def test_own_export_has_everything_about_me_and_nothing_private_of_my_buddy(
 def test_staff_export_on_a_persons_file_is_the_same_and_audited(
     client: TestClient, db: Session
 ) -> None:
-    contract, newcomer = _pair_with_private_text(db)
+    _contract, newcomer = _pair_with_private_text(db)
     staff = make_staff(db)
     db.commit()
     own = client.get("/api/v1/me/export", headers=bearer(client, newcomer.user.email)).json()  # type: ignore[attr-defined]
@@ -122,7 +122,7 @@ def test_download_on_me_page(client: TestClient, db: Session) -> None:
 def test_volunteer_export_does_not_name_the_newcomers_of_panels(
     client: TestClient, db: Session
 ) -> None:
-    contract, newcomer = _pair_with_private_text(db)
+    contract, _newcomer = _pair_with_private_text(db)
     volunteer = contract.volunteer  # type: ignore[attr-defined]
     data = client.get("/api/v1/me/export", headers=bearer(client, volunteer.user.email)).json()
     assert data["profile"]["bio"].startswith("Retired teacher")

@@ -30,9 +30,9 @@ def _personal_columns() -> set[str]:
     found = set()
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if table.name in PERSONAL_TABLES and column.name not in NOT_PERSONAL:
-                found.add(f"{table.name}.{column.name}")
-            elif PERSONAL_NAME.search(column.name) and column.name not in NOT_PERSONAL:
+            if (table.name in PERSONAL_TABLES and column.name not in NOT_PERSONAL) or (
+                PERSONAL_NAME.search(column.name) and column.name not in NOT_PERSONAL
+            ):
                 found.add(f"{table.name}.{column.name}")
     return found - NOT_PERSONAL_HERE
 
