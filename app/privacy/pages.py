@@ -25,7 +25,6 @@ router = APIRouter(include_in_schema=False)
 
 _FLASH = {
     "requested": N_("We have your request. The programme team will erase your data soon."),
-    "exported": N_("Your data was downloaded."),
 }
 
 
