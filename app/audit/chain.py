@@ -63,28 +63,34 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical(fields).encode()).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditChainHead:
-    """Take the chain head (creating it on an empty database) and hold it until commit."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(AuditChainHead)
-        .values(id=HEAD_ID, last_id=0, last_hash=GENESIS_HASH)
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
+def _take_head(session: Session) -> tuple[int, str] | None:
     # A no-op UPDATE is what takes the lock; RETURNING then reads the row as it is after any
     # transaction we waited for (PostgreSQL re-reads the newest version of a locked row).
-    last_id, last_hash = session.execute(
+    row = session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == HEAD_ID)
         .values(last_id=AuditChainHead.last_id)
         .returning(AuditChainHead.last_id, AuditChainHead.last_hash)
         .execution_options(synchronize_session=False)
-    ).one()
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _lock_head(session: Session) -> AuditChainHead:
+    """Take the chain head (creating it on an empty database) and hold it until commit."""
+    taken = _take_head(session)
+    if taken is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(AuditChainHead)
+            .values(id=HEAD_ID, last_id=0, last_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        taken = _take_head(session)
     head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
     assert head is not None
-    assert head.last_id == last_id
-    assert head.last_hash == last_hash
+    assert (head.last_id, head.last_hash) == taken
     return head
 
 

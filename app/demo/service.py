@@ -121,6 +121,7 @@ def _insert(session: Session, spec: DemoPerson, city: CityProfile, password_hash
         "interests": data.interests,
         "goals": [goal.value for goal in data.goals],
         "consent_at": spec.registered_at,
+        "consent_version": city.privacy_notice_version,
         "created_at": spec.registered_at,
         "updated_at": spec.registered_at,
         "languages": [PersonLanguage(code=lang.code, level=lang.level) for lang in data.languages],

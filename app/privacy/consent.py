@@ -4,6 +4,7 @@ at the next login; withdrawing consent starts erasure (app/privacy/erasure.py)."
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ def needs_consent(person: Person | None, city: CityProfile) -> bool:
 def after_login(session: Session, user: User, city: CityProfile, next_url: str) -> str:
     """Where a fresh login goes: the notice first, if there is a new version to accept."""
     if needs_consent(person_of(session, user), city):
-        return f"{CONSENT_PAGE}?next={next_url}" if next_url.startswith("/") else CONSENT_PAGE
+        return f"{CONSENT_PAGE}?{urlencode({'next': next_url})}"
     return next_url
 
 

@@ -5,31 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict
 
 from app.deps import ApiStaff, ApiUser, SessionDep, SettingsDep
 from app.errors import Invalid
 from app.i18n.catalog import N_
 from app.privacy import service
+from app.privacy.schemas import ErasedRead, EraseIn, ErasureRead
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
-
-
-class ErasureRead(BaseModel):
-    person_id: int
-    erasure_requested_at: str | None
-    erased: bool
-
-
-class EraseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    confirm: bool
-
-
-class ErasedRead(BaseModel):
-    person_id: int
-    contracts_ended: int
-    panels_closed: int
 
 
 @router.get("/me/export")
