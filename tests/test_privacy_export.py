@@ -104,8 +104,8 @@ def test_staff_export_on_a_persons_file_is_the_same_and_audited(
     assert api.status_code == 200
     assert client.get(f"/staff/people/{newcomer.id}").status_code == 200  # type: ignore[attr-defined]
     db.expire_all()
-    reads = db.scalars(select(AuditEntry.subject_id).where(
-        AuditEntry.actor_id == staff.id, AuditEntry.action == "privacy.file_read")).all()  # fmt: skip
+    read = (AuditEntry.actor_id == staff.id) & (AuditEntry.action == "privacy.file_read")
+    reads = db.scalars(select(AuditEntry.subject_id).where(read)).all()
     assert reads == [newcomer.id, newcomer.id]  # type: ignore[attr-defined]
 
 
