@@ -165,6 +165,10 @@ def test_erasure_through_the_api_and_pages(client: TestClient, db: Session) -> N
     assert r.status_code == 202
     assert r.json()["erasure_requested_at"]
     assert not r.json()["erased"]
+    # Staff find the request on their overview, with a link to the person's file.
+    browser_login(client, staff.email)
+    assert f'href="/staff/people/{newcomer.id}#privacy"' in client.get("/staff").text
+    client.cookies.clear()
     staff_headers = bearer(client, staff.email)
     r = client.post(f"/api/v1/people/{newcomer.id}/erase", json={"confirm": False},
                     headers=staff_headers)  # fmt: skip

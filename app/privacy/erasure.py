@@ -59,6 +59,16 @@ def request_erasure(session: Session, person: Person, *, by: User, now: datetime
     return person
 
 
+def waiting_erasure(session: Session) -> list[Person]:
+    """People who asked for erasure (or withdrew consent) and are not erased yet: staff's queue."""
+    stmt = (
+        select(Person)
+        .where(Person.erasure_requested_at.is_not(None), Person.erased_at.is_(None))
+        .order_by(Person.erasure_requested_at)
+    )
+    return list(session.scalars(stmt))
+
+
 @dataclass(frozen=True)
 class Erased:
     person_id: int

@@ -13,12 +13,13 @@ from app.errors import Forbidden, NotFound
 from app.i18n.catalog import N_
 from app.people.models import Person
 from app.privacy.consent import accept, after_login, needs_consent, person_of, withdraw
-from app.privacy.erasure import Erased, erase, request_erasure
+from app.privacy.erasure import Erased, erase, request_erasure, waiting_erasure
 from app.privacy.export import export, to_json
 
 __all__ = [
     "Erased", "accept", "after_login", "erase", "export_for", "file_read", "needs_consent",
-    "own_person", "person_of", "person_or_404", "request_own_erasure", "to_json", "withdraw",
+    "own_person", "person_of", "person_or_404", "request_own_erasure", "to_json",
+    "waiting_erasure", "withdraw",
 ]  # fmt: skip
 
 

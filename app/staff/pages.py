@@ -56,7 +56,9 @@ def _flash(request: Request, session: Session, done: str | None, who: int | None
 @router.get("")
 def overview(request: Request, session: SessionDep, staff: PageStaff, city: CityDep) -> Response:
     counts = service.overview(session)
-    return render(request, "staff/overview.html", page_context(request, city, counts=counts))
+    erasures = privacy.waiting_erasure(session)
+    context = page_context(request, city, counts=counts, erasures=erasures)
+    return render(request, "staff/overview.html", context)
 
 
 def _queue_context(
