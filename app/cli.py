@@ -38,6 +38,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+audit_cli = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -230,7 +232,8 @@ def create_staff(
                     avoid=(city.name,),
                 )  # fmt: skip
                 record(session, actor_id=None, action="staff.created", subject_type="user",
-                       subject_id=user.id, email=user.email, source="cli")  # fmt: skip
+                       subject_id=user.id, personal={"email": user.email},
+                       source="cli")  # fmt: skip
                 uri = totp.enrol_now(session, user) if otp_uri else None
         except DomainError as exc:
             where = f"{exc.field}: " if exc.field else ""
@@ -322,16 +325,19 @@ def match() -> None:
 @cli.command()
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
-    end date, run the city's scheduled matching round when due, queue the reminder emails that
-    are due (events: the day before), and send the mail that is due."""
+    end date, run the city's scheduled matching round when due, apply the retention rules
+    (docs/privacy.md), queue the reminder emails that are due (events: the day before), and
+    send the mail that is due."""
     from app.contracts.commands import tick as run_tick
     from app.events.commands import tick_events
     from app.matches.commands import tick_rounds
     from app.notifications.commands import tick_mail
+    from app.privacy.commands import retention_tick
 
     settings = _migrated_settings()
     run_tick(settings, console)
     tick_rounds(settings, console)  # the city's scheduled round, once per slot
+    retention_tick(settings, console)
     tick_events(settings, console)  # before the mail, so reminders go out in this same run
     tick_mail(settings, console)
 
@@ -348,6 +354,24 @@ def send_mail(
     report = run_send_mail(_migrated_settings(), console, limit=limit)
     if report.unreachable:
         raise typer.Exit(1)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; report the first broken link (exit 1 if any)."""
+    from app.audit.chain import verify
+
+    settings = _migrated_settings()
+    with engine_for(settings) as engine, unit_of_work(engine) as session:
+        verdict = verify(session)
+    if verdict.ok:
+        console.print(f"[green]Audit log intact:[/green] {verdict.checked} entries chained.")
+        return
+    err.print(
+        f"[red]Audit log broken at entry {verdict.broken_id}:[/red] {verdict.problem} "
+        f"({verdict.checked} entries before it are intact)."
+    )
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -85,6 +85,8 @@ class CityProfile(BaseModel):
     screening_required: list[str] = Field(default_factory=list)
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"
+    # The version of the city's privacy notice; a new one is asked for again at next login.
+    privacy_notice_version: str = Field(default="2026-12", min_length=1, max_length=32)
     neighbourhoods: list[Neighbourhood] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -153,6 +155,12 @@ class Settings(BaseSettings):
     password_reset_minutes: int = Field(default=60, ge=1)
     setup_code_days: int = Field(default=14, ge=1)
     setup_code_max_failures_address: int = Field(default=20, ge=1)
+
+    # Retention (app/privacy/retention.py, run by `buddy tick`; docs/privacy.md).
+    retention_login_days: int = Field(default=30, ge=1, le=30)
+    retention_text_months: int = Field(default=24, ge=1)
+    retention_inactive_months: int = Field(default=36, ge=1)
+    retention_grace_days: int = Field(default=30, ge=1)
 
     # Outgoing email (app/notifications). "file" (the development default) writes each message
     # as an .eml file into mail_dir instead of sending it; "smtp" delivers through the server.

@@ -38,6 +38,8 @@ from app.notifications import pages as mail_pages
 from app.notifications.service import bind_settings
 from app.people import pages as people_pages
 from app.people import router as people_router
+from app.privacy import pages as privacy_pages
+from app.privacy import router as privacy_router
 from app.staff import pages as staff_pages
 from app.web import pages as web_pages
 from app.web.errors import install_error_handlers
@@ -57,7 +59,7 @@ _ALWAYS_PROTECT = {
 _ROUTERS = (
     health_router, auth_router, auth_me_router, auth_pages, auth_otp_pages, auth_password_pages,
     web_pages,
-    people_router, people_pages, staff_pages,
+    people_router, people_pages, privacy_router, privacy_pages, staff_pages,
     contracts_router, contracts_pages, contracts_downloads, matches_router, matches_pages,
     checkins_router, checkins_pages, followup_router, followup_pages,
     evaluations_router, evaluations_pages, events_router, events_pages,

@@ -1,6 +1,6 @@
 """Every model, imported once so Alembic and the mappers see the whole schema."""
 
-from app.audit.models import AuditEntry
+from app.audit.models import AuditChainHead, AuditEntry, AuditPersonal
 from app.auth.models import AuthToken, LoginAttempt, User
 from app.checkins.models import Checkin, CheckinActivity
 from app.contracts.models import Contract
@@ -22,7 +22,9 @@ from app.people.models import Newcomer, Person, PersonLanguage, Volunteer
 
 __all__ = [
     "COUNTING_MEETINGS",
+    "AuditChainHead",
     "AuditEntry",
+    "AuditPersonal",
     "AuthToken",
     "Base",
     "Checkin",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.models import Role, User
 from app.auth.passwords import hash_password
 from app.checkins.models import Activity, Checkin, CheckinStatus, Party
+from app.config import CityProfile
 from app.contracts.models import Contract, ContractStatus
 from app.db import utcnow
 from app.people.models import (
@@ -26,6 +27,7 @@ from app.people.vocabulary import BuddyGender, Gender, Level
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)  # hashing is deliberately slow; do it once
 _seq = count(1)
+CURRENT_NOTICE = CityProfile.model_fields["privacy_notice_version"].default
 
 
 def make_user(session: Session, role: Role, email: str | None = None, locale: str = "en") -> User:
@@ -60,6 +62,8 @@ def _person_fields(**overrides: object) -> dict[str, object]:
         "interests": ["cooking"],
         "goals": ["dutch"],
         "consent_at": utcnow(),
+        # The current notice: people made here are not sent to the consent page at login.
+        "consent_version": CURRENT_NOTICE,
     }
     fields.update(overrides)
     return fields

@@ -71,6 +71,11 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("PATCH", "/api/v1/me"): only("newcomer", "volunteer"),
     ("POST", "/api/v1/me/pause"): only("volunteer"),
     ("POST", "/api/v1/me/resume"): only("volunteer"),
+    # privacy (GDPR): one's own export and erasure request; staff export and erase anyone
+    ("GET", "/api/v1/me/export"): ANY_USER,
+    ("POST", "/api/v1/me/erasure"): only("newcomer", "volunteer"),
+    ("GET", "/api/v1/people/{person_id}/export"): STAFF,
+    ("POST", "/api/v1/people/{person_id}/erase"): STAFF,
     # people: staff screening
     ("GET", "/api/v1/volunteers"): STAFF,
     ("GET", "/api/v1/volunteers/{volunteer_id}"): STAFF,
@@ -252,6 +257,7 @@ RECORD_BUILDERS.append(_intake_slot_records)
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "volunteer_id": lambda w: w.other_volunteer.id,
     "newcomer_id": lambda w: w.other_newcomer.id,
+    "person_id": lambda w: w.other_newcomer.id,
     "contract_id": lambda w: w.records["contract"].id,
     "round_id": lambda w: w.records["round"].id,
     "checkin_id": lambda w: w.records["checkin"].id,

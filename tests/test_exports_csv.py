@@ -8,8 +8,10 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.contracts.models import Contract, ContractStatus, EndReason
 from app.exports import service
@@ -118,6 +120,10 @@ def test_staff_download_from_the_dashboard(client: TestClient, db: Session) -> N
     assert bad.status_code == 422
     assert "to:" in bad.text
     assert client.get("/staff/exports/people.csv").status_code == 404
+    # Only the download that happened is audited: who, which export, which period.
+    (entry,) = db.scalars(select(AuditEntry).where(AuditEntry.action == "export.csv")).all()
+    assert entry.actor_id == staff.id
+    assert entry.detail == {"kind": "checkins", "from": RANGE["from"], "to": RANGE["to"]}
 
 
 def test_formula_cells_are_neutralised() -> None:

@@ -342,7 +342,7 @@ def test_vetting_transitions(
     assert volunteer.vetted_at is not None
     (entry,) = entries_for(db, "volunteer", volunteer.id)
     assert (entry.actor_id, entry.action) == (staff.id, "volunteer.vetting")
-    assert entry.detail == {
+    assert entry.full_detail == {
         "previous": start.value,
         "decision": decision.value,
         "note": "ID checked",
@@ -385,7 +385,7 @@ def test_intake_transitions(
     assert newcomer.intake_status is decision
     (entry,) = entries_for(db, "newcomer", newcomer.id)
     assert entry.action == "newcomer.intake"
-    assert entry.detail["note"] == "Talked on Monday"
+    assert entry.full_detail["note"] == "Talked on Monday"
 
 
 def test_intake_refuses_pending_and_unknown(db: Session) -> None:

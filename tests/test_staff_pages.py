@@ -146,7 +146,7 @@ def test_vetting_queue_shows_details_and_approves(client: TestClient, db: Sessio
     entry = db.scalar(select(AuditEntry).where(AuditEntry.subject_id == waiting.id))
     assert entry is not None
     assert entry.action == "volunteer.vetting"
-    assert entry.detail["note"] == "References fine."
+    assert entry.full_detail["note"] == "References fine."
 
     after = client.get(location)
     assert "Griet Claes: approved." in _text(after.text)

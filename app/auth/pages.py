@@ -17,6 +17,7 @@ from app.config import Settings
 from app.deps import SESSION_COOKIE, MaybePageUser, SessionDep, SettingsDep
 from app.errors import Throttled
 from app.i18n.catalog import LOCALE_COOKIE, gettext
+from app.privacy import consent as privacy_consent
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +65,9 @@ def login(
     if found is None:
         context["error"] = gettext(locale, "Wrong email or password.")
         return render(request, "auth/login.html", context, status_code=401)
-    target = safe_next(next) or home_for(found)
+    # A new version of the privacy notice is asked for before anything else.
+    target = privacy_consent.after_login(session, found, settings.city,
+                                         safe_next(next) or home_for(found))  # fmt: skip
     if found.role is Role.staff:
         # Half logged in: only the code page is open until the second factor is given.
         page = "/login/code" if totp.is_enrolled(found) else "/login/code/setup"

@@ -270,7 +270,8 @@ def resolve_concern(
     session.flush()
     record(
         session, actor_id=user.id, action="checkin.concern_resolved", subject_type="contract",
-        subject_id=checkin.contract_id, checkin_id=checkin.id, note=checkin.concern_resolution,
+        subject_id=checkin.contract_id, checkin_id=checkin.id,
+        personal={"note": checkin.concern_resolution},
     )  # fmt: skip
     events.publish(
         session, "checkin.concern_resolved", checkin_id=checkin.id,

@@ -37,6 +37,7 @@ class EndReason(StrEnum):
     found_work = "found_work"
     not_meeting = "not_meeting"
     other = "other"
+    erased = "erased"  # one side's personal data was erased (GDPR Art. 17, app/privacy)
 
 
 _LIVE_SQL = text("status IN ('pending', 'active')")

@@ -220,7 +220,7 @@ def decline(
     notifications.queue_contract_declined(session, contract, panel)
     record(
         session, actor_id=user.id, action="contract.declined",
-        subject_type="contract", subject_id=contract.id, reason=reason[:200],
+        subject_type="contract", subject_id=contract.id, personal={"reason": reason[:200]},
     )  # fmt: skip
     return contract
 
@@ -246,33 +246,42 @@ def _reopen_panel(session: Session, contract: Contract, *, now: datetime) -> Pan
 def end_early(
     session: Session,
     contract: Contract,
-    user: User,
+    user: User | None,
     reason: EndReason,
     note: str = "",
     *,
     now: datetime | None = None,
+    erasure: bool = False,
 ) -> Contract:
     """Either side, or staff, stops the contract. The newcomer may be matched again (with
-    someone else: the pair is excluded from later panels)."""
-    if user.role is not Role.staff and side_of(contract, user) is None:
+    someone else: the pair is excluded from later panels). ``erasure``: app/privacy ends it
+    because one side's data is erased (``user`` is then the staff member, or None for the
+    retention job)."""
+    if user is not None and user.role is not Role.staff and side_of(contract, user) is None:
         raise NotFound(N_("No such contract."))
+    if (reason is EndReason.erased) is not erasure:
+        raise Invalid(N_("Please choose a reason from the list."), field="reason")
     note = note.strip()
     if reason is EndReason.other and not note:
         raise Invalid(N_("Please say in a few words why."), field="note")
     now = now or utcnow()
     _move(
         session, contract, ContractEvent.end_early,
-        ended_at=now, ended_by_id=user.id, end_reason=reason.value, end_note=note[:2000],
+        ended_at=now, ended_by_id=user.id if user else None, end_reason=reason.value,
+        end_note=note[:2000],
     )  # fmt: skip
     release_capacity(session, contract.volunteer_id)
     # Waiting starts again: the next round treats the newcomer as newly waiting.
     contract.newcomer.waiting_since = now
     record(
-        session, actor_id=user.id, action="contract.ended_early",
+        session, actor_id=user.id if user else None, action="contract.ended_early",
         subject_type="contract", subject_id=contract.id, reason=reason.value,
     )  # fmt: skip
     session.flush()
-    notifications.queue_contract_ended_early(session, contract, user)
+    if not erasure:
+        # After an erasure no email may carry the erased person's name (the outbox keeps
+        # bodies); the partner sees the ended contract on /me.
+        notifications.queue_contract_ended_early(session, contract, user)
     return contract
 
 

@@ -13,6 +13,7 @@ from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.contracts.models import EndReason
 from app.contracts.pages import END_REASON_LABELS
 from app.contracts.rules import local_date
 from app.dashboard import charts, filters, lists, service
@@ -94,7 +95,7 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
             "weeks_chart": weeks,
             "cohorts_chart": cohorts,
             "cohort_parts": COHORT_PARTS,
-            "end_reasons": END_REASON_LABELS,
+            "end_reasons": {**END_REASON_LABELS, EndReason.erased: N_("Personal data erased")},
             "goal": city.participation_hours_goal,
         },
         status_code=422 if problems else 200,

@@ -1,12 +1,12 @@
 """The demo history's clock: events run oldest first, each at its own moment in the past.
 
 Every service the history uses takes the moment as ``now`` (or a ``today``), so the rows it
-writes carry the right dates. Two kinds of rows are stamped with the wall clock by code that
-takes no ``now``: audit entries (``app.audit.service.record``) and queued emails
-(``app.notifications.service.queue``). After each event, the rows of those two tables that the
-event created get the event's moment instead — and the emails count as delivered then, as the
-hourly ``buddy tick`` would have sent them back then (nothing of the demo's past is left for
-the mail sender to deliver now, to addresses that do not exist).
+writes carry the right dates. Audit entries take the event's moment from ``recorded_at`` (they
+are hash-chained and append-only: they cannot be re-dated afterwards). Queued emails
+(``app.notifications.service.queue``) are stamped with the wall clock; after each event, the ones
+it created get the event's moment instead — and count as delivered then, as the hourly
+``buddy tick`` would have sent them back then (nothing of the demo's past is left for the mail
+sender to deliver now, to addresses that do not exist).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from app.audit.models import AuditEntry
+from app.audit.service import recorded_at
 from app.notifications.models import EmailStatus, OutboxEmail
 
 Action = Callable[[datetime], None]
-_audit = cast(Table, AuditEntry.__table__)
 _outbox = cast(Table, OutboxEmail.__table__)
 # How long after an event its email was delivered.
 DELIVERY_DELAY = timedelta(minutes=2)
@@ -38,7 +37,6 @@ class Clock:
         self.now = now
         self._queue: list[tuple[datetime, int, Action]] = []
         self._seq = count()
-        self._audit_seen = self._max_id(_audit)
         self._mail_seen = self._max_id(_outbox)
         self._inserted: set[str] = set()
         self.events = 0
@@ -57,34 +55,27 @@ class Clock:
             heapq.heappush(self._queue, (when, next(self._seq), action))
 
     def run(self) -> None:
-        # Watch this session's connection for inserts into the two tables, so that only the
-        # events that wrote some pay for stamping them.
+        # Watch this session's connection for inserts into the outbox, so that only the
+        # events that queued mail pay for stamping it.
         connection = self.session.connection()
         event.listen(connection, "after_execute", self._watch)
         try:
             while self._queue:
                 when, _, action = heapq.heappop(self._queue)
-                action(when)
+                with recorded_at(when):
+                    action(when)
                 self._stamp(when)
                 self.events += 1
         finally:
             event.remove(connection, "after_execute", self._watch)
 
     def _watch(self, conn: Connection, statement: object, *args: object) -> None:
-        if isinstance(statement, Insert) and statement.table.name in (_audit.name, _outbox.name):
+        if isinstance(statement, Insert) and statement.table.name == _outbox.name:
             self._inserted.add(statement.table.name)
 
     def _stamp(self, when: datetime) -> None:
-        self.session.flush()  # audit entries are added to the session, not yet inserted
+        self.session.flush()
         inserted, self._inserted = self._inserted, set()
-        if _audit.name in inserted:
-            audited = self.session.execute(
-                update(_audit)
-                .where(_audit.c.id > self._audit_seen)
-                .values(created_at=when)
-                .returning(_audit.c.id)
-            ).scalars()
-            self._audit_seen = max([self._audit_seen, *audited])
         if _outbox.name in inserted:
             mailed = self.session.execute(
                 update(_outbox)

@@ -128,6 +128,7 @@ def _insert(session: Session, spec: DemoPerson, city: CityProfile, password_hash
         "interests": data.interests,
         "goals": [goal.value for goal in data.goals],
         "consent_at": spec.registered_at,
+        "consent_version": city.privacy_notice_version,
         "created_at": spec.registered_at,
         "updated_at": spec.registered_at,
         "languages": [PersonLanguage(code=lang.code, level=lang.level) for lang in data.languages],
@@ -186,7 +187,7 @@ def _register(
 
 def _staff_created(session: Session, staff: User, when: datetime) -> None:
     record(session, actor_id=None, action="staff.created", subject_type="user",
-           subject_id=staff.id, email=staff.email, source="demo-data")  # fmt: skip
+           subject_id=staff.id, personal={"email": staff.email}, source="demo-data")  # fmt: skip
 
 
 def load_demo(session: Session, city: CityProfile, *, today: date | None = None) -> DemoSummary:

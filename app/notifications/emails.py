@@ -43,6 +43,7 @@ KINDS = (
     "password_reset",
     "intake_booked",
     "intake_reminder",
+    "inactive_warning",  # app/privacy/retention.py
 )
 WIDTH = 72
 

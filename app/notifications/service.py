@@ -225,13 +225,15 @@ def queue_contract_declined(session: Session, contract: Contract, panel: Panel |
     )  # fmt: skip
 
 
-def queue_contract_ended_early(session: Session, contract: Contract, ended_by: User) -> int:
+def queue_contract_ended_early(
+    session: Session, contract: Contract, ended_by: User | None
+) -> int:
     """Ended early: whoever did not end it themselves hears it (both, when staff ended it);
     the newcomer also hears that a new buddy will be looked for."""
     settings = settings_for(session)
     queued = 0
     for side, person, buddy in _pair(contract):
-        if person.user_id == ended_by.id:
+        if ended_by is not None and person.user_id == ended_by.id:
             continue
         queued += queue(
             session, user=person.user, kind="ended_early",

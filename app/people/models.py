@@ -64,6 +64,14 @@ class Person(Base):
     goals: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
     consent_at: Mapped[datetime]
+    # The privacy notice version accepted at consent_at (the city profile's current one);
+    # None for consents given before notices were versioned: asked again at next login.
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    # Art. 17: asked by the person (or by withdrawing consent), done by staff (app/privacy).
+    erasure_requested_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Retention: warned by email that the account will be erased for inactivity.
+    inactivity_warned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from app.audit.service import record
 from app.auth import throttle
 from app.auth.models import Role, User
 from app.auth.router import client_ip
@@ -258,7 +259,11 @@ def list_volunteers(
 
 @router.get("/volunteers/{volunteer_id}", response_model=VolunteerStaffRead, responses=_STAFF)
 def get_volunteer(staff: ApiStaff, session: SessionDep, volunteer_id: int) -> VolunteerStaffRead:
-    return VolunteerStaffRead.model_validate(service.get_volunteer(session, volunteer_id))
+    """One volunteer's file (the read is audited)."""
+    volunteer = service.get_volunteer(session, volunteer_id)
+    record(session, actor_id=staff.id, action="privacy.file_read", subject_type="volunteer",
+           subject_id=volunteer.id)  # fmt: skip
+    return VolunteerStaffRead.model_validate(volunteer)
 
 
 @router.post(
@@ -293,7 +298,11 @@ def list_newcomers(
 
 @router.get("/newcomers/{newcomer_id}", response_model=NewcomerStaffRead, responses=_STAFF)
 def get_newcomer(staff: ApiStaff, session: SessionDep, newcomer_id: int) -> NewcomerStaffRead:
-    return NewcomerStaffRead.model_validate(service.get_newcomer(session, newcomer_id))
+    """One newcomer's file (the read is audited)."""
+    newcomer = service.get_newcomer(session, newcomer_id)
+    record(session, actor_id=staff.id, action="privacy.file_read", subject_type="newcomer",
+           subject_id=newcomer.id)  # fmt: skip
+    return NewcomerStaffRead.model_validate(newcomer)
 
 
 @router.post(

@@ -87,7 +87,7 @@ def vet_volunteer(
         subject_id=volunteer.id,
         previous=previous.value,
         decision=decision.value,
-        note=note,
+        personal={"note": note},
     )
     session.flush()
     return volunteer
@@ -125,7 +125,7 @@ def decide_intake(
         subject_id=newcomer.id,
         previous=previous.value,
         decision=decision.value,
-        note=note,
+        personal={"note": note},
     )
     session.flush()
     return newcomer

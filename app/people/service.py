@@ -110,6 +110,7 @@ def _person_fields(data: NewcomerCreate | VolunteerCreate, city: CityProfile) ->
         "interests": list(data.interests),
         "goals": [goal.value for goal in data.goals],
         "consent_at": utcnow(),
+        "consent_version": city.privacy_notice_version,
     }
 
 
@@ -152,7 +153,7 @@ def register_newcomer(
             action="newcomer.registered_by_staff",
             subject_type="newcomer",
             subject_id=newcomer.id,
-            email=user.email,
+            personal={"email": user.email},
         )
     return newcomer
 

@@ -25,6 +25,10 @@ ACTION_LABELS = {
     "newcomer.setup_code": N_("New code to choose a password printed"),
     "newcomer.intake_booking": N_("Intake talk booked"),
     "newcomer.intake_booking_cancel": N_("Intake talk cancelled"),
+    "privacy.erasure_requested": N_("Asked for their data to be erased"),
+    "privacy.consent_withdrawn": N_("Withdrew consent"),
+    "privacy.consent_accepted": N_("Agreed to the privacy notice"),
+    "privacy.erased": N_("Personal data erased"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),

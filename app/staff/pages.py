@@ -27,6 +27,7 @@ from app.intake import pages as intake_pages
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
+from app.privacy import service as privacy
 from app.programme.states import (
     NEWCOMER_LABELS,
     VOLUNTEER_LABELS,
@@ -68,7 +69,7 @@ def overview(request: Request, session: SessionDep, staff: PageStaff, city: City
     upcoming = events.list_events(session, upcoming_from=utcnow())[:10]
     context = page_context(
         request, city, counts=counts, events=[(e, events.counts(e)) for e in upcoming],
-        kind_labels=KIND_LABELS,
+        kind_labels=KIND_LABELS, erasures=privacy.waiting_erasure(session),
         newcomer_state_labels=NEWCOMER_LABELS, volunteer_state_labels=VOLUNTEER_LABELS,
     )  # fmt: skip
     return render(request, "staff/overview.html", context)
@@ -285,4 +286,6 @@ def person_page(
         )
     except NotFound as exc:
         return not_found(request, exc)
+    privacy.file_read(session, staff, context["person"])
+    context["erase_state"] = request.query_params.get("erase")
     return render(request, "staff/person.html", context)

@@ -72,9 +72,16 @@ def get_person(session: Session, person_id: int) -> Person:
     return person
 
 
+QUIET_ACTIONS = frozenset({"privacy.file_read", "privacy.exported"})
+
+
 def history(session: Session, person: Person) -> list[HistoryItem]:
     """Staff actions on this person, oldest first, with who did them."""
-    entries = entries_for(session, person.kind.value, person.id)
+    # Reads of the file are audited too, but listing them here would bury the decisions.
+    entries = [
+        e for e in entries_for(session, person.kind.value, person.id)
+        if e.action not in QUIET_ACTIONS
+    ]
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
     emails: dict[int, str] = {}
     if actor_ids:
@@ -85,7 +92,7 @@ def history(session: Session, person: Person) -> list[HistoryItem]:
             at=e.created_at,
             action=e.action,
             actor_email=emails.get(e.actor_id) if e.actor_id is not None else None,
-            detail=dict(e.detail or {}),
+            detail=e.full_detail,
         )
         for e in entries
     ]

@@ -46,7 +46,7 @@ def test_staff_approves_a_pending_volunteer(page: Any, db: Session) -> None:
     assert approved.vetting_status is VettingStatus.approved
     assert approved.vetted_by_id == staff.id
     entry = db.query(AuditEntry).filter_by(subject_id=waiting.id).one()
-    assert entry.detail["note"] == "Met at the town hall; references fine."
+    assert entry.full_detail["note"] == "Met at the town hall; references fine."
 
     # The person's file shows the decision in its history.
     page.goto(f"/staff/people/{waiting.id}")
