@@ -245,12 +245,34 @@ def match() -> None:
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
     end date, queue the reminder emails that are due, and send the mail that is due."""
-    from app.contracts.commands import tick as run_tick
-    from app.notifications.commands import tick_mail
+    from app.operations.jobs import JOBS
 
     settings = _migrated_settings()
-    run_tick(settings, console)
-    tick_mail(settings, console)
+    with engine_for(settings) as engine:
+        for job in JOBS:
+            for line in job.run(engine, settings):
+                console.print(line)
+
+
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run the due jobs once and exit")] = False,
+) -> None:
+    """Run the background jobs on their schedule (mail every minute; expiry, completion and
+    reminders hourly) until SIGTERM. Safe on several machines at once; cron stays possible."""
+    from app.operations.logs import configure_logging
+    from app.operations.worker import Worker, install_signal_handlers
+
+    settings = _migrated_settings()
+    configure_logging(settings.environment)
+    with engine_for(settings) as engine:
+        runner = Worker(engine, settings, poll_seconds=settings.worker_poll_seconds)
+        if once:
+            ran = runner.run_due()
+            console.print(f"Jobs run: {', '.join(ran) or 'none due'}")
+            return
+        install_signal_handlers(runner)
+        runner.run_forever()
 
 
 @cli.command("send-mail")

@@ -28,6 +28,9 @@ from app.matches import pages as matches_pages
 from app.matches import router as matches_router
 from app.notifications import pages as mail_pages
 from app.notifications.service import bind_settings
+from app.operations import router as operations_router
+from app.operations.logs import RequestLogMiddleware, configure_logging
+from app.operations.metrics import HttpMetrics, MetricsMiddleware
 from app.people import pages as people_pages
 from app.people import router as people_router
 from app.staff import pages as staff_pages
@@ -47,6 +50,7 @@ _ROUTERS = (
     checkins_router, checkins_pages, followup_router, followup_pages,
     evaluations_router, evaluations_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
+    operations_router,
 )  # fmt: skip
 
 
@@ -57,6 +61,7 @@ def _skip_csrf(scope: dict[str, object]) -> bool:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.environment)
     app = FastAPI(
         title=f"Welcome Buddy — {settings.city.name}",
         version="0.1.0",
@@ -83,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             skip_if_scope=_skip_csrf,
         )
     )
+    # Outermost: every request is timed, counted and logged, refusals by CSRF included.
+    app.state.metrics = HttpMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestLogMiddleware)
     return app
 
 

@@ -10,6 +10,7 @@ from app.evaluations.models import Evaluation
 from app.followup.models import StaffCall
 from app.matches.models import MatchingLock, MatchingRound, Panel, PanelCandidate
 from app.notifications.models import OutboxEmail
+from app.operations.models import JobRun
 from app.people.models import Newcomer, Person, PersonLanguage, Volunteer
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "CheckinActivity",
     "Contract",
     "Evaluation",
+    "JobRun",
     "LoginAttempt",
     "MatchingLock",
     "MatchingRound",
