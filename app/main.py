@@ -29,7 +29,7 @@ from app.matches import router as matches_router
 from app.notifications import pages as mail_pages
 from app.notifications.service import bind_settings
 from app.operations import router as operations_router
-from app.operations.logs import RequestLogMiddleware, configure_logging
+from app.operations.logs import RequestLogMiddleware, RouteCaptureMiddleware, configure_logging
 from app.operations.metrics import HttpMetrics, MetricsMiddleware
 from app.people import pages as people_pages
 from app.people import router as people_router
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in _ROUTERS:
         app.include_router(module.router)
 
+    app.add_middleware(RouteCaptureMiddleware)
     app.add_middleware(
         asgi_csrf_decorator(
             signing_secret=settings.resolved_secret_key(),

@@ -152,7 +152,7 @@ def test_buddy_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         else:
             pytest.fail("the worker never ran the mail job")
         proc.send_signal(signal.SIGTERM)
-        out, errors = proc.communicate(timeout=30)
+        _out, errors = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

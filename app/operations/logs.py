@@ -13,7 +13,7 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +22,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = structlog.get_logger("buddy.http")
 
 
-def configure_logging(environment: str, *, level: int = logging.INFO) -> None:
+def configure_logging(
+    environment: str, *, level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
     """JSON in production (one object a line, for the log collector); colourless key=value
     lines elsewhere. Idempotent: tests and the CLI may call it more than once."""
     renderer: Any = (
@@ -39,7 +41,7 @@ def configure_logging(environment: str, *, level: int = logging.INFO) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
 
@@ -47,13 +49,29 @@ def configure_logging(environment: str, *, level: int = logging.INFO) -> None:
 def route_template(scope: Scope) -> str:
     """The matched route's path template; unmatched requests are grouped, not listed by path
     (a scan of random URLs must not blow up log cardinality or metrics)."""
-    route = scope.get("route")
+    route = scope.get("state", {}).get("buddy.route") or scope.get("route")
     path = getattr(route, "path_format", None) or getattr(route, "path", None)
     if path:
         return str(path)
     if str(scope.get("path", "")).startswith("/static/"):
         return "/static"
     return "<unmatched>"
+
+
+class RouteCaptureMiddleware:
+    """Innermost: middleware such as the CSRF check pass a *copy* of the scope inwards, so the
+    router's ``scope["route"]`` never reaches the outer middleware. The ``state`` dict is shared
+    by every copy: leave the matched route there."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if "route" in scope and "state" in scope:
+                scope["state"]["buddy.route"] = scope["route"]
 
 
 class RequestLogMiddleware:
@@ -68,7 +86,8 @@ class RequestLogMiddleware:
             return
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         status = 500
         started = time.perf_counter()
 
@@ -86,7 +105,6 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            scope["buddy.duration"] = duration_ms / 1000
             log.info(
                 "request",
                 request_id=request_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,6 +63,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500
+        started = time.perf_counter()
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -74,10 +76,7 @@ class MetricsMiddleware:
         finally:
             route, method = route_template(scope), str(scope.get("method", ""))
             self.metrics.requests.labels(route, method, str(status)).inc()
-            # The request-log middleware (outermost) measured the duration already.
-            duration = scope.get("buddy.duration")
-            if isinstance(duration, float):
-                self.metrics.latency.labels(route, method).observe(duration)
+            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
 
 
 class ProgrammeCollector(Collector):
