@@ -81,7 +81,8 @@ def parse_wrk(output: str) -> Sample:
         rps=rps,
         p50_ms=_ms(*p50.groups()),  # type: ignore[union-attr]
         p99_ms=_ms(*p99.groups()),  # type: ignore[union-attr]
-        errors=(int(errors.group(1)) if errors else 0) + (int(timeouts.group(1)) if timeouts else 0),
+        errors=(int(errors.group(1)) if errors else 0)
+        + (int(timeouts.group(1)) if timeouts else 0),
     )
 
 
@@ -195,7 +196,8 @@ def main() -> None:
         print(f"preparing {name} (demo city + {PAIRS} pairs)…", flush=True)
         pairs, _settings = prepare(url)
         env = {**os.environ, "BUDDY_DATABASE_URL": url, "BUDDY_ENVIRONMENT": "test",
-               "BUDDY_SECRET_KEY": "bench-secret-key-0123456789", "PYTHONPATH": str(ROOT)}  # fmt: skip
+               "BUDDY_SECRET_KEY": "bench-secret-key-0123456789",
+               "PYTHONPATH": str(ROOT)}  # fmt: skip
         results: dict[tuple[int, str], list[Sample]] = {}
         for workers in [int(w) for w in args.workers.split(",")]:
             for _ in range(args.runs):
