@@ -327,19 +327,36 @@ def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
     end date, run the city's scheduled matching round when due, apply the retention rules
     (docs/privacy.md), queue the reminder emails that are due (events: the day before), and
-    send the mail that is due."""
-    from app.contracts.commands import tick as run_tick
-    from app.events.commands import tick_events
-    from app.matches.commands import tick_rounds
-    from app.notifications.commands import tick_mail
-    from app.privacy.commands import retention_tick
+    send the mail that is due: every job of `buddy worker`, once, now."""
+    from app.operations.jobs import JOBS
 
     settings = _migrated_settings()
-    run_tick(settings, console)
-    tick_rounds(settings, console)  # the city's scheduled round, once per slot
-    retention_tick(settings, console)
-    tick_events(settings, console)  # before the mail, so reminders go out in this same run
-    tick_mail(settings, console)
+    with engine_for(settings) as engine:
+        for job in JOBS:
+            for line in job.run(engine, settings):
+                console.print(line)
+
+
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run the due jobs once and exit")] = False,
+) -> None:
+    """Run the background jobs on their schedule (mail every minute; scheduled rounds every five
+    minutes; expiry, completion, reminders and retention hourly) until SIGTERM. Safe on several
+    machines at once; cron stays possible."""
+    from app.operations.logs import configure_logging
+    from app.operations.worker import Worker, install_signal_handlers
+
+    settings = _migrated_settings()
+    configure_logging(settings.environment)
+    with engine_for(settings) as engine:
+        runner = Worker(engine, settings, poll_seconds=settings.worker_poll_seconds)
+        if once:
+            ran = runner.run_due()
+            console.print(f"Jobs run: {', '.join(ran) or 'none due'}")
+            return
+        install_signal_handlers(runner)
+        runner.run_forever()
 
 
 @cli.command("send-mail")

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False  # implicit TLS (usually port 465)
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Operations (app/operations): who may scrape /metrics, and the worker's polling interval.
+    metrics_token: str | None = None
+    metrics_allow: str = "127.0.0.1/32,::1/128"  # comma-separated networks; "" = token only
+    worker_poll_seconds: float = Field(default=5.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:
@@ -209,6 +214,10 @@ class Settings(BaseSettings):
     @cached_property
     def city(self) -> CityProfile:
         return load_city(self.city_file)
+
+    @property
+    def metrics_networks(self) -> list[str]:
+        return [net.strip() for net in self.metrics_allow.split(",") if net.strip()]
 
     @property
     def secure_cookies(self) -> bool:

@@ -36,6 +36,9 @@ from app.matches import pages as matches_pages
 from app.matches import router as matches_router
 from app.notifications import pages as mail_pages
 from app.notifications.service import bind_settings
+from app.operations import router as operations_router
+from app.operations.logs import RequestLogMiddleware, RouteCaptureMiddleware, configure_logging
+from app.operations.metrics import HttpMetrics, MetricsMiddleware
 from app.people import pages as people_pages
 from app.people import router as people_router
 from app.privacy import pages as privacy_pages
@@ -65,6 +68,7 @@ _ROUTERS = (
     evaluations_router, evaluations_pages, events_router, events_pages,
     intake_router, intake_pages, intake_slot_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
+    operations_router,
 )  # fmt: skip
 
 
@@ -75,6 +79,7 @@ def _skip_csrf(scope: dict[str, object]) -> bool:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.environment)
     app = FastAPI(
         title=f"Welcome Buddy — {settings.city.name}",
         version="0.1.0",
@@ -95,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in _ROUTERS:
         app.include_router(module.router)
 
+    app.add_middleware(RouteCaptureMiddleware)
     app.add_middleware(
         asgi_csrf_decorator(
             signing_secret=settings.resolved_secret_key(),
@@ -107,6 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # answer (refusals included) carries the security headers.
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
+    # Outermost: every request is timed, counted and logged, refusals by CSRF included.
+    app.state.metrics = HttpMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestLogMiddleware)
     return app
 
 

@@ -18,6 +18,7 @@ from app.matches.models import (
     ScheduledRound,
 )
 from app.notifications.models import OutboxEmail
+from app.operations.models import JobRun
 from app.people.models import Newcomer, Person, PersonLanguage, Volunteer
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "IntakeRecord",
     "IntakeSlot",
     "Invitation",
+    "JobRun",
     "LoginAttempt",
     "MatchingLock",
     "MatchingRound",

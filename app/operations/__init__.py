@@ -1,0 +1,1 @@
+"""Running the platform: the background worker, structured logs and Prometheus metrics."""

@@ -1,0 +1,95 @@
+"""The background jobs, shared by ``buddy tick`` (cron) and ``buddy worker`` (long-running).
+
+Each job opens its own units of work and is safe to repeat: it only moves what is due, and each
+row moves once. A job returns the lines it has to report (for the console and the logs).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.db import make_sessionmaker, session_scope
+
+unit_of_work = contextmanager(session_scope)
+
+JobFn = Callable[[Engine, Settings], list[str]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: JobFn
+
+
+def _reported(step: Callable[[Settings, Console], object], settings: Settings) -> list[str]:
+    """Run a ``buddy tick`` step written for the console and keep what it printed."""
+    buffer = io.StringIO()
+    step(settings, Console(file=buffer, width=200, color_system=None, highlight=False))
+    return [line for line in buffer.getvalue().splitlines() if line.strip()]
+
+
+def housekeeping(engine: Engine, settings: Settings) -> list[str]:
+    """Expire old panels, complete contracts past their end date, apply the retention rules,
+    queue due reminders (meetings, events and intake talks the day before)."""
+    from app.contracts.commands import run_tick
+    from app.events.commands import tick_events
+    from app.notifications import reminders, service
+    from app.privacy.commands import retention_tick
+
+    factory = make_sessionmaker(engine)
+    service.bind_settings(factory, settings)
+    with unit_of_work(factory) as session:
+        result = run_tick(session, city=settings.city)
+    lines = [
+        f"Panels expired: {result.panels_expired}",
+        f"Contracts completed: {result.contracts_completed}",
+    ]
+    lines += _reported(retention_tick, settings)
+    lines += _reported(tick_events, settings)
+    with unit_of_work(factory) as session:
+        queued = reminders.queue_due_reminders(session)
+    return [
+        *lines,
+        f"Reminders queued, no meeting for one period: {queued.nomeet1}",
+        f"Reminders queued, no meeting for two periods: {queued.nomeet2}",
+        f"Reminders queued, one month before the end: {queued.ending_soon}",
+    ]
+
+
+def scheduled_round(engine: Engine, settings: Settings) -> list[str]:
+    """The city's scheduled matching round, when one is due (exactly once per slot)."""
+    from app.matches.commands import tick_rounds
+
+    return _reported(tick_rounds, settings)
+
+
+def mail(engine: Engine, settings: Settings) -> list[str]:
+    """Send the mail that is due (claims with a lease: never sent twice)."""
+    from app.notifications.commands import send_all
+
+    report = send_all(engine, settings)
+    lines = [f"Mail sent: {report.sent}"]
+    if report.retrying:
+        lines.append(f"Mail to retry later: {report.retrying}")
+    if report.failed:
+        lines.append(f"Mail failed for good: {report.failed} (see /staff/mail)")
+    if report.unreachable:
+        lines.append("The mail server is unreachable; queued mail waits.")
+    return lines
+
+
+# Order matters for `buddy tick`: housekeeping queues reminders that the mail job then sends.
+JOBS: tuple[Job, ...] = (
+    Job("housekeeping", timedelta(hours=1), housekeeping),
+    Job("scheduled_round", timedelta(minutes=5), scheduled_round),
+    Job("mail", timedelta(minutes=1), mail),
+)
