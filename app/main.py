@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asgi_csrf import asgi_csrf_decorator
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.auth import pages as auth_pages
@@ -32,6 +33,7 @@ from app.people import pages as people_pages
 from app.people import router as people_router
 from app.staff import pages as staff_pages
 from app.web import pages as web_pages
+from app.web.docs import install_api_docs
 from app.web.errors import install_error_handlers
 from app.web.templating import FRONTEND
 
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=f"Welcome Buddy — {settings.city.name}",
         version="0.1.0",
         description="Newcomer–buddy programme: registration, matching panels, contracts, meetings.",
-        docs_url="/docs",
+        # /docs and /redoc are added by install_api_docs, with assets served by the app.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
 
     install_error_handlers(app)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     # The outbox renders links with the settings and opens its own sessions for sending.
     bind_settings(app.state.sessionmaker, settings)
@@ -83,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             skip_if_scope=_skip_csrf,
         )
     )
+    # Outermost: pages are 60-80 KB of repetitive HTML (the registration form's 21 slots), a
+    # few KB gzipped, which matters on a prepaid phone plan.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
     return app
 
 

@@ -12,7 +12,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.auth import service
 from app.auth.models import TokenKind
 from app.auth.schemas import TokenRead
-from app.deps import ApiUser, SessionDep, SettingsDep, _bearer, request_locale
+from app.deps import ApiUser, SessionDep, SettingsDep, _bearer, api_locale
 from app.i18n.catalog import gettext
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -44,7 +44,7 @@ def token(
     user = service.authenticate(session, form.username, form.password, client_ip(request), policy)
     if user is None:
         # Returned, not raised: the failed attempt must be committed for throttling to count it.
-        message = gettext(request_locale(request), "Wrong email or password.")
+        message = gettext(api_locale(request), "Wrong email or password.")
         return JSONResponse(
             {"detail": message},
             status_code=status.HTTP_401_UNAUTHORIZED,

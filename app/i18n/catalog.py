@@ -97,6 +97,22 @@ def choose_locale(
     return found or default
 
 
+def choose_api_locale(
+    offered: list[str], accept_language: str | None, user_locale: str | None = None
+) -> str:
+    """The JSON API's language: ``Accept-Language``, then the caller's saved language, then
+    English. Not the city's default: an API client that states nothing is most likely a
+    developer's script, and cookies never reach the API."""
+    preferred = parse_accept_language(accept_language)
+    if preferred:
+        found = choose_locale(offered, "", accept_language=accept_language)
+        if found:
+            return found
+    if user_locale in offered:
+        return user_locale
+    return "en" if "en" in offered else offered[0]
+
+
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark a string for extraction; it is translated later, in the reader's locale."""
     return message

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 # itself) get the translated page too.
 from starlette.exceptions import HTTPException
 
-from app.deps import LoginRequired, PageForbidden, request_locale
+from app.deps import LoginRequired, PageForbidden, api_locale, request_locale
 from app.errors import DomainError, Throttled
 from app.i18n.catalog import N_, gettext
 from app.web.templating import error_page, login_redirect, render
@@ -55,7 +55,13 @@ _STARLETTE_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 def _locale(request: Request) -> str:
-    return getattr(request.state, "locale", None) or request_locale(request)
+    found: str | None = getattr(request.state, "locale", None)
+    if found:
+        return found
+    # Errors raised before any dependency ran (validation, unknown URL) still pick a language.
+    if request.url.path.startswith("/api/"):
+        return api_locale(request)
+    return request_locale(request)
 
 
 def translate_validation_error(error: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -118,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         # Starlette logs the traceback and re-raises after this; the user sees a page, not a stack.
-        locale = getattr(request.state, "locale", None) or request_locale(request)
+        locale = _locale(request)
         message = gettext(locale, "Something went wrong on our side. Please try again later.")
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=500)
