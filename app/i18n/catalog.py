@@ -45,6 +45,13 @@ def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) 
     return text % {"num": n, **params}
 
 
+def pgettext(locale: str, context: str, message: str, **params: object) -> str:
+    """A message whose translation depends on ``context``: the grammatical gender of the person
+    a sentence is about ("female", "male", "other"; see ``person_context``)."""
+    text = translations(locale).pgettext(context, message)
+    return text % params if params else text
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale in RTL_LOCALES else "ltr"
 
