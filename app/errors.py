@@ -35,6 +35,16 @@ class Invalid(DomainError):
     status_code = 422
 
 
+class Invalids(Invalid):
+    """Several fields broke their rules at once: a form shows each beside its field. Reads as
+    the first problem wherever only one message fits (the API's ``detail``)."""
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field, **first.params)
+        self.problems = problems
+
+
 class Throttled(DomainError):
     status_code = 429
 

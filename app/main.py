@@ -33,6 +33,7 @@ from app.people import pages as people_pages
 from app.people import router as people_router
 from app.staff import pages as staff_pages
 from app.web import pages as web_pages
+from app.web.csrf import send_csrf_failed
 from app.web.docs import install_api_docs
 from app.web.errors import install_error_handlers
 from app.web.templating import FRONTEND
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cookie_secure=settings.secure_cookies,
             always_protect=_ALWAYS_PROTECT,
             skip_if_scope=_skip_csrf,
+            send_csrf_failed=send_csrf_failed,
         )
     )
     # Outermost: pages are 60-80 KB of repetitive HTML (the registration form's 21 slots), a

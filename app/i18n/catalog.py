@@ -7,11 +7,13 @@ clone needs no separate compile step. A locale is chosen from the user's saved c
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -35,21 +37,31 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
+def _localised(params: dict[str, object], locale: str) -> dict[str, object]:
+    """Dates in a message's parameters read as the reader writes dates, never ISO."""
+    return {
+        key: format_date(value, "long", locale=locale)
+        if isinstance(value, date) and not isinstance(value, datetime)
+        else value
+        for key, value in params.items()
+    }
+
+
 def gettext(locale: str, message: str, **params: object) -> str:
     text = translations(locale).gettext(message)
-    return text % params if params else text
+    return text % _localised(params, locale) if params else text
 
 
 def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(locale).ngettext(singular, plural, n)
-    return text % {"num": n, **params}
+    return text % {"num": n, **_localised(params, locale)}
 
 
 def pgettext(locale: str, context: str, message: str, **params: object) -> str:
     """A message whose translation depends on ``context``: the grammatical gender of the person
     a sentence is about ("female", "male", "other"; see ``person_context``)."""
     text = translations(locale).pgettext(context, message)
-    return text % params if params else text
+    return text % _localised(params, locale) if params else text
 
 
 def text_direction(locale: str) -> str:

@@ -103,8 +103,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.field:
             body["field"] = exc.field
             body["errors"] = [
-                {"field": exc.field, "loc": [exc.field], "message": body["detail"], "type": "rule"}
-            ]
+                {"field": p.field, "loc": [p.field], "type": "rule",
+                 "message": gettext(locale, p.message, **p.params)}
+                for p in getattr(exc, "problems", None) or [exc]
+                if p.field
+            ]  # fmt: skip
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(HTTPException)

@@ -134,8 +134,12 @@ def error_message(request: Request, exc: DomainError) -> str:
 
 
 def field_errors(request: Request, exc: DomainError, default_field: str = "form") -> dict[str, str]:
-    """A form's ``errors``: the message beside the field it names (or ``default_field``)."""
-    return {exc.field or default_field: error_message(request, exc)}
+    """A form's ``errors``: each message beside the field it names (or ``default_field``);
+    all of them when several fields are wrong (``Invalids``), the first one per field."""
+    errors: dict[str, str] = {}
+    for problem in getattr(exc, "problems", None) or [exc]:
+        errors.setdefault(problem.field or default_field, error_message(request, problem))
+    return errors
 
 
 def done_flash(request: Request, messages: Mapping[str, str], done: str | None) -> str | None:
