@@ -6,6 +6,8 @@ them in their own language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
     status_code = 400
@@ -39,10 +41,10 @@ class Invalids(Invalid):
     """Several fields broke their rules at once: a form shows each beside its field. Reads as
     the first problem wherever only one message fits (the API's ``detail``)."""
 
-    def __init__(self, problems: list[DomainError]) -> None:
+    def __init__(self, problems: Sequence[DomainError]) -> None:
         first = problems[0]
         super().__init__(first.message, field=first.field, **first.params)
-        self.problems = problems
+        self.problems = list(problems)
 
 
 class Throttled(DomainError):

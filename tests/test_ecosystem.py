@@ -105,9 +105,7 @@ def test_api_errors_follow_accept_language_then_the_users_language(
         assert wrong.json()["detail"] == "Wrong email or password."
 
 
-def test_language_chosen_before_login_wins_and_is_saved(
-    client: TestClient, db: Session
-) -> None:
+def test_language_chosen_before_login_wins_and_is_saved(client: TestClient, db: Session) -> None:
     newcomer = make_newcomer(db)
     user_id = newcomer.user.id
     newcomer.user.locale = "nl"

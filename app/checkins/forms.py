@@ -51,7 +51,9 @@ def parse(values: dict[str, Any]) -> CheckinData:
     problems += field_problems(minutes, activities, values["note"], concern)
     if problems:
         raise Invalids(problems)
-    assert met_on is not None and minutes is not None and activities is not None
+    assert met_on is not None
+    assert minutes is not None
+    assert activities is not None
     return CheckinData(met_on, minutes, activities, values["note"], concern)
 
 

@@ -81,8 +81,10 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
         [(fmt["day"](w.monday), [w.meetings]) for w in stats.weeks], label_every=4
     )
     cohorts = charts.columns(
-        [(_month_name(c.month, locale), [c.completed, c.ended_early, c.running])
-         for c in stats.cohorts],
+        [
+            (_month_name(c.month, locale), [c.completed, c.ended_early, c.running])
+            for c in stats.cohorts
+        ],
         titles=[gettext(locale, p) for p in COHORT_PARTS],
     )
     typed = {key: params.get(key, "") for key in ("from", "to", "neighbourhood")}

@@ -58,9 +58,10 @@ def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) 
 
 
 def pgettext(locale: str, context: str, message: str, **params: object) -> str:
-    """A message whose translation depends on ``context``: the grammatical gender of the person
-    a sentence is about ("female", "male", "other"; see ``person_context``)."""
-    text = translations(locale).pgettext(context, message)
+    """A message whose translation depends on ``context``. Used for the grammatical gender of
+    the person a sentence is about: context ``"feminine"`` for a woman, plain ``gettext`` (the
+    language's generic form) otherwise; Arabic and French need it, Dutch and English do not."""
+    text = str(translations(locale).pgettext(context, message))
     return text % _localised(params, locale) if params else text
 
 

@@ -88,7 +88,8 @@ def test_collapsible_sections_show_an_open_close_marker(
                            return {content: m.content, width: parseFloat(m.width),
                                    transform: m.transform, cursor: getComputedStyle(s).cursor}; }"""
         closed = summary.evaluate(marker)
-        assert closed["content"] not in ("none", "normal") and closed["width"] > 4, closed
+        assert closed["content"] not in ("none", "normal"), closed
+        assert closed["width"] > 4, closed
         assert closed["cursor"] == "pointer"
         summary.click()
         assert page.locator("details#end").evaluate("d => d.open")
