@@ -173,3 +173,36 @@ def test_shortage_shows_translated_day_and_part(
         page = client.get(path).text
         assert "tue-morning" not in page, path
     assert slot_label("tue-morning", locale) in client.get("/staff/dashboard").text
+
+
+def test_every_evaluation_question_left_open_is_pointed_out_at_once(
+    client: TestClient, db: Session
+) -> None:
+    from tests.test_evaluations_pages import completed
+
+    contract = completed(db)
+    _as(client, contract.newcomer.user.email, "en")
+    client.get(f"/contracts/{contract.id}/evaluation")
+    answer = client.post(
+        f"/contracts/{contract.id}/evaluation",
+        data={"text": "Merci", "csrftoken": client.cookies["csrftoken"]},
+    )
+    assert answer.status_code == 422
+    for message in ("Choose a number from 1 to 5.", "Choose one of the options.",
+                    "Answer yes or no."):  # fmt: skip
+        assert message in answer.text
+
+
+def test_every_call_form_error_is_shown_at_once(client: TestClient, db: Session) -> None:
+    staff = make_staff(db)
+    contract = make_active_contract(db)
+    db.commit()
+    _as(client, staff.email, "en")
+    client.get(f"/staff/contracts/{contract.id}/calls/new")
+    answer = client.post(
+        f"/staff/contracts/{contract.id}/calls/new",
+        data={"called_on": "yesterday", "kind": "chat", "csrftoken": client.cookies["csrftoken"]},
+    )
+    assert answer.status_code == 422
+    assert "Enter a valid date." in answer.text
+    assert "Choose one of the options." in answer.text
