@@ -37,7 +37,7 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
-def _localised(params: dict[str, object], locale: str) -> dict[str, object]:
+def localised_params(params: dict[str, object], locale: str) -> dict[str, object]:
     """Dates in a message's parameters read as the reader writes dates, never ISO."""
     return {
         key: format_date(value, "long", locale=locale)
@@ -49,12 +49,12 @@ def _localised(params: dict[str, object], locale: str) -> dict[str, object]:
 
 def gettext(locale: str, message: str, **params: object) -> str:
     text = translations(locale).gettext(message)
-    return text % _localised(params, locale) if params else text
+    return text % localised_params(params, locale) if params else text
 
 
 def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(locale).ngettext(singular, plural, n)
-    return text % {"num": n, **_localised(params, locale)}
+    return text % {"num": n, **localised_params(params, locale)}
 
 
 def pgettext(locale: str, context: str, message: str, **params: object) -> str:
@@ -62,7 +62,7 @@ def pgettext(locale: str, context: str, message: str, **params: object) -> str:
     the person a sentence is about: context ``"feminine"`` for a woman, plain ``gettext`` (the
     language's generic form) otherwise; Arabic and French need it, Dutch and English do not."""
     text = str(translations(locale).pgettext(context, message))
-    return text % _localised(params, locale) if params else text
+    return text % localised_params(params, locale) if params else text
 
 
 def text_direction(locale: str) -> str:

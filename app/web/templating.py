@@ -19,6 +19,7 @@ from app.errors import DomainError
 from app.i18n.catalog import (
     gettext,
     locale_display_name,
+    localised_params,
     pgettext,
     text_direction,
     translations,
@@ -56,13 +57,14 @@ def _context(request: Request) -> dict[str, Any]:
     csrf = request.scope.get("csrftoken")
 
     def _(message: str, **params: Any) -> Markup:
-        return _markup(gettext(locale, message), params)
+        return _markup(gettext(locale, message), localised_params(params, locale))
 
     def _n(singular: str, plural: str, n: int, **params: Any) -> Markup:
-        return _markup(translations(locale).ngettext(singular, plural, n), {"num": n, **params})
+        text = translations(locale).ngettext(singular, plural, n)
+        return _markup(text, {"num": n, **localised_params(params, locale)})
 
     def _p(context: str, message: str, **params: Any) -> Markup:
-        return _markup(pgettext(locale, context, message), params)
+        return _markup(pgettext(locale, context, message), localised_params(params, locale))
 
     def listed(items: Iterable[object], labels: Mapping[str, str] | None = None) -> str:
         """A list in the reader's language ("a, b and c", "a وb وc"); ``labels`` maps keys
