@@ -19,7 +19,7 @@ from app.auth.models import AuthToken, Role, TokenKind, User
 from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
 from app.db import session_scope
-from app.i18n.catalog import LOCALE_COOKIE, N_, choose_locale
+from app.i18n.catalog import LOCALE_COOKIE, N_, choose_api_locale, choose_locale
 
 SESSION_COOKIE = "buddy_session"
 
@@ -57,6 +57,16 @@ def request_locale(request: Request, user: User | None = None) -> str:
     return locale
 
 
+def api_locale(request: Request, user: User | None = None) -> str:
+    """The API's answer language (see ``choose_api_locale``), kept for the error handlers."""
+    city = get_city(request)
+    locale = choose_api_locale(
+        city.locales, request.headers.get("accept-language"), user.locale if user else None
+    )
+    request.state.locale = locale
+    return locale
+
+
 # --- API (bearer token) -------------------------------------------------------------------
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -69,13 +79,13 @@ def api_user(
     # marked ``second_factor``); no other way issues one.
     user = user_for_token(session, token, TokenKind.api) if token else None
     if user is None:
-        request_locale(request)
+        api_locale(request)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail=N_("Not authenticated."),
             headers={"WWW-Authenticate": "Bearer"},
         )
-    request_locale(request, user)
+    api_locale(request, user)
     return user
 
 
@@ -92,7 +102,7 @@ def optional_api_user(
     silently ignoring a bad staff token would register a welcome-desk newcomer as
     self-registered."""
     if token is None:
-        request_locale(request)
+        api_locale(request)
         return None
     return api_user(request, session, token)
 

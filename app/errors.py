@@ -6,6 +6,8 @@ them in their own language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
     status_code = 400
@@ -33,6 +35,16 @@ class Invalid(DomainError):
     """Input that is well-formed but breaks a rule; ``field`` names the culprit."""
 
     status_code = 422
+
+
+class Invalids(Invalid):
+    """Several fields broke their rules at once: a form shows each beside its field. Reads as
+    the first problem wherever only one message fits (the API's ``detail``)."""
+
+    def __init__(self, problems: Sequence[DomainError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field, **first.params)
+        self.problems = list(problems)
 
 
 class Throttled(DomainError):

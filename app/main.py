@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asgi_csrf import asgi_csrf_decorator
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.auth import me_router as auth_me_router
@@ -45,6 +46,8 @@ from app.privacy import pages as privacy_pages
 from app.privacy import router as privacy_router
 from app.staff import pages as staff_pages
 from app.web import pages as web_pages
+from app.web.csrf import send_csrf_failed
+from app.web.docs import install_api_docs
 from app.web.errors import install_error_handlers
 from app.web.guard import RequestGuard
 from app.web.headers import SecurityHeaders
@@ -84,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=f"Welcome Buddy — {settings.city.name}",
         version="0.1.0",
         description="Newcomer–buddy programme: registration, matching panels, contracts, meetings.",
-        docs_url="/docs" if settings.api_docs else None,
+        # /docs and /redoc are added by install_api_docs, with assets served by the app.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.api_docs else None,
     )
@@ -94,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
+    if settings.api_docs:
+        install_api_docs(app)
     app.mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static")
     # The outbox renders links with the settings and opens its own sessions for sending.
     bind_settings(app.state.sessionmaker, settings)
@@ -107,13 +113,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cookie_secure=settings.secure_cookies,
             always_protect=_ALWAYS_PROTECT,
             skip_if_scope=_skip_csrf,
+            send_csrf_failed=send_csrf_failed,
         )
     )
+    # Pages are 60-80 KB of repetitive HTML (the registration form's 21 slots), a
+    # few KB gzipped, which matters on a prepaid phone plan.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
     # Added last, so they run first: bad input never reaches CSRF or the app, and every
     # answer (refusals included) carries the security headers.
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
-    # Outermost: every request is timed, counted and logged, refusals by CSRF included.
+    # Outermost: every request (compressed or not) is timed, counted and logged, refusals
+    # by CSRF included.
     app.state.metrics = HttpMetrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestLogMiddleware)

@@ -47,7 +47,7 @@ def test_both_sign_on_the_page(client: TestClient, db: Session) -> None:
     assert r.status_code == 303  # type: ignore[attr-defined]
     assert r.headers["location"] == f"/contracts/{contract.id}?done=signed"  # type: ignore[attr-defined]
     page = client.get(r.headers["location"])  # type: ignore[attr-defined]
-    assert "We are waiting for Jan to sign." in page.text
+    assert "We are waiting for <bdi>Jan</bdi> to sign." in page.text
     assert 'name="full_name"' not in page.text
 
     client.post("/logout", data={"csrftoken": client.cookies["csrftoken"]})

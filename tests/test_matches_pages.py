@@ -52,7 +52,7 @@ def test_candidates_confirm_and_pick(client: TestClient, db: Session, settings: 
     page = client.get("/me/panel")
     assert page.status_code == 200
     assert page.text.count('class="card candidate"') == 5
-    assert "Why we propose Jan" in page.text
+    assert "Why we propose <bdi>Jan</bdi>" in page.text
     assert "You are both free on Monday evening and Saturday morning." in page.text
     assert "Dutch" in page.text
     assert "less than 1 km" in page.text
@@ -62,7 +62,7 @@ def test_candidates_confirm_and_pick(client: TestClient, db: Session, settings: 
     volunteer_id = int(page.text.split('name="volunteer_id" value="')[1].split('"')[0])
     confirm = client.get(f"/me/panel/confirm?volunteer_id={volunteer_id}")
     assert confirm.status_code == 200
-    assert "Choose Jan as your buddy?" in confirm.text
+    assert "Choose <bdi>Jan</bdi> as your buddy?" in confirm.text
     assert 'action="/me/panel/choice"' in confirm.text
     assert client.get("/me/panel/confirm?volunteer_id=999999").status_code == 404
 

@@ -419,11 +419,12 @@ def test_me_shows_ones_own_profile(client: TestClient, db: Session) -> None:
     db.commit()
     browser_login(client, volunteer.user.email)
     page = client.get("/me").text
-    assert "Hello Griet" in page
+    assert "Hello <bdi>Griet</bdi>" in page  # a typed name is bidi-isolated
     assert "Loves the Saturday market." in page
     client.post("/logout", data={"csrftoken": client.cookies["csrftoken"]})
     browser_login(client, newcomer.user.email)
     page = client.get("/me").text
-    assert "Hello Olena" in page
-    assert "2026-02-14" in page
+    assert "Hello <bdi>Olena</bdi>" in page
+    assert "February 14, 2026" in page  # the arrival date in the reader's language
+    assert "2026-02-14" not in page
     assert "Retired teacher" not in page

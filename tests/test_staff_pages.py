@@ -200,7 +200,7 @@ def test_refused_decision_keeps_the_note(client: TestClient, db: Session) -> Non
     )
     assert response.status_code == 409
     html = response.text
-    assert "<h1>Bart Peeters</h1>" in html
+    assert '<h1 dir="auto">Bart Peeters</h1>' in html
     assert "already approved" in html
     assert ">typed</textarea>" in html
     db.expire_all()

@@ -87,6 +87,11 @@ def start_session(
     """Log ``user`` in and redirect to ``target``: after the login form, right after
     registering, and at every change of privilege (second factor given, password changed). A
     fresh session id every time (no session fixation); any earlier one ends."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen is not None and chosen in settings.city.locales and chosen != user.locale:
+        # The language picked on the public pages (the switcher sets this cookie) wins over the
+        # one saved earlier: the person just told us what they read. Keep it for e-mails too.
+        user.locale = chosen
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         service.revoke_token(session, old)

@@ -15,7 +15,7 @@ from app.auth import onetime, service, throttle, totp
 from app.auth.models import Role, TokenKind
 from app.auth.schemas import Accepted, PasswordResetConfirm, PasswordResetRequest, TokenRead
 from app.config import Settings
-from app.deps import ApiUser, SessionDep, SettingsDep, _bearer, request_locale
+from app.deps import ApiUser, SessionDep, SettingsDep, _bearer, api_locale
 from app.i18n.catalog import N_, gettext
 from app.notifications import emails as mail_templates
 from app.notifications import service as outbox
@@ -45,7 +45,7 @@ def _refuse(
 ) -> JSONResponse:
     # Returned, not raised: the failed attempt must be committed for throttling to count it.
     return JSONResponse(
-        {"detail": gettext(request_locale(request), message)},
+        {"detail": gettext(api_locale(request), message)},
         status_code=code,
         headers={"WWW-Authenticate": "Bearer"},
     )
@@ -124,7 +124,7 @@ def password_reset(
 ) -> Accepted:
     """Ask for a password-reset email. The answer is the same whether or not the address has
     an account."""
-    locale = request_locale(request)
+    locale = api_locale(request)
     queue_reset(session, settings, body.email, locale)
     return Accepted(detail=gettext(locale, RESET_ANSWER))
 
@@ -138,7 +138,7 @@ def password_reset_confirm(
     request: Request, body: PasswordResetConfirm, session: SessionDep, settings: SettingsDep
 ) -> None:
     """Choose a new password with the emailed token (once); every session and token ends."""
-    request_locale(request)
+    api_locale(request)
     onetime.use_reset(
         session, body.token, body.new_password, ip=client_ip(request), city_name=settings.city.name
     )

@@ -59,20 +59,36 @@ class CheckinData:
 # --- validation -----------------------------------------------------------------------------
 
 
-def _check_fields(data: CheckinData) -> None:
-    if not MIN_MINUTES <= data.minutes <= MAX_MINUTES:
-        raise Invalid(
+def field_problems(
+    minutes: int | None, activities: list[Activity] | None, note: str, concern: str | None
+) -> list[Invalid]:
+    """Every rule a meeting's fields break, in the form's order (``None``: a value that could
+    not be read, already reported by the form), so a form can show all its errors at once."""
+    problems: list[Invalid] = []
+    if minutes is not None and not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        problems.append(Invalid(
             N_("A meeting lasts between %(min)s and %(max)s minutes."),
             field="minutes", min=MIN_MINUTES, max=MAX_MINUTES,
-        )  # fmt: skip
-    if not data.activities:
-        raise Invalid(N_("Choose at least one thing you did together."), field="activities")
-    if len(data.note) > NOTE_MAX:
-        raise Invalid(N_("This field is too long."), field="note")
-    if data.concern is not None and not data.concern.strip():
-        raise Invalid(N_("Tell the staff in a few words what worries you."), field="concern")
-    if data.concern is not None and len(data.concern) > NOTE_MAX:
-        raise Invalid(N_("This field is too long."), field="concern")
+        ))  # fmt: skip
+    if activities is not None and not activities:
+        problems.append(
+            Invalid(N_("Choose at least one thing you did together."), field="activities")
+        )
+    if len(note) > NOTE_MAX:
+        problems.append(Invalid(N_("This field is too long."), field="note"))
+    if concern is not None and not concern.strip():
+        problems.append(
+            Invalid(N_("Tell the staff in a few words what worries you."), field="concern")
+        )
+    if concern is not None and len(concern) > NOTE_MAX:
+        problems.append(Invalid(N_("This field is too long."), field="concern"))
+    return problems
+
+
+def _check_fields(data: CheckinData) -> None:
+    problems = field_problems(data.minutes, data.activities, data.note, data.concern)
+    if problems:
+        raise problems[0]
 
 
 def _check_date(contract: Contract, met_on: date, city: CityProfile, today: date) -> None:
@@ -84,7 +100,8 @@ def _check_date(contract: Contract, met_on: date, city: CityProfile, today: date
     error, message = _REFUSED_DATES[refusal]
     field = "met_on" if error is Invalid else None
     last = contract_last_day(contract, city)
-    raise error(message, field=field, start=str(contract.start_date), end=str(last))
+    # Dates, not strings: the message shows them in the reader's language.
+    raise error(message, field=field, start=contract.start_date, end=last)
 
 
 def _check_free_day(session: Session, contract_id: int, met_on: date, own_id: int = 0) -> None:

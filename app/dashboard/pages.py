@@ -6,9 +6,11 @@ its field and the numbers fall back to that field's default, so the page is neve
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -20,6 +22,7 @@ from app.dashboard import charts, filters, lists, service
 from app.db import utcnow
 from app.deps import CityDep, PageStaff, SessionDep
 from app.i18n.catalog import N_, gettext
+from app.matches.reasons import slot_label
 from app.staff.context import formatters
 from app.web.templating import render
 
@@ -48,6 +51,12 @@ def _numbers(locale: str) -> dict[str, Any]:
     return {"pct": pct, "num": num}
 
 
+def _month_name(month: str, locale: str) -> str:
+    """``2026-07`` → "Jul 2026" / "jul 2026" / "يوليو 2026": the reader's month, not ISO."""
+    year, _, number = month.partition("-")
+    return format_date(date(int(year), int(number), 1), "MMM y", locale=locale)
+
+
 def _pipeline(stats: service.Stats) -> list[tuple[str, str, int]]:
     values = {
         "waiting": stats.newcomers_waiting, "panel": stats.open_panels,
@@ -73,7 +82,10 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
         [(fmt["day"](w.monday), [w.meetings]) for w in stats.weeks], label_every=4
     )
     cohorts = charts.columns(
-        [(c.month, [c.completed, c.ended_early, c.running]) for c in stats.cohorts],
+        [
+            (_month_name(c.month, locale), [c.completed, c.ended_early, c.running])
+            for c in stats.cohorts
+        ],
         titles=[gettext(locale, p) for p in COHORT_PARTS],
     )
     typed = {key: params.get(key, "") for key in ("from", "to", "neighbourhood")}
@@ -97,6 +109,8 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
             "cohort_parts": COHORT_PARTS,
             "end_reasons": {**END_REASON_LABELS, EndReason.erased: N_("Personal data erased")},
             "goal": city.participation_hours_goal,
+            "month_name": lambda month: _month_name(month, locale),
+            "slot_name": lambda slot: slot_label(slot, locale),
         },
         status_code=422 if problems else 200,
     )

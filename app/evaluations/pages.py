@@ -15,7 +15,7 @@ from app.contracts.downloads import attachment
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.pages import refused_form
 from app.deps import CityDep, PageUser, SessionDep
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid, Invalids, NotFound
 from app.evaluations import service
 from app.evaluations.certificate import certificate_pdf
 from app.evaluations.models import GoalsMet
@@ -89,15 +89,19 @@ def submit_evaluation(
     values = {"overall": overall, "goals_met": goals_met, "would_again": would_again,
               "text": text}  # fmt: skip
     try:
-        if not overall.strip().isdigit():
-            raise Invalid(N_("Choose a number from 1 to 5."), field="overall")
-        try:
-            goals = GoalsMet(goals_met)
-        except ValueError:
-            raise Invalid(N_("Choose one of the options."), field="goals_met") from None
+        # Every unanswered question is pointed out at once, not one per attempt.
+        problems: list[Invalid] = []
+        if not overall.strip().isdigit() or not 1 <= int(overall) <= 5:
+            problems.append(Invalid(N_("Choose a number from 1 to 5."), field="overall"))
+        if goals_met not in {g.value for g in GoalsMet}:
+            problems.append(Invalid(N_("Choose one of the options."), field="goals_met"))
         if would_again not in ("yes", "no"):
-            raise Invalid(N_("Answer yes or no."), field="would_again")
-        answers = service.Answers(int(overall), goals, would_again == "yes", text)
+            problems.append(Invalid(N_("Answer yes or no."), field="would_again"))
+        if len(text.strip()) > service.TEXT_MAX:
+            problems.append(Invalid(N_("This field is too long."), field="text"))
+        if problems:
+            raise Invalids(problems)
+        answers = service.Answers(int(overall), GoalsMet(goals_met), would_again == "yes", text)
         service.submit(session, contract, user, answers)
     except DomainError as exc:
         return refused_form(

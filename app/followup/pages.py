@@ -17,7 +17,7 @@ from app.contracts.pages import refused_form
 from app.contracts.rules import local_date
 from app.db import utcnow
 from app.deps import CityDep, PageStaff, SessionDep
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, Invalids
 from app.followup import service
 from app.followup.models import CallKind
 from app.i18n.catalog import N_, gettext
@@ -97,14 +97,16 @@ def record_call(
         return not_found(request)
     values = {"called_on": called_on, "kind": kind, "note": note}
     try:
+        problems: list[Invalid] = []  # every wrong field at once
         try:
             day = date.fromisoformat(called_on.strip())
         except ValueError:
-            raise Invalid(N_("Enter a valid date."), field="called_on") from None
-        try:
-            chosen = CallKind(kind)
-        except ValueError:
-            raise Invalid(N_("Choose one of the options."), field="kind") from None
+            problems.append(Invalid(N_("Enter a valid date."), field="called_on"))
+        if kind not in {k.value for k in CallKind}:
+            problems.append(Invalid(N_("Choose one of the options."), field="kind"))
+        if problems:
+            raise Invalids(problems)
+        chosen = CallKind(kind)
         service.record_call(session, contract, user, called_on=day, kind=chosen, note=note,
                             city=city)  # fmt: skip
     except DomainError as exc:

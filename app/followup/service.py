@@ -80,7 +80,7 @@ def record_call(
     if contract.start_date is not None and called_on < contract.start_date:
         raise Invalid(
             N_("The call cannot be before the contract started (%(start)s)."),
-            field="called_on", start=str(contract.start_date),
+            field="called_on", start=contract.start_date,  # a date: shown in the reader's format
         )  # fmt: skip
     note = note.strip()
     if len(note) > NOTE_MAX:

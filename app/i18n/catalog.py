@@ -7,11 +7,13 @@ clone needs no separate compile step. A locale is chosen from the user's saved c
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -35,14 +37,32 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buffer, domain=DOMAIN)
 
 
+def localised_params(params: dict[str, object], locale: str) -> dict[str, object]:
+    """Dates in a message's parameters read as the reader writes dates, never ISO."""
+    return {
+        key: format_date(value, "long", locale=locale)
+        if isinstance(value, date) and not isinstance(value, datetime)
+        else value
+        for key, value in params.items()
+    }
+
+
 def gettext(locale: str, message: str, **params: object) -> str:
     text = translations(locale).gettext(message)
-    return text % params if params else text
+    return text % localised_params(params, locale) if params else text
 
 
 def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(locale).ngettext(singular, plural, n)
-    return text % {"num": n, **params}
+    return text % {"num": n, **localised_params(params, locale)}
+
+
+def pgettext(locale: str, context: str, message: str, **params: object) -> str:
+    """A message whose translation depends on ``context``. Used for the grammatical gender of
+    the person a sentence is about: context ``"feminine"`` for a woman, plain ``gettext`` (the
+    language's generic form) otherwise; Arabic and French need it, Dutch and English do not."""
+    text = str(translations(locale).pgettext(context, message))
+    return text % localised_params(params, locale) if params else text
 
 
 def text_direction(locale: str) -> str:
@@ -95,6 +115,22 @@ def choose_locale(
         bare = [tag.split("_")[0].lower() for tag in preferred]
         found = next((tag for tag in bare if tag in offered), None)
     return found or default
+
+
+def choose_api_locale(
+    offered: list[str], accept_language: str | None, user_locale: str | None = None
+) -> str:
+    """The JSON API's language: ``Accept-Language``, then the caller's saved language, then
+    English. Not the city's default: an API client that states nothing is most likely a
+    developer's script, and cookies never reach the API."""
+    preferred = parse_accept_language(accept_language)
+    if preferred:
+        found = choose_locale(offered, "", accept_language=accept_language)
+        if found:
+            return found
+    if user_locale in offered:
+        return user_locale
+    return "en" if "en" in offered else offered[0]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name

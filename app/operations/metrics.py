@@ -88,9 +88,9 @@ class ProgrammeCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         from app.contracts.models import Contract
+        from app.db import utcnow
         from app.matches.models import MatchingRound
         from app.notifications.models import OutboxEmail
-        from app.db import utcnow
         from app.programme.states import newcomer_counts, volunteer_counts
 
         with self.factory() as session:

@@ -59,6 +59,10 @@ GOAL_LABELS = {
     "leisure": N_("Leisure and sports"),
 }
 
+# Interests are typed as a list: the Latin comma, the Arabic comma "،" (U+060C) and semicolons
+# (Latin and Arabic "؛") all separate items, whatever keyboard the person uses.
+_LIST_SEPARATORS = re.compile(r"[,،;؛]")
+
 VOCABULARY = {
     "days": DAYS,
     "parts": PARTS,
@@ -124,7 +128,7 @@ def schema_input(values: dict[str, Any], *, kind: str, account: bool) -> dict[st
             {"code": r["code"] or None, "level": r["level"] or None} for r in values["languages"]
         ],
         "availability": values["availability"],
-        "interests": [part for part in values["interests"].split(",") if part.strip()],
+        "interests": [part for part in _LIST_SEPARATORS.split(values["interests"]) if part.strip()],
         "goals": values["goals"],
     }
     if values["neighbourhood"]:

@@ -12,7 +12,13 @@ from fastapi.responses import JSONResponse, Response
 # itself) get the translated page too.
 from starlette.exceptions import HTTPException
 
-from app.deps import LoginRequired, PageForbidden, SecondFactorRequired, request_locale
+from app.deps import (
+    LoginRequired,
+    PageForbidden,
+    SecondFactorRequired,
+    api_locale,
+    request_locale,
+)
 from app.errors import DomainError, Throttled
 from app.i18n.catalog import N_, gettext
 from app.web.headers import headers_for
@@ -56,7 +62,13 @@ _STARLETTE_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 def _locale(request: Request) -> str:
-    return getattr(request.state, "locale", None) or request_locale(request)
+    found: str | None = getattr(request.state, "locale", None)
+    if found:
+        return found
+    # Errors raised before any dependency ran (validation, unknown URL) still pick a language.
+    if request.url.path.startswith("/api/"):
+        return api_locale(request)
+    return request_locale(request)
 
 
 def translate_validation_error(error: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -98,8 +110,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.field:
             body["field"] = exc.field
             body["errors"] = [
-                {"field": exc.field, "loc": [exc.field], "message": body["detail"], "type": "rule"}
-            ]
+                {"field": p.field, "loc": [p.field], "type": "rule",
+                 "message": gettext(locale, p.message, **p.params)}
+                for p in getattr(exc, "problems", None) or [exc]
+                if p.field
+            ]  # fmt: skip
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(HTTPException)
@@ -119,7 +134,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         # Starlette logs the traceback and re-raises after this; the user sees a page, not a stack.
-        locale = getattr(request.state, "locale", None) or request_locale(request)
+        locale = _locale(request)
         message = gettext(locale, "Something went wrong on our side. Please try again later.")
         response: Response
         if request.url.path.startswith("/api/"):
