@@ -59,6 +59,22 @@ NEWCOMER_LANGUAGES = [
 ]
 HERITAGE = [("ar", 0.10), ("rif", 0.05), ("tr", 0.05), ("pl", 0.01), ("es", 0.02)]
 LEVELS = ("basic", "conversational", "fluent", "native")
+# The app's fixed list (app/people/interests.py) plus goals; a few free-text ones on top.
+INTERESTS = (
+    "cooking", "baking", "walking", "cycling", "running", "football", "swimming", "volleyball",
+    "yoga", "music", "dancing", "films", "theatre", "reading", "history", "drawing",
+    "photography", "gardening", "nature", "fishing", "chess", "board-games", "sewing",
+    "computers", "markets", "goal:paperwork", "goal:shopping", "goal:work", "goal:school",
+    "goal:leisure", *(f"free-{k}" for k in range(40)),
+)  # fmt: skip
+
+
+def _interests(rng: np.random.Generator) -> set[str]:
+    """2–6 interests, the listed ones far more popular than free text."""
+    weights = np.array([1.0 if k < 30 else 0.1 for k in range(len(INTERESTS))])
+    k = int(rng.integers(2, 7))
+    return {INTERESTS[int(i)] for i in rng.choice(len(INTERESTS), size=k, replace=False,
+                                                  p=weights / weights.sum())}
 
 
 def _levels(rng: np.random.Generator, probs: list[float]) -> str:
@@ -82,6 +98,7 @@ def synthetic_city(n: int, m: int, seed: int = 0) -> tuple[list[Newcomer], list[
                                                              set[tuple[int, int]]]:
     """A reproducible city of ``n`` newcomers and ``m`` volunteers, and excluded pairs."""
     rng = np.random.default_rng(seed)
+    likes = np.random.default_rng(seed + 1)  # interests apart: the rest of the city unchanged
     # Neighbourhood centres within ~4 km of the centre (1° lat ≈ 111 km, 1° lon ≈ 70 km here).
     ang, rad = rng.uniform(0, 2 * math.pi, 12), 4.0 * np.sqrt(rng.uniform(0, 1, 12))
     hoods = np.column_stack([CENTRE[0] + rad * np.sin(ang) / 111.0,
@@ -101,7 +118,7 @@ def synthetic_city(n: int, m: int, seed: int = 0) -> tuple[list[Newcomer], list[
         newcomers.append(Newcomer(
             id=i, languages=langs, availability=_slots(rng, int(rng.integers(3, 9)), 0.0),
             lat=lat, lon=lon, gender=str(rng.choice(["f", "m"])),
-            buddy_gender="same" if rng.random() < 0.3 else "any",
+            buddy_gender="same" if rng.random() < 0.3 else "any", interests=_interests(likes),
             priority=bool(rng.random() < 0.6), waiting_days=int(rng.exponential(30)),
             area=area))
     volunteers = []
@@ -118,7 +135,7 @@ def synthetic_city(n: int, m: int, seed: int = 0) -> tuple[list[Newcomer], list[
             id=100_000 + j, languages=langs,
             availability=_slots(rng, int(rng.integers(2, 6)), 2.0),
             lat=lat, lon=lon, gender=str(rng.choice(["f", "m"])),
-            buddy_gender="same" if rng.random() < 0.1 else "any",
+            buddy_gender="same" if rng.random() < 0.1 else "any", interests=_interests(likes),
             open_panels=int(rng.choice(3, p=[0.7, 0.2, 0.1])),
             free_capacity=int(rng.choice(3, p=[0.1, 0.8, 0.1]))))
     excluded = {(int(rng.integers(n)), 100_000 + int(rng.integers(m))) for _ in range(n // 10)}
