@@ -64,6 +64,11 @@ class CityProfile(BaseModel):
     max_open_panels: int = Field(default=2, ge=1, le=10)
     panel_expiry_days: int = Field(default=14, ge=1, le=90)
     participation_hours_goal: int = Field(default=40, ge=0)
+    # Matching weights (see matching/scoring.py). Shared interests and goals count a little
+    # (0.1 against language 0.4, time 0.3, place 0.3); practice_weight > 0 puts practising
+    # Dutch with a buddy who shares no other language ahead of a shared mother tongue.
+    interests_weight: float = Field(default=0.1, ge=0, le=1)
+    practice_weight: float = Field(default=0.0, ge=0, lt=1)
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"
     neighbourhoods: list[Neighbourhood] = Field(min_length=1)

@@ -40,6 +40,13 @@ def gettext(locale: str, message: str, **params: object) -> str:
     return text % params if params else text
 
 
+def pgettext(locale: str, context: str, message: str, **params: object) -> str:
+    """gettext with a context, e.g. the grammatical gender of the person a sentence is about
+    (Arabic verbs agree with it). Mark such messages with ``NP_(context, message)``."""
+    text = str(translations(locale).pgettext(context, message))
+    return text % params if params else text
+
+
 def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(locale).ngettext(singular, plural, n)
     return text % {"num": n, **params}
@@ -100,3 +107,8 @@ def choose_locale(
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark a string for extraction; it is translated later, in the reader's locale."""
     return message
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - gettext marker style
+    """Mark a message with a context (``msgctxt``) for extraction; translate with pgettext."""
+    return context, message
