@@ -63,7 +63,7 @@ def test_staff_see_the_programme_numbers(
     assert number(html, "n-hours") == "3"
     assert number(html, "n-meetings") == "2"
     assert number(html, "n-adherence") == "33%"  # median of 2/3 and 0/3
-    assert html.count('<svg class="chart"') == 3
+    assert html.count('<svg class="chart"') == 4  # + newcomer cohorts
     assert html.count('<div class="visually-hidden"><table>') == 3  # each chart's numbers
     assert 'href="/staff/exports/contracts.csv?from=' in html
 

@@ -35,6 +35,7 @@ PIPELINE = (
 # A phone-friendly page: the most urgent pairs; the API and the CSV export have them all.
 PAIRS_SHOWN = 200
 COHORT_PARTS = (N_("Completed"), N_("Ended early"), N_("Still running"))
+ENTRY_PARTS = (N_("Completed"), N_("Meeting (active)"), N_("Ended early"), N_("Not matched yet"))
 
 
 def _numbers(locale: str) -> dict[str, Any]:
@@ -75,6 +76,11 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
         [(c.month, [c.completed, c.ended_early, c.running]) for c in stats.cohorts],
         titles=[gettext(locale, p) for p in COHORT_PARTS],
     )
+    entries = charts.columns(
+        [(e.month, [e.completed, e.active, e.ended_early, e.not_matched])
+         for e in stats.entry_cohorts],
+        titles=[gettext(locale, p) for p in ENTRY_PARTS],
+    )
     typed = {key: params.get(key, "") for key in ("from", "to", "neighbourhood")}
     return render(
         request,
@@ -94,6 +100,8 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
             "weeks_chart": weeks,
             "cohorts_chart": cohorts,
             "cohort_parts": COHORT_PARTS,
+            "entries_chart": entries,
+            "entry_parts": ENTRY_PARTS,
             "end_reasons": END_REASON_LABELS,
             "goal": city.participation_hours_goal,
         },
