@@ -19,6 +19,8 @@ from app.dashboard import router as dashboard_router
 from app.db import make_engine, make_sessionmaker
 from app.evaluations import pages as evaluations_pages
 from app.evaluations import router as evaluations_router
+from app.evaluations import summary_pages as evaluations_summary_pages
+from app.evaluations import summary_router as evaluations_summary_router
 from app.exports import pages as exports_pages
 from app.exports import router as exports_router
 from app.followup import pages as followup_pages
@@ -45,7 +47,7 @@ _ROUTERS = (
     people_router, people_pages, staff_pages,
     contracts_router, contracts_pages, contracts_downloads, matches_router, matches_pages,
     checkins_router, checkins_pages, followup_router, followup_pages,
-    evaluations_router, evaluations_pages,
+    evaluations_router, evaluations_pages, evaluations_summary_router, evaluations_summary_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
 )  # fmt: skip
 

@@ -122,6 +122,8 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("GET", "/api/v1/programme/at-risk"): STAFF,
     ("GET", "/api/v1/exports/contracts.csv"): STAFF,
     ("GET", "/api/v1/exports/checkins.csv"): STAFF,
+    ("GET", "/api/v1/programme/evaluations"): STAFF,
+    ("GET", "/api/v1/exports/evaluations.csv"): STAFF,
 }
 
 
