@@ -83,6 +83,11 @@ class CityProfile(BaseModel):
     # None: rounds only by hand.
     round_schedule: RoundSchedule | None = None
     screening_required: list[str] = Field(default_factory=list)
+    # Matching weights (see matching/scoring.py). Shared interests and goals count a little
+    # (0.1 against language 0.4, time 0.3, place 0.3); practice_weight > 0 puts practising
+    # Dutch with a buddy who shares no other language ahead of a shared mother tongue.
+    interests_weight: float = Field(default=0.1, ge=0, le=1)
+    practice_weight: float = Field(default=0.0, ge=0, lt=1)
     locales: list[str] = Field(default_factory=lambda: ["nl", "en", "fr", "ar"], min_length=1)
     default_locale: str = "nl"
     # The version of the city's privacy notice; a new one is asked for again at next login.

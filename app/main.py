@@ -23,6 +23,8 @@ from app.dashboard import router as dashboard_router
 from app.db import make_engine, make_sessionmaker
 from app.evaluations import pages as evaluations_pages
 from app.evaluations import router as evaluations_router
+from app.evaluations import summary_pages as evaluations_summary_pages
+from app.evaluations import summary_router as evaluations_summary_router
 from app.events import pages as events_pages
 from app.events import router as events_router
 from app.exports import pages as exports_pages
@@ -70,6 +72,7 @@ _ROUTERS = (
     checkins_router, checkins_pages, followup_router, followup_pages,
     evaluations_router, evaluations_pages, events_router, events_pages,
     intake_router, intake_pages, intake_slot_pages,
+    evaluations_router, evaluations_pages, evaluations_summary_router, evaluations_summary_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
     operations_router,
 )  # fmt: skip

@@ -1,8 +1,9 @@
-"""Benchmark of the matching engine on synthetic Mechelen-like cities.
+"""Benchmark of the matching engine on synthetic cities (``bench/cities.py``).
 
 Usage::
 
-    .venv/bin/python bench/bench_matching.py                      # all four sizes
+    .venv/bin/python bench/bench_matching.py                      # all four sizes, Mechelen
+    .venv/bin/python bench/bench_matching.py --city split         # the harder city
     .venv/bin/python bench/bench_matching.py --sizes 200x300 1000x1500 --repeat 3
     .venv/bin/python bench/bench_matching.py --markdown           # table for bench/RESULTS.md
     .venv/bin/python bench/bench_matching.py --lp linprog         # public linprog fallback
@@ -13,20 +14,17 @@ includes the interpreter, numpy/scipy and the generated population (reported sep
 "data": the resident size before solving). Times are for the ``propose_panels`` (or
 ``greedy_panels``) call alone. See ``bench/RESULTS.md`` for the method and the numbers.
 
-The city: ~10 km across around Mechelen's centre, people clustered in 12 neighbourhoods;
-newcomers' languages follow a skewed popularity (Arabic, Ukrainian, Tigrinya, Dari … as listed
-in ``../shared/programme.md``), nearly all have basic Dutch; volunteers speak Dutch plus French,
-English and, for second-generation Mechelaars, Arabic, Tamazight or Turkish. Newcomers are
-available more in daytime, volunteers more in evenings and weekends, both over 21 weekly slots.
-Volunteers' free exposure (``max_open_panels`` 3 minus their current open panels, 0 when they
-have no free capacity) is smaller than the five slots every newcomer's panel asks for.
+**Reference.** Each repeat also runs, in its own child just before, ``score_pairs`` on the
+same city (scoring all pairs once into a sparse matrix) and a bare scoring pass (every block
+scored, eligible pairs counted, nothing kept); *ratio* is ``propose_panels``' wall time over
+``score_pairs``', per repeat, and the table shows the median: the machine is shared, so
+absolute times drift but the ratio of two runs taken side by side holds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import resource
 import statistics
@@ -38,91 +36,11 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: matching, bench
 
-from matching import (
-    SLOTS,
-    MatchingConfig,
-    Newcomer,
-    Volunteer,
-    greedy_panels,
-    propose_panels,
-)
-
-CENTRE = (51.0257, 4.4776)
-# (ISO 639 code, share among newcomers' mother tongues); Tamazight as Tarifit (rif), the
-# Riffian Berber of most Moroccan Mechelaars.
-NEWCOMER_LANGUAGES = [
-    ("ar", 0.22), ("uk", 0.13), ("ti", 0.08), ("prs", 0.07), ("ps", 0.06), ("so", 0.05),
-    ("rif", 0.05), ("ku", 0.04), ("fa", 0.04), ("ro", 0.04), ("ru", 0.04), ("tr", 0.04),
-    ("pl", 0.03), ("bg", 0.03), ("es", 0.03), ("pt", 0.02), ("fr", 0.02), ("en", 0.01),
-]
-HERITAGE = [("ar", 0.10), ("rif", 0.05), ("tr", 0.05), ("pl", 0.01), ("es", 0.02)]
-LEVELS = ("basic", "conversational", "fluent", "native")
-
-
-def _levels(rng: np.random.Generator, probs: list[float]) -> str:
-    return LEVELS[int(rng.choice(4, p=probs))]
-
-
-def _slots(rng: np.random.Generator, k: int, evening_bias: float) -> set[str]:
-    weights = np.array([1.0 + evening_bias * (s.endswith("evening") or s.startswith(("sat", "sun")))
-                        for s in SLOTS])
-    picked = rng.choice(len(SLOTS), size=k, replace=False, p=weights / weights.sum())
-    return {SLOTS[int(i)] for i in picked}
-
-
-def _place(rng: np.random.Generator, hoods: np.ndarray) -> tuple[float, float, str]:
-    h = int(rng.integers(len(hoods)))
-    dlat, dlon = rng.normal(0.0, 0.006, 2)
-    return float(hoods[h, 0] + dlat), float(hoods[h, 1] + dlon), f"hood-{h:02d}"
-
-
-def synthetic_city(n: int, m: int, seed: int = 0) -> tuple[list[Newcomer], list[Volunteer],
-                                                             set[tuple[int, int]]]:
-    """A reproducible city of ``n`` newcomers and ``m`` volunteers, and excluded pairs."""
-    rng = np.random.default_rng(seed)
-    # Neighbourhood centres within ~4 km of the centre (1° lat ≈ 111 km, 1° lon ≈ 70 km here).
-    ang, rad = rng.uniform(0, 2 * math.pi, 12), 4.0 * np.sqrt(rng.uniform(0, 1, 12))
-    hoods = np.column_stack([CENTRE[0] + rad * np.sin(ang) / 111.0,
-                             CENTRE[1] + rad * np.cos(ang) / 70.0])
-    codes, shares = zip(*NEWCOMER_LANGUAGES, strict=True)
-    p_lang = np.array(shares) / sum(shares)
-    newcomers = []
-    for i in range(n):
-        langs = {codes[int(rng.choice(len(codes), p=p_lang))]: "native"}
-        dutch = rng.random()
-        if dutch < 0.92:
-            langs.setdefault("nl", "basic" if dutch < 0.7 else "conversational")
-        for extra, p in (("en", 0.35), ("fr", 0.15), ("ru", 0.1)):
-            if rng.random() < p:
-                langs.setdefault(extra, _levels(rng, [0.3, 0.4, 0.3, 0.0]))
-        lat, lon, area = _place(rng, hoods)
-        newcomers.append(Newcomer(
-            id=i, languages=langs, availability=_slots(rng, int(rng.integers(3, 9)), 0.0),
-            lat=lat, lon=lon, gender=str(rng.choice(["f", "m"])),
-            buddy_gender="same" if rng.random() < 0.3 else "any",
-            priority=bool(rng.random() < 0.6), waiting_days=int(rng.exponential(30)),
-            area=area))
-    volunteers = []
-    for j in range(m):
-        langs = {"nl": "native" if rng.random() < 0.9 else "fluent"}
-        for extra, p in (("fr", 0.45), ("en", 0.65)):
-            if rng.random() < p:
-                langs[extra] = _levels(rng, [0.2, 0.4, 0.35, 0.05])
-        for code, p in HERITAGE:
-            if rng.random() < p:
-                langs[code] = _levels(rng, [0.1, 0.3, 0.3, 0.3])
-        lat, lon, _ = _place(rng, hoods)
-        volunteers.append(Volunteer(
-            id=100_000 + j, languages=langs,
-            availability=_slots(rng, int(rng.integers(2, 6)), 2.0),
-            lat=lat, lon=lon, gender=str(rng.choice(["f", "m"])),
-            buddy_gender="same" if rng.random() < 0.1 else "any",
-            open_panels=int(rng.choice(3, p=[0.7, 0.2, 0.1])),
-            free_capacity=int(rng.choice(3, p=[0.1, 0.8, 0.1]))))
-    excluded = {(int(rng.integers(n)), 100_000 + int(rng.integers(m))) for _ in range(n // 10)}
-    return newcomers, volunteers, excluded
+from bench.cities import CITIES, synthetic_city
+from matching import MatchingConfig, greedy_panels, propose_panels, score_pairs
+from matching.scoring import PairScorer
 
 
 def _rss_mb() -> float:
@@ -134,11 +52,28 @@ def _rss_mb() -> float:
     return float("nan")  # pragma: no cover - not Linux
 
 
-def run_one(size: str, seed: int, algorithm: str) -> dict[str, object]:
+def run_reference(newcomers: list, volunteers: list, excluded: set, config: MatchingConfig
+                  ) -> dict[str, object]:
+    """Scoring all pairs once: ``score_pairs``, then a bare pass over the same blocks."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    nnz = score_pairs(newcomers, volunteers, config, excluded).nnz
+    score_s, score_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    wall = time.perf_counter()
+    scorer = PairScorer(newcomers, volunteers, config, excluded)
+    counted = sum(scorer.map_blocks(lambda r0, r1, b: int(np.count_nonzero(b > 0))))
+    bare_s = time.perf_counter() - wall
+    assert counted == nnz
+    return {"score_s": score_s, "score_cpu": score_cpu, "bare_s": bare_s,
+            "eligible": nnz / max(1, len(newcomers) * len(volunteers))}
+
+
+def run_one(size: str, seed: int, algorithm: str, city: str) -> dict[str, object]:
     """Generate one city and solve it with one algorithm; run in a fresh child process."""
     n, m = (int(x) for x in size.split("x"))
-    newcomers, volunteers, excluded = synthetic_city(n, m, seed)
+    newcomers, volunteers, excluded = synthetic_city(n, m, seed, city)
     config = MatchingConfig(max_open_panels=3)
+    if algorithm == "reference":
+        return run_reference(newcomers, volunteers, excluded, config)
     data_mb = _rss_mb()
     solve = propose_panels if algorithm == "optimal" else greedy_panels
     wall, cpu = time.perf_counter(), time.process_time()
@@ -160,9 +95,9 @@ def run_one(size: str, seed: int, algorithm: str) -> dict[str, object]:
     return out
 
 
-def _child(size: str, seed: int, algorithm: str, lp: str) -> dict[str, object]:
+def _child(size: str, seed: int, algorithm: str, lp: str, city: str) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--one", size, "--seed", str(seed), "--algorithm",
-           algorithm, "--lp", lp]
+           algorithm, "--lp", lp, "--city", city]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -185,7 +120,9 @@ def main() -> None:
                         default=["200x300", "1000x1500", "5000x7500", "10000x15000"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--one", help="internal: run one size in this process, print JSON")
-    parser.add_argument("--algorithm", choices=["optimal", "greedy"], default="optimal")
+    parser.add_argument("--algorithm", choices=["optimal", "greedy", "reference"],
+                        default="optimal")
+    parser.add_argument("--city", choices=CITIES, default="mechelen")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per size (fresh processes); times are the median, "
@@ -199,20 +136,34 @@ def main() -> None:
 
         matching.lp._Highs = None  # what an environment without HiGHS bindings would get
     if args.one:
-        print(json.dumps(run_one(args.one, args.seed, args.algorithm)))
+        print(json.dumps(run_one(args.one, args.seed, args.algorithm, args.city)))
         return
-    print(_machine(), flush=True)
+    print(f"city {args.city}; {_machine()}", flush=True)
     rows = []
     for size in args.sizes:
-        runs = [_child(size, args.seed, "optimal", args.lp) for _ in range(args.repeat)]
+        refs, runs = [], []
+        for _ in range(args.repeat):  # side by side: reference, then the solver
+            refs.append(_child(size, args.seed, "reference", args.lp, args.city))
+            runs.append(_child(size, args.seed, "optimal", args.lp, args.city))
         opt = dict(runs[0])
         for key in ("wall_s", "cpu_s"):
             opt[key] = statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
         opt["peak_mb"] = max(float(r["peak_mb"]) for r in runs)  # type: ignore[arg-type]
-        gr = _child(size, args.seed, "greedy", args.lp)
+        ratio = statistics.median(float(r["wall_s"]) / float(f["score_s"])  # type: ignore[arg-type]
+                                  for r, f in zip(runs, refs, strict=True))
+        bare = statistics.median(float(r["wall_s"]) / float(f["bare_s"])  # type: ignore[arg-type]
+                                 for r, f in zip(runs, refs, strict=True))
+        score_s = statistics.median(float(f["score_s"]) for f in refs)  # type: ignore[arg-type]
+        cpu_ratio = statistics.median(
+            float(r["cpu_s"]) / max(float(f["score_cpu"]), 1e-9)  # type: ignore[arg-type]
+            for r, f in zip(runs, refs, strict=True))
+        gr = _child(size, args.seed, "greedy", args.lp, args.city)
         cert = dict(opt["certificate"])  # type: ignore[call-overload]
         row = {
             "size": size.replace("x", " × "), "wall": f"{opt['wall_s']:.2f}",
+            "eligible": f"{float(refs[0]['eligible']):.0%}",  # type: ignore[arg-type]
+            "ref": f"{score_s:.2f}", "ratio": f"{ratio:.2f}", "bare": f"{bare:.2f}",
+            "cpu_ratio": f"{cpu_ratio:.2f}",
             "cpu": f"{opt['cpu_s']:.2f}", "peak": f"{opt['peak_mb']:.0f}",
             "data": f"{opt['data_mb']:.0f}",
             "obj": f"{opt['objective'] / gr['objective']:.3f}",  # type: ignore[operator]
@@ -230,14 +181,18 @@ def main() -> None:
             print(f"    phases {opt['timings']}; free exposure per newcomer "
                   f"{opt['free_exposure_per_newcomer']:.2f}", flush=True)
     if args.markdown:
-        heads = ["newcomers × volunteers", "wall s", "CPU s", "peak MB (data)",
+        heads = ["newcomers × volunteers", "eligible pairs", "wall s", "score_pairs s",
+                 "ratio to score_pairs", "CPU ratio to score_pairs", "ratio to a bare pass",
+                 "CPU s", "peak MB (data)",
                  "objective / greedy", "score / greedy", "empty (with an eligible volunteer)",
                  "full", "greedy empty", "greedy full", "greedy wall s", "proven optimal",
                  "gap", "pairs checked", "LP solves / full passes / LP pairs"]
         print("| " + " | ".join(heads) + " |")
         print("|" + "|".join("---" for _ in heads) + "|")
         for r in rows:
-            cells = [r["size"], r["wall"], r["cpu"], f"{r['peak']} ({r['data']})", r["obj"],
+            cells = [r["size"], r["eligible"], r["wall"], r["ref"], r["ratio"], r["cpu_ratio"],
+                     r["bare"],
+                     r["cpu"], f"{r['peak']} ({r['data']})", r["obj"],
                      r["score"], r["empty"], r["full"], r["g_empty"], r["g_full"], r["g_wall"],
                      r["optimal"], r["gap"], r["checked"], r["search"]]
             print("| " + " | ".join(cells) + " |")

@@ -64,6 +64,8 @@ def _check_person(kind: str, person: Newcomer | Volunteer) -> None:
         )
     if person.gender is not None and not isinstance(person.gender, str):
         raise ValueError(f"{where}: gender must be a str or None")
+    if any(not isinstance(x, str) or not x for x in person.interests):
+        raise ValueError(f"{where}: interests must be non-empty strings")
 
 
 def _freeze(kind: str, person: Newcomer | Volunteer) -> None:
@@ -78,8 +80,15 @@ def _freeze(kind: str, person: Newcomer | Volunteer) -> None:
         availability = frozenset(person.availability)
     except TypeError:
         raise bad_slots from None
+    if isinstance(person.interests, str):
+        raise ValueError(f"{kind} {person.id!r}: interests must be a set of strings")
+    try:
+        interests = frozenset(person.interests)
+    except TypeError:
+        raise ValueError(f"{kind} {person.id!r}: interests must be a set of strings") from None
     object.__setattr__(person, "languages", languages)
     object.__setattr__(person, "availability", availability)
+    object.__setattr__(person, "interests", interests)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +114,9 @@ class Newcomer:
     lon: float
     gender: str | None = None
     buddy_gender: str = "any"
+    interests: AbstractSet[str] = frozenset()
+    """Interests and goals as stable keys (the caller normalises free text); shared ones
+    count in the interests criterion."""
     priority: bool = False
     """In the civic-integration programme: gets a small extra weight."""
     waiting_days: int = 0
@@ -155,6 +167,7 @@ class Volunteer:
     lon: float
     gender: str | None = None
     buddy_gender: str = "any"
+    interests: AbstractSet[str] = frozenset()
     open_panels: int = 0
     free_capacity: int = 1
 
@@ -193,13 +206,23 @@ class MatchingConfig:
     weight_language: float = 0.4
     weight_availability: float = 0.3
     weight_proximity: float = 0.3
+    weight_interests: float = 0.1
+    """Shared interests and goals: small, so that language, time and place still decide."""
     max_distance_km: float = 10.0
     proximity_half_life_km: float = 3.0
     """Proximity criterion halves every this many km."""
     availability_saturation: int = 3
     """Shared slots at which the availability criterion reaches 1."""
+    interest_saturation: int = 3
+    """Shared interests (and goals) at which the interests criterion reaches 1."""
     language_bonus: float = 0.25
     """Share of the language criterion earned by speaking the newcomer's strongest language."""
+    practice_language: str = "nl"
+    """The language newcomers come to practise (ISO 639)."""
+    practice_weight: float = 0.0
+    """Share of the language criterion earned by pairs that can talk *only* in the practice
+    language, in [0, 1). 0 (default): a shared mother tongue counts fully; higher values put
+    "practise Dutch with a Flemish buddy" ahead of a buddy who speaks the newcomer's language."""
     min_language_level: str = "basic"
     """Both must speak the shared language at least at this level …"""
     min_top_level: str = "fluent"
@@ -231,23 +254,31 @@ class MatchingConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "extra_slot_values", tuple(self.extra_slot_values))
         for name in ("panel_size", "max_open_panels", "availability_saturation",
-                     "waiting_cap_days", "candidates_per_newcomer", "candidates_per_volunteer",
-                     "max_rounds"):
+                     "waiting_cap_days", "interest_saturation", "candidates_per_newcomer",
+                     "candidates_per_volunteer", "max_rounds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"MatchingConfig.{name} must be an int >= 1, got {value!r}")
         nonneg = ("weight_language", "weight_availability", "weight_proximity",
-                  "priority_weight", "waiting_weight")
+                  "weight_interests", "priority_weight", "waiting_weight")
         for name in nonneg:
             _check_float(name, getattr(self, name), positive=False)
         for name in ("max_distance_km", "proximity_half_life_km", "optimality_tolerance"):
             _check_float(name, getattr(self, name), positive=True)
         if self.weight_language + self.weight_availability + self.weight_proximity <= 0:
-            raise ValueError("MatchingConfig: the three criterion weights must not all be 0")
+            # Interests alone would give eligible pairs without a shared interest a 0 score.
+            raise ValueError(
+                "MatchingConfig: language, availability and proximity weights must not all be 0")
         _check_float("language_bonus", self.language_bonus, positive=False)
         if self.language_bonus >= 1:
             # At 1 a pair without the bonus would score 0 on language: keep scores positive.
             raise ValueError("MatchingConfig.language_bonus must be in [0, 1)")
+        _check_float("practice_weight", self.practice_weight, positive=False)
+        if self.practice_weight >= 1:
+            raise ValueError("MatchingConfig.practice_weight must be in [0, 1)")
+        if not isinstance(self.practice_language, str) or not _ISO_CODE.fullmatch(
+                self.practice_language):
+            raise ValueError("MatchingConfig.practice_language must be an ISO 639 code")
         if self.max_distance_km > 100 * self.proximity_half_life_km:
             # 2**-100 is still a positive float32: every eligible pair keeps a positive score.
             raise ValueError(

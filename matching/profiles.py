@@ -43,7 +43,8 @@ def profile_codes(newcomers: Sequence[Newcomer], volunteers: Sequence[Volunteer]
     """(newcomer profile per newcomer, volunteer profile per volunteer, code table).
 
     ``code[a, b]`` is 0 when profiles a and b cannot be paired (no usable language, gender
-    wish, no free capacity), else ``2 * (best shared level − 1) + bonus + 1`` (1..8).
+    wish, no free capacity), else ``4 * (best shared level − 1) + 2 * bonus + practice + 1``
+    (1..16), ``practice`` being 1 when the practice language is their only usable one.
     """
     n_index: dict[_Profile, int] = {}
     v_index: dict[_Profile, int] = {}
@@ -57,6 +58,8 @@ def profile_codes(newcomers: Sequence[Newcomer], volunteers: Sequence[Volunteer]
     lo_min, top, both = (LEVEL_RANK[cfg.min_language_level], LEVEL_RANK[cfg.min_top_level],
                          LEVEL_RANK[cfg.min_both_level])
     best = np.zeros((len(n_prof), len(v_prof)), dtype=np.int8)
+    in_practice = np.zeros(best.shape, dtype=bool)
+    in_other = np.zeros(best.shape, dtype=bool)
     for k in range(len(codes)):  # per language, only the profiles that speak it
         rows, cols = np.nonzero(a[:, k])[0], np.nonzero(b[:, k])[0]
         if rows.size == 0 or cols.size == 0:
@@ -66,6 +69,8 @@ def profile_codes(newcomers: Sequence[Newcomer], volunteers: Sequence[Volunteer]
         usable = (lo >= lo_min) & ((hi >= top) | (lo >= both))
         grid = np.ix_(rows, cols)
         best[grid] = np.maximum(best[grid], np.where(usable, lo, 0))
+        seen = in_practice if codes[k] == cfg.practice_language else in_other
+        seen[grid] |= usable
     strongest = (a == a.max(axis=1, keepdims=True, initial=0)) & (a > 0)
     speaks = b >= lo_min
     # Small integer counts: exact in float32, and BLAS is fine off the hot path.
@@ -76,7 +81,8 @@ def profile_codes(newcomers: Sequence[Newcomer], volunteers: Sequence[Volunteer]
     gv, same_v = _gender_arrays(v_prof, genders)
     gender_ok = ~(same_n[:, None] | same_v[None, :]) | (
         (gn[:, None] == gv[None, :]) & (gn[:, None] >= 0))
-    code = np.where(best > 0, 2 * (best.astype(np.int16) - 1) + bonus + 1, 0)
+    practice = in_practice & ~in_other
+    code = np.where(best > 0, 4 * (best.astype(np.int16) - 1) + 2 * bonus + practice + 1, 0)
     code[~gender_ok] = 0
     code[:, np.array([prof[3] for prof in v_prof], dtype=bool)] = 0  # no free capacity
     return pn, pv, code

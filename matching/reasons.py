@@ -12,6 +12,7 @@ from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, MatchingConfig, Newcom
 from matching.scoring import (
     PairScorer,
     availability_criterion,
+    interest_criterion,
     language_criterion,
     normalised_weights,
 )
@@ -47,7 +48,7 @@ class Reasons:
     """Why a pair scores what it scores (or why it is not eligible).
 
     ``score`` is exactly the value :func:`~matching.score_pairs` stores (None when
-    ineligible); the three contributions add up to it up to float32 rounding (1e-6).
+    ineligible); the four contributions add up to it up to float32 rounding (1e-6).
     """
 
     eligible: bool
@@ -57,11 +58,16 @@ class Reasons:
     """Best level both reach in a usable shared language."""
     strongest_language: bool
     """The volunteer speaks one of the newcomer's strongest languages."""
+    practice_only: bool
+    """Their only usable shared language is the practice language (they will talk Dutch)."""
     shared_slots: tuple[str, ...]
     distance_km: float
+    shared_interests: tuple[str, ...]
+    """Interests and goals (keys) both listed, sorted."""
     language: CriterionPart
     availability: CriterionPart
     proximity: CriterionPart
+    interests: CriterionPart
     score: float | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +76,7 @@ class Reasons:
         out["blockers"] = list(self.blockers)
         out["languages"] = [asdict(lang) for lang in self.languages]
         out["shared_slots"] = list(self.shared_slots)
+        out["shared_interests"] = list(self.shared_interests)
         return out
 
 
@@ -80,15 +87,17 @@ def _talk_ok(a: int, b: int, config: MatchingConfig) -> bool:
 
 
 def _languages(n: Newcomer, v: Volunteer, cfg: MatchingConfig
-               ) -> tuple[tuple[LanguageMatch, ...], int, bool]:
-    """Shared languages, best usable shared level (0 if none) and the strongest-language bonus."""
+               ) -> tuple[tuple[LanguageMatch, ...], int, bool, bool]:
+    """Shared languages, best usable shared level (0 if none), the strongest-language bonus
+    and whether the practice language is the only usable one."""
     langs = tuple(
         LanguageMatch(c, n.languages[c], v.languages[c],
                       _talk_ok(LEVEL_RANK[n.languages[c]], LEVEL_RANK[v.languages[c]], cfg))
         for c in sorted(n.languages.keys() & v.languages.keys()))
     level = max((min(LEVEL_RANK[x.newcomer_level], LEVEL_RANK[x.volunteer_level])
                  for x in langs if x.usable), default=0)
-    return langs, level, _strongest(n, v, cfg)
+    usable = {x.code for x in langs if x.usable}
+    return langs, level, _strongest(n, v, cfg), usable == {cfg.practice_language}
 
 
 def reasons_for_pairs(
@@ -102,8 +111,8 @@ def reasons_for_pairs(
     """
     cfg = scorer.config
     terms = scorer.pair_terms(rows, cols)
-    wl, wa, wp = normalised_weights(cfg)
-    lang_cache: dict[tuple[int, int], tuple[tuple[LanguageMatch, ...], int, bool]] = {}
+    wl, wa, wp, wi = normalised_weights(cfg)
+    lang_cache: dict[tuple[int, int], tuple[tuple[LanguageMatch, ...], int, bool, bool]] = {}
     slot_cache: dict[int, tuple[str, ...]] = {}
     masks = (scorer.sn[rows] & scorer.sv[cols]).tolist()
     profiles = zip(scorer.pn[rows].tolist(), scorer.pv[cols].tolist(), strict=True)
@@ -113,7 +122,7 @@ def reasons_for_pairs(
         n, v = scorer.newcomers[i], scorer.volunteers[j]
         if prof not in lang_cache:
             lang_cache[prof] = _languages(n, v, cfg)
-        langs, level, bonus = lang_cache[prof]
+        langs, level, bonus, practice = lang_cache[prof]
         if mask not in slot_cache:
             slot_cache[mask] = tuple(s for b, s in enumerate(SLOTS) if mask >> b & 1)
         slots = slot_cache[mask]
@@ -127,20 +136,25 @@ def reasons_for_pairs(
             ("no_free_capacity", v.free_capacity == 0),
             ("excluded", (n.id, v.id) in excluded),
         ) if failed)
-        lang_value = language_criterion(level, bonus, cfg) if level else 0.0
+        lang_value = language_criterion(level, bonus, cfg, practice) if level else 0.0
         avail_value = availability_criterion(len(slots), cfg)
         prox_value = float(terms.proximity[k])
+        interests = tuple(sorted(n.interests & v.interests))
+        interest_value = interest_criterion(len(interests), cfg)
         out.append(Reasons(
             eligible=not blockers,
             blockers=blockers,
             languages=langs,
             best_level=LEVELS[level - 1] if level else None,
             strongest_language=bonus,
+            practice_only=practice,
             shared_slots=slots,
             distance_km=float(terms.distance_km[k]),
+            shared_interests=interests,
             language=CriterionPart(lang_value, wl, wl * lang_value),
             availability=CriterionPart(avail_value, wa, wa * avail_value),
             proximity=CriterionPart(prox_value, wp, wp * prox_value),
+            interests=CriterionPart(interest_value, wi, wi * interest_value),
             score=None if blockers else float(terms.score[k]),
         ))
     return out
@@ -183,9 +197,11 @@ def explain(
     --------
     >>> from matching import Newcomer, Volunteer, MatchingConfig, explain
     >>> n = Newcomer(id=1, languages={"ti": "native", "nl": "basic"},
-    ...              availability={"tue-evening", "sat-morning"}, lat=51.028, lon=4.480)
+    ...              availability={"tue-evening", "sat-morning"}, lat=51.028, lon=4.480,
+    ...              interests={"cooking", "football"})
     >>> v = Volunteer(id=7, languages={"nl": "native", "en": "fluent"},
-    ...               availability={"sat-morning", "sun-morning"}, lat=51.037, lon=4.480)
+    ...               availability={"sat-morning", "sun-morning"}, lat=51.037, lon=4.480,
+    ...               interests={"cooking", "chess"})
     >>> r = explain(n, v, MatchingConfig())
     >>> r.eligible, r.best_level, r.shared_slots, round(r.distance_km, 2)
     (True, 'basic', ('sat-morning',), 1.0)
@@ -193,8 +209,10 @@ def explain(
     [('nl', 'basic', 'native')]
     >>> round(r.language.value, 4), round(r.availability.value, 4), round(r.proximity.value, 4)
     (0.1875, 0.3333, 0.7936)
-    >>> round(r.score, 4), r.to_dict()["language"]["weight"]
-    (0.4131, 0.4)
+    >>> r.shared_interests, round(r.interests.value, 4), r.practice_only
+    (('cooking',), 0.3333, True)
+    >>> round(r.score, 4), round(r.to_dict()["language"]["weight"], 4)
+    (0.4058, 0.3636)
     >>> far = Volunteer(id=8, languages={"fr": "native"}, availability={"mon-morning"},
     ...                 lat=50.85, lon=4.35)
     >>> explain(n, far, MatchingConfig()).blockers

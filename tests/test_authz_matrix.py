@@ -155,6 +155,8 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("GET", "/api/v1/me/intake-booking"): only("newcomer"),
     ("POST", "/api/v1/me/intake-booking"): only("newcomer"),
     ("DELETE", "/api/v1/me/intake-booking"): only("newcomer"),
+    ("GET", "/api/v1/programme/evaluations"): STAFF,
+    ("GET", "/api/v1/exports/evaluations.csv"): STAFF,
 }
 
 

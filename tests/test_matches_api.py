@@ -61,6 +61,11 @@ def test_round_panel_and_choice(client: TestClient, db: Session) -> None:
     assert first["shared_languages"] == ["nl"]
     assert first["shared_slots"] == ["mon-evening", "sat-morning"]
     assert "You are both free on Monday evening and Saturday morning." in first["reasons"]
+    assert "You both like cooking." in first["reasons"]  # both listed it (tests/factories.py)
+    levels = [line for line in first["reasons"] if "Dutch" in line]
+    assert len(levels) == 1
+    assert levels[0].startswith("Jan speaks Dutch")
+    assert "You speak a little of it." in levels[0]
     assert "Peeters" not in panel.text
     assert "@" not in panel.text
 

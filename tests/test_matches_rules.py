@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
+
+from app.config import CITIES_DIR, CityProfile, load_city
 from app.matches.models import PanelStatus
 from app.matches.panels import rough_km
 from app.matches.reasons import (
@@ -15,6 +19,7 @@ from app.matches.reasons import (
     usable_languages,
 )
 from app.matches.rules import panel_expires_at, panel_is_expired, panel_is_open
+from app.matches.service import engine_config
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -27,6 +32,7 @@ REASONS = {
     "strongest_language": True,
     "shared_slots": ["sat-morning", "mon-evening"],
     "distance_km": 2.3,
+    "shared_interests": ["cooking", "football", "goal:paperwork"],
 }
 
 
@@ -44,12 +50,49 @@ def test_panel_expiry() -> None:
 
 
 def test_reasons_in_english() -> None:
-    assert reason_sentences(REASONS, "en", first_name="Griet") == [
-        "Griet speaks your strongest language, Arabic.",
-        "You can talk together in Arabic (fluent) and Dutch (native).",
+    assert reason_sentences(REASONS, "en", first_name="Griet", volunteer_gender="female",
+                            newcomer_gender="male") == [
+        "Griet speaks Arabic fluently. You speak it as your mother tongue.",
+        "Griet speaks Dutch as a mother tongue. You speak a little of it.",
         "You are both free on Monday evening and Saturday morning.",
         "Lives about 2 km from you.",
+        "You both like cooking and football.",
+        "You both chose: bank and paperwork.",
     ]
+
+
+def test_reasons_say_whose_level_with_the_right_gender_in_arabic() -> None:
+    def first(volunteer: str, newcomer: str) -> str:
+        return reason_sentences(REASONS, "ar", first_name="سمية", volunteer_gender=volunteer,
+                                newcomer_gender=newcomer)[0]
+
+    she_you_f = first("female", "female")
+    assert "سمية تتحدث العربية بطلاقة." in she_you_f  # she speaks (feminine verb)
+    assert "وأنتِ تتحدثينها كلغتك الأم." in she_you_f  # you (feminine) speak it
+    he_you_m = first("male", "male")
+    assert "يتحدث العربية بطلاقة." in he_you_m  # he speaks (masculine verb)
+    assert "وأنتَ تتحدثها كلغتك الأم." in he_you_m
+    neutral = first("other", "other")
+    assert "تتحدث" not in neutral
+    assert "يتحدث" not in neutral  # no gendered verb for a person who chose "other"
+    assert "العربية" in neutral
+    # unknown genders (old data, API) fall back to the neutral wording
+    assert first("x", "y") == neutral
+
+
+def test_reasons_in_dutch_and_french_name_both_levels() -> None:
+    nl = reason_sentences(REASONS, "nl", first_name="Griet", volunteer_gender="female")
+    assert nl[0] == "Griet spreekt vlot Arabisch. Voor jou is het je moedertaal."
+    assert nl[-2] == "Jullie houden allebei van koken en voetbal."
+    fr = reason_sentences(REASONS, "fr", first_name="Griet", volunteer_gender="female")
+    assert fr[1] == "Griet parle néerlandais depuis l’enfance : c’est sa langue maternelle. " \
+        "Vous la parlez un peu."
+    assert fr[-2] == "Vous aimez tous les deux : cuisine et football."
+
+
+def test_old_panels_without_interests_still_read() -> None:
+    old = {k: v for k, v in REASONS.items() if k != "shared_interests"}
+    assert not any("like" in line for line in reason_sentences(old, "en", first_name="G"))
 
 
 def test_reasons_use_the_readers_language_for_names_and_days() -> None:
@@ -86,3 +129,17 @@ def test_slots_and_moments() -> None:
     moment = moment_phrase(datetime(2026, 11, 21, 18, 34, tzinfo=UTC), "Europe/Brussels", "nl")
     assert moment.startswith("21 november 2026 ")
     assert moment.endswith(" 19:34")
+
+
+def test_city_matching_settings_reach_the_engine() -> None:
+    city = load_city(CITIES_DIR / "mechelen.json")
+    default = engine_config(city)
+    assert (default.weight_interests, default.practice_weight) == (0.1, 0.0)
+    tuned = engine_config(city.model_copy(update={"interests_weight": 0.2,
+                                                  "practice_weight": 0.4}))
+    assert (tuned.weight_interests, tuned.practice_weight) == (0.2, 0.4)
+    raw = city.model_dump()
+    with pytest.raises(ValidationError):
+        CityProfile.model_validate({**raw, "practice_weight": 1.0})
+    with pytest.raises(ValidationError):
+        CityProfile.model_validate({**raw, "interests_weight": -0.1})

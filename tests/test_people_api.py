@@ -429,3 +429,14 @@ def test_openapi_documents_people_endpoints(client: TestClient) -> None:
     patch = paths["/api/v1/me"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
     assert len(patch["oneOf"]) == 2
     assert PASSWORD  # the shared factory password is what bearer() uses
+
+
+def test_interests_through_the_api_become_stable_keys(client: TestClient, db: Session) -> None:
+    body = volunteer_body(interests=["Koken", "الطبخ", "cooking", "Voetbal", "Bird  watching"])
+    response = client.post("/api/v1/volunteers", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["interests"] == ["cooking", "football", "Bird watching"]
+    too_long = client.post("/api/v1/volunteers", json=volunteer_body(
+        email="x@example.org", interests=["x" * 41]))
+    assert too_long.status_code == 422
+    assert "interests" in error_fields(too_long)

@@ -170,6 +170,24 @@ def test_successful_registration_logs_in_and_redirects(anon: TestClient, db: Ses
     assert "Waiting for intake" in page.text
 
 
+def test_interests_from_the_list_and_free_text_are_stored_as_keys(
+    anon: TestClient, db: Session
+) -> None:
+    form = newcomer_form(anon, interest_keys=["music", "cooking", "no-such-key"],
+                         interests="Koken، bird watching ; الطبخ")
+    response = anon.post("/register/newcomer", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    newcomer = db.scalar(select(Newcomer))
+    assert newcomer is not None
+    # the Dutch and Arabic names of "cooking" are the listed key; a forged key is dropped
+    assert newcomer.interests == ["music", "cooking", "bird watching"]
+    edit = Form(anon.get("/me/edit").text)
+    assert sorted(edit.values["interest_keys"]) == ["cooking", "music"]
+    assert edit.value("interests") == "bird watching"
+    me = anon.get("/me").text
+    assert "Music, Cooking, <bdi>bird watching</bdi>" in me
+
+
 def test_volunteer_registration(anon: TestClient, db: Session) -> None:
     anon.get("/register/volunteer")
     data = newcomer_form(

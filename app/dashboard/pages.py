@@ -39,6 +39,7 @@ PIPELINE = (
 # A phone-friendly page: the most urgent pairs; the API and the CSV export have them all.
 PAIRS_SHOWN = 200
 COHORT_PARTS = (N_("Completed"), N_("Ended early"), N_("Still running"))
+ENTRY_PARTS = (N_("Completed"), N_("Meeting (active)"), N_("Ended early"), N_("Not matched yet"))
 
 
 def _numbers(locale: str) -> dict[str, Any]:
@@ -88,6 +89,11 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
         ],
         titles=[gettext(locale, p) for p in COHORT_PARTS],
     )
+    entries = charts.columns(
+        [(_month_name(e.month, locale), [e.completed, e.active, e.ended_early, e.not_matched])
+         for e in stats.entry_cohorts],
+        titles=[gettext(locale, p) for p in ENTRY_PARTS],
+    )
     typed = {key: params.get(key, "") for key in ("from", "to", "neighbourhood")}
     return render(
         request,
@@ -107,6 +113,8 @@ def dashboard(request: Request, session: SessionDep, staff: PageStaff, city: Cit
             "weeks_chart": weeks,
             "cohorts_chart": cohorts,
             "cohort_parts": COHORT_PARTS,
+            "entries_chart": entries,
+            "entry_parts": ENTRY_PARTS,
             "end_reasons": {**END_REASON_LABELS, EndReason.erased: N_("Personal data erased")},
             "goal": city.participation_hours_goal,
             "month_name": lambda month: _month_name(month, locale),

@@ -43,6 +43,16 @@ class CohortRead(BaseModel):
     completion_rate: float | None
 
 
+class EntryCohortRead(BaseModel):
+    month: str = Field(description="YYYY-MM the newcomers registered")
+    entered: int
+    matched: int = Field(description="Started a contract at some point: the next three")
+    completed: int
+    active: int = Field(description="A contract running now (none completed)")
+    ended_early: int = Field(description="Their contract ended early (none running or completed)")
+    not_matched: int
+
+
 class StatsRead(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -80,6 +90,8 @@ class StatsRead(BaseModel):
     last_round: RoundRead | None
     meetings_per_week: list[WeekRead]
     cohorts: list[CohortRead]
+    entry_cohorts: list[EntryCohortRead] = Field(
+        description="Newcomers by month of registration, each in one outcome")
 
     @classmethod
     def build(cls, stats: Stats, goal_hours: int) -> StatsRead:
@@ -109,6 +121,9 @@ class StatsRead(BaseModel):
             ],
             cohorts=[CohortRead(**c.__dict__, completion_rate=c.completion_rate)
                      for c in stats.cohorts],
+            entry_cohorts=[EntryCohortRead(**e.__dict__, matched=e.matched,
+                                           not_matched=e.not_matched)
+                           for e in stats.entry_cohorts],
         )  # fmt: skip
 
 

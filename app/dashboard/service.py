@@ -22,6 +22,7 @@ from app.checkins.models import Checkin, CheckinStatus
 from app.config import CityProfile
 from app.contracts.models import Contract, ContractStatus
 from app.dashboard import measures, series, snapshots
+from app.dashboard.entry_cohorts import EntryCohort, entry_cohorts
 from app.dashboard.filters import Filters
 from app.dashboard.snapshots import RoundReport, VolunteerNumbers
 from app.programme.states import NewcomerState, volunteer_counts
@@ -53,6 +54,7 @@ class Stats:
     volunteers_by_state: dict[str, int] = field(default_factory=dict)
     weeks: list[series.Week] = field(default_factory=list)
     cohorts: list[series.Cohort] = field(default_factory=list)
+    entry_cohorts: list[EntryCohort] = field(default_factory=list)
 
     @property
     def completion_rate(self) -> float | None:
@@ -188,4 +190,5 @@ def programme_stats(session: Session, city: CityProfile, filters: Filters, now: 
         last_round=snapshots.last_round(session),
         weeks=series.meetings_per_week(session, sql, filters),
         cohorts=series.cohorts(session, sql, filters),
+        entry_cohorts=entry_cohorts(session, sql, filters),
     )  # fmt: skip

@@ -22,6 +22,7 @@ from app.dashboard import filters
 from app.dashboard.router import Area, From, To
 from app.db import utcnow
 from app.deps import ApiStaff, SessionDep, SettingsDep
+from app.evaluations import summary as evaluations
 from app.exports import service
 
 router = APIRouter(prefix="/api/v1/exports", tags=["programme"])
@@ -36,6 +37,7 @@ Rows = Callable[[Session, CityProfile, filters.Filters], Iterator[Sequence[objec
 KINDS: dict[str, tuple[list[str], Rows]] = {
     "contracts": (service.CONTRACT_COLUMNS, service.contract_rows),
     "checkins": (service.CHECKIN_COLUMNS, service.checkin_rows),
+    "evaluations": (evaluations.CSV_COLUMNS, evaluations.csv_rows),
 }
 
 
@@ -90,3 +92,14 @@ def export_checkins(
     city = settings.city
     chosen = filters.parse(city, today_in(city), from_, to, neighbourhood)
     return csv_response(request, "checkins", city, chosen, session=session, staff=staff)
+
+
+@router.get("/evaluations.csv", response_class=StreamingResponse, responses=_CSV)
+def export_evaluations(
+    request: Request, staff: ApiStaff, session: SessionDep, settings: SettingsDep,
+    from_: From = None, to: To = None, neighbourhood: Area = None,
+) -> StreamingResponse:  # fmt: skip
+    """Evaluations submitted in the period, both sides, with the fixed answers and comments."""
+    city = settings.city
+    chosen = filters.parse(city, today_in(city), from_, to, neighbourhood)
+    return csv_response(request, "evaluations", city, chosen, session=session, staff=staff)

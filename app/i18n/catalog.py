@@ -60,7 +60,8 @@ def ngettext(locale: str, singular: str, plural: str, n: int, **params: object) 
 def pgettext(locale: str, context: str, message: str, **params: object) -> str:
     """A message whose translation depends on ``context``. Used for the grammatical gender of
     the person a sentence is about: context ``"feminine"`` for a woman, plain ``gettext`` (the
-    language's generic form) otherwise; Arabic and French need it, Dutch and English do not."""
+    language's generic form) otherwise; Arabic and French need it, Dutch and English do not.
+    The panel reasons use contexts "female"/"male"/"other" (mark them with ``NP_``)."""
     text = str(translations(locale).pgettext(context, message))
     return text % localised_params(params, locale) if params else text
 
@@ -136,3 +137,8 @@ def choose_api_locale(
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
     """Mark a string for extraction; it is translated later, in the reader's locale."""
     return message
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - gettext marker style
+    """Mark a message with a context (``msgctxt``) for extraction; translate with pgettext."""
+    return context, message

@@ -86,7 +86,9 @@ def candidate_views(
                 shared_languages=usable_languages(c.reasons),
                 shared_slots=slots,
                 distance_km=rough_km(c.distance_km),
-                reasons=reason_sentences(c.reasons, locale, first_name=v.first_name),
+                reasons=reason_sentences(c.reasons, locale, first_name=v.first_name,
+                                         volunteer_gender=v.gender.value,
+                                         newcomer_gender=newcomer.gender.value),
                 available=v.vetting_status is VettingStatus.approved
                 and v.committed_buddies < v.max_buddies,
                 met=c.met_event_id is not None,

@@ -16,7 +16,9 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-from app.i18n.catalog import N_, gettext
+from app.i18n.catalog import N_, NP_, gettext, pgettext
+from app.people import interests
+from app.people.forms import GOAL_LABELS
 from app.people.vocabulary import DAYS, SLOTS, language_name
 
 PART_LABELS = {
@@ -24,13 +26,41 @@ PART_LABELS = {
     "afternoon": N_("%(day)s afternoon"),
     "evening": N_("%(day)s evening"),
 }
-LEVEL_LABELS = {
-    "basic": N_("basic"),
-    "conversational": N_("conversational"),
-    "fluent": N_("fluent"),
-    "native": N_("native"),
-}
 _LEVEL_RANK = {"basic": 1, "conversational": 2, "fluent": 3, "native": 4}
+# Whose level a sentence describes, in whole sentences; the context is the grammatical gender
+# of the person (Arabic verbs agree with it, also with "you"). Keys: (gender, level).
+GENDERS = ("female", "male", "other")
+THEIR_LEVEL: dict[tuple[str, str], tuple[str, str]] = {
+    ("female", "native"): NP_("female", "%(name)s speaks %(language)s as a mother tongue."),
+    ("male", "native"): NP_("male", "%(name)s speaks %(language)s as a mother tongue."),
+    ("other", "native"): NP_("other", "%(name)s speaks %(language)s as a mother tongue."),
+    ("female", "fluent"): NP_("female", "%(name)s speaks %(language)s fluently."),
+    ("male", "fluent"): NP_("male", "%(name)s speaks %(language)s fluently."),
+    ("other", "fluent"): NP_("other", "%(name)s speaks %(language)s fluently."),
+    ("female", "conversational"):
+        NP_("female", "%(name)s can hold a conversation in %(language)s."),
+    ("male", "conversational"):
+        NP_("male", "%(name)s can hold a conversation in %(language)s."),
+    ("other", "conversational"):
+        NP_("other", "%(name)s can hold a conversation in %(language)s."),
+    ("female", "basic"): NP_("female", "%(name)s speaks a little %(language)s."),
+    ("male", "basic"): NP_("male", "%(name)s speaks a little %(language)s."),
+    ("other", "basic"): NP_("other", "%(name)s speaks a little %(language)s."),
+}
+YOUR_LEVEL: dict[tuple[str, str], tuple[str, str]] = {
+    ("female", "native"): NP_("female", "You speak it as your mother tongue."),
+    ("male", "native"): NP_("male", "You speak it as your mother tongue."),
+    ("other", "native"): NP_("other", "You speak it as your mother tongue."),
+    ("female", "fluent"): NP_("female", "You speak it fluently."),
+    ("male", "fluent"): NP_("male", "You speak it fluently."),
+    ("other", "fluent"): NP_("other", "You speak it fluently."),
+    ("female", "conversational"): NP_("female", "You can hold a conversation in it."),
+    ("male", "conversational"): NP_("male", "You can hold a conversation in it."),
+    ("other", "conversational"): NP_("other", "You can hold a conversation in it."),
+    ("female", "basic"): NP_("female", "You speak a little of it."),
+    ("male", "basic"): NP_("male", "You speak a little of it."),
+    ("other", "basic"): NP_("other", "You speak a little of it."),
+}  # fmt: skip
 # A named key, not a literal: pybabel would take a string inside gettext(...) for a msgid.
 _VOLUNTEER_LEVEL = "volunteer_level"
 
@@ -78,34 +108,49 @@ def usable_languages(reasons: Mapping[str, Any]) -> list[str]:
     return [lang["code"] for lang in usable]
 
 
-def reason_sentences(reasons: Mapping[str, Any], locale: str, *, first_name: str) -> list[str]:
-    """Why this volunteer was proposed, addressed to the newcomer, one sentence per criterion."""
+def interest_sentences(shared: Iterable[str], locale: str) -> list[str]:
+    """"You both like cooking and football." and the goals both chose, from the engine's keys
+    (``goal:work`` for goals, listed keys or normalised free text for interests)."""
+    goals = [k.removeprefix("goal:") for k in shared if k.startswith("goal:")]
+    liked = [interests.label(k, locale, in_sentence=True)
+             for k in shared if not k.startswith("goal:")]
+    out = []
+    if liked:
+        out.append(gettext(locale, "You both like %(interests)s.",
+                           interests=format_list(liked, locale=locale)))
+    labels = [gettext(locale, GOAL_LABELS[g]).lower() for g in goals if g in GOAL_LABELS]
+    if labels:
+        out.append(gettext(locale, "You both chose: %(goals)s.",
+                           goals=format_list(labels, locale=locale)))
+    return out
+
+
+def level_sentence(lang: Mapping[str, Any], locale: str, *, first_name: str,
+                   volunteer_gender: str, newcomer_gender: str) -> str:
+    """"Soumaya speaks Arabic fluently. You speak it as your mother tongue." — whose level is
+    whose, with the verbs agreeing with each person's gender in the reader's language."""
+    theirs = THEIR_LEVEL[(_gender(volunteer_gender), lang[_VOLUNTEER_LEVEL])]
+    yours = YOUR_LEVEL[(_gender(newcomer_gender), lang["newcomer_level"])]
+    return " ".join((
+        pgettext(locale, *theirs, name=first_name, language=language_name(lang["code"], locale)),
+        pgettext(locale, *yours),
+    ))
+
+
+def _gender(value: str | None) -> str:
+    return value if value in GENDERS else "other"
+
+
+def reason_sentences(reasons: Mapping[str, Any], locale: str, *, first_name: str,
+                     volunteer_gender: str = "other", newcomer_gender: str = "other") -> list[str]:
+    """Why this volunteer was proposed, addressed to the newcomer: one sentence per usable
+    shared language (the newcomer's strongest first), then time, place and interests."""
     out: list[str] = []
-    langs = usable_languages(reasons)
-    if langs and reasons.get("strongest_language"):
-        out.append(
-            gettext(
-                locale,
-                "%(name)s speaks your strongest language, %(language)s.",
-                name=first_name,
-                language=language_name(langs[0], locale),
-            )
-        )
-    if langs:
-        levels = {lang["code"]: lang for lang in reasons.get("languages", [])}
-        parts = [
-            gettext(
-                locale,
-                "%(language)s (%(level)s)",
-                language=language_name(code, locale),
-                level=gettext(locale, LEVEL_LABELS[levels[code][_VOLUNTEER_LEVEL]]),
-            )
-            for code in langs
-        ]
-        out.append(
-            gettext(locale, "You can talk together in %(languages)s.",
-                    languages=format_list(parts, locale=locale))
-        )
+    levels = {lang["code"]: lang for lang in reasons.get("languages", [])}
+    for code in usable_languages(reasons):
+        out.append(level_sentence(levels[code], locale, first_name=first_name,
+                                  volunteer_gender=volunteer_gender,
+                                  newcomer_gender=newcomer_gender))
     slots = reasons.get("shared_slots") or []
     if slots:
         out.append(
@@ -116,4 +161,5 @@ def reason_sentences(reasons: Mapping[str, Any], locale: str, *, first_name: str
         out.append(
             gettext(locale, "Lives %(distance)s from you.", distance=distance_phrase(km, locale))
         )
+    out += interest_sentences(reasons.get("shared_interests") or [], locale)
     return out

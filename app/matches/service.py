@@ -41,6 +41,7 @@ from app.matches.participants import open_panel_filter as open_panel_filter
 from app.matches.participants import waiting_newcomers as waiting_newcomers
 from app.matches.rules import panel_expires_at
 from app.notifications import service as notifications
+from app.people.interests import matching_keys
 from app.people.models import Newcomer, Volunteer
 
 ROUND_LOCK = "matching_round"
@@ -96,6 +97,8 @@ def engine_config(city: CityProfile) -> matching.MatchingConfig:
         panel_size=city.panel_size,
         max_open_panels=city.max_open_panels,
         max_distance_km=city.max_distance_km,
+        weight_interests=city.interests_weight,
+        practice_weight=city.practice_weight,
     )
 
 
@@ -125,6 +128,7 @@ def to_engine_newcomer(n: Newcomer, now: datetime) -> matching.Newcomer:
         lon=n.lon,
         gender=n.gender.value,
         buddy_gender=n.buddy_gender.value,
+        interests=matching_keys(n.interests, n.goals),
         priority=n.civic_integration,
         waiting_days=max(0, (now - n.waiting_since).days),
         area=n.neighbourhood,
@@ -140,6 +144,7 @@ def to_engine_volunteer(v: Volunteer, open_panels: int) -> matching.Volunteer:
         lon=v.lon,
         gender=v.gender.value,
         buddy_gender=v.buddy_gender.value,
+        interests=matching_keys(v.interests, v.goals),
         open_panels=open_panels,
         free_capacity=max(0, v.max_buddies - v.committed_buddies),
     )

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from app.i18n.catalog import N_
+from app.people import interests
 from app.people.vocabulary import SLOTS, Goal, Level, is_language_code
 
 # Oldest plausible participant; anything earlier is a typing mistake.
@@ -115,17 +116,14 @@ def check_slots(value: list[str]) -> list[str]:
 
 
 def check_interests(value: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for raw in value:
-        item = raw.strip()
-        if not item:
-            continue
-        if len(item) > 40:
-            raise ValueError(N_("Keep each interest short (at most 40 characters)."))
-        seen.setdefault(item.casefold(), item)
-    if len(seen) > MAX_INTERESTS:
+    """Listed interests as their stable keys, free text trimmed; duplicates (in any case,
+    accents or language) once. API clients may send keys or names, one interest per item."""
+    if any(len(raw.strip()) > 40 for raw in value):
+        raise ValueError(N_("Keep each interest short (at most 40 characters)."))
+    items = interests.canonical(value)
+    if len(items) > MAX_INTERESTS:
         raise ValueError(N_("At most 20 interests, please."))
-    return list(seen.values())
+    return items
 
 
 def check_goals(value: list[Goal]) -> list[Goal]:

@@ -4,7 +4,8 @@ Field names (``application/x-www-form-urlencoded``): ``email``, ``password``, ``
 ``last_name``, ``year_of_birth``, ``gender``, ``buddy_gender``, ``phone``, ``lang_code_N`` /
 ``lang_level_N`` (N = 0, 1, …; empty rows are ignored), ``availability`` (repeated, one per
 slot), ``neighbourhood`` (or ``lat`` + ``lon`` when empty), ``interests`` (comma-separated),
-``goals`` (repeated), ``consent``; newcomers ``arrived_on``, ``civic_integration``, ``note``;
+``goals`` and ``interest_keys`` (repeated; the listed interests ticked),
+``consent``; newcomers ``arrived_on``, ``civic_integration``, ``note``;
 volunteers ``bio``, ``max_buddies``.
 """
 
@@ -18,6 +19,7 @@ from starlette.datastructures import FormData
 
 from app.config import CityProfile
 from app.i18n.catalog import N_, gettext
+from app.people import interests
 from app.people.models import Newcomer, Person, Volunteer
 from app.people.vocabulary import (
     COMMON_LANGUAGES,
@@ -73,6 +75,7 @@ VOCABULARY = {
     "gender_labels": GENDER_LABELS,
     "buddy_gender_labels": BUDDY_GENDER_LABELS,
     "goal_labels": GOAL_LABELS,
+    "interest_labels": interests.COMMON_INTERESTS,
 }
 
 TEXT_FIELDS = (
@@ -109,6 +112,7 @@ def form_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {name: str(form.get(name) or "") for name in TEXT_FIELDS}
     values["availability"] = [str(v) for v in form.getlist("availability")]
     values["goals"] = [str(v) for v in form.getlist("goals")]
+    values["interest_keys"] = [str(v) for v in form.getlist("interest_keys")]
     values["civic_integration"] = bool(form.get("civic_integration"))
     values["consent"] = bool(form.get("consent"))
     values["languages"] = [r for r in _language_rows(form) if r["code"] or r["level"]]
@@ -128,7 +132,9 @@ def schema_input(values: dict[str, Any], *, kind: str, account: bool) -> dict[st
             {"code": r["code"] or None, "level": r["level"] or None} for r in values["languages"]
         ],
         "availability": values["availability"],
-        "interests": [part for part in _LIST_SEPARATORS.split(values["interests"]) if part.strip()],
+        # The listed interests ticked, then the free text (commas, Arabic commas, semicolons).
+        "interests": [k for k in values["interest_keys"] if k in interests.COMMON_INTERESTS]
+        + interests.split(values["interests"]),
         "goals": values["goals"],
     }
     if values["neighbourhood"]:
@@ -178,8 +184,8 @@ def empty_values() -> dict[str, Any]:
     """A blank registration form."""
     values: dict[str, Any] = dict.fromkeys(TEXT_FIELDS, "")
     values.update(
-        availability=[], goals=[], languages=[], civic_integration=False, consent=False,
-        buddy_gender="any", max_buddies="1",
+        availability=[], goals=[], interest_keys=[], languages=[], civic_integration=False,
+        consent=False, buddy_gender="any", max_buddies="1",
     )  # fmt: skip
     return values
 
@@ -203,7 +209,8 @@ def values_from_person(person: Person, city: CityProfile) -> dict[str, Any]:
         buddy_gender=person.buddy_gender.value,
         phone=person.phone or "",
         neighbourhood=person.neighbourhood or "",
-        interests=", ".join(person.interests),
+        interests=", ".join(interests.split_stored(person.interests)[1]),
+        interest_keys=interests.split_stored(person.interests)[0],
         availability=list(person.availability),
         goals=list(person.goals),
         languages=[{"code": lang.code, "level": lang.level.value} for lang in person.languages],

@@ -39,6 +39,7 @@ def fill_newcomer_form(page: Any, *, password: str = PASSWORD, consent: bool = T
     page.check("input[name=goals][value=dutch]")
     page.check("input[name=goals][value=paperwork]")
     page.fill("#f-interests", "cooking, music")
+    page.check("input[name=interest_keys][value=football]")
     page.check("input[name=civic_integration]")
     if consent:
         page.check("input[name=consent]")
@@ -97,6 +98,7 @@ def test_form_errors_keep_what_was_typed(page: Any, db: Session) -> None:
     assert not page.is_checked("#slot-mon-morning")
     assert page.is_checked("input[name=goals][value=paperwork]")
     assert page.input_value("#f-interests") == "cooking, music"
+    assert page.is_checked("input[name=interest_keys][value=football]")
     assert page.input_value("#f-password") == ""
     assert fits_the_screen(page)
     assert db.scalar(select(Newcomer)) is None

@@ -48,6 +48,11 @@ def config() -> MatchingConfig:
 
 _LANGS = ("nl", "fr", "en", "ar")
 _FEW_SLOTS = SLOTS[:4]
+_INTERESTS = ("cooking", "football", "music", "chess", "goal:paperwork")
+
+
+def _interests() -> st.SearchStrategy[set[str]]:
+    return st.sets(st.sampled_from(_INTERESTS), max_size=4)
 
 
 @st.composite
@@ -73,6 +78,7 @@ def newcomers_st(draw: st.DrawFn, max_size: int) -> list[Newcomer]:
             availability=set(draw(st.lists(st.sampled_from(_FEW_SLOTS), max_size=3))),
             lat=lat, lon=lon, gender=draw(st.sampled_from(["f", "m", None])),
             buddy_gender=draw(st.sampled_from(["any", "any", "same"])),
+            interests=draw(_interests()),
             priority=draw(st.booleans()), waiting_days=draw(st.integers(0, 400)),
             area=draw(st.sampled_from([None, "north", "south"]))))
     return out
@@ -89,6 +95,7 @@ def volunteers_st(draw: st.DrawFn, max_size: int) -> list[Volunteer]:
             availability=set(draw(st.lists(st.sampled_from(_FEW_SLOTS), max_size=3))),
             lat=lat, lon=lon, gender=draw(st.sampled_from(["f", "m", None])),
             buddy_gender=draw(st.sampled_from(["any", "any", "same"])),
+            interests=draw(_interests()),
             open_panels=draw(st.integers(0, 2)), free_capacity=draw(st.integers(0, 2))))
     return out
 
@@ -104,7 +111,9 @@ def rounds_st(draw: st.DrawFn, max_newcomers: int = 6, max_volunteers: int = 8,
     tiny_pools = draw(st.booleans())  # force the pricing loop to add pairs
     prune = {"candidates_per_newcomer": 1, "candidates_per_volunteer": 1} if tiny_pools else {}
     cfg = MatchingConfig(panel_size=draw(st.integers(1, max_panel)),
-                         max_open_panels=draw(st.integers(1, 3)), **prune)
+                         max_open_panels=draw(st.integers(1, 3)),
+                         weight_interests=draw(st.sampled_from([0.0, 0.1, 0.5])),
+                         practice_weight=draw(st.sampled_from([0.0, 0.5])), **prune)
     return ns, vs, cfg, excluded
 
 
@@ -121,11 +130,12 @@ def reference_score(n: Newcomer, v: Volunteer, cfg: MatchingConfig) -> float | N
     """The documented formulas, one pair at a time in plain Python (None: ineligible)."""
     lo_min, top, both = (LEVEL_RANK[cfg.min_language_level], LEVEL_RANK[cfg.min_top_level],
                          LEVEL_RANK[cfg.min_both_level])
-    usable = []
+    usable, usable_codes = [], set()
     for code in n.languages.keys() & v.languages.keys():
         a, b = LEVEL_RANK[n.languages[code]], LEVEL_RANK[v.languages[code]]
         if min(a, b) >= lo_min and (max(a, b) >= top or min(a, b) >= both):
             usable.append(min(a, b))
+            usable_codes.add(code)
     shared = len(n.availability & v.availability)
     dist = haversine_km(n.lat, n.lon, v.lat, v.lon)
     same = n.buddy_gender == "same" or v.buddy_gender == "same"
@@ -135,13 +145,17 @@ def reference_score(n: Newcomer, v: Volunteer, cfg: MatchingConfig) -> float | N
     strongest_level = max(LEVEL_RANK[x] for x in n.languages.values())
     bonus = any(LEVEL_RANK[lv] == strongest_level and c in v.languages
                 and LEVEL_RANK[v.languages[c]] >= lo_min for c, lv in n.languages.items())
-    b = cfg.language_bonus
-    lang = (1 - b) * max(usable) / 4 + b * bonus
+    b, q = cfg.language_bonus, cfg.practice_weight
+    practice = usable_codes == {cfg.practice_language}
+    lang = (1 - q) * ((1 - b) * max(usable) / 4 + b * bonus) + q * practice
     avail = min(shared, cfg.availability_saturation) / cfg.availability_saturation
     prox = 2 ** (-dist / cfg.proximity_half_life_km)
-    total = cfg.weight_language + cfg.weight_availability + cfg.weight_proximity
+    common = len(n.interests & v.interests)
+    interest = min(common, cfg.interest_saturation) / cfg.interest_saturation
+    total = (cfg.weight_language + cfg.weight_availability + cfg.weight_proximity
+             + cfg.weight_interests)
     return (cfg.weight_language * lang + cfg.weight_availability * avail
-            + cfg.weight_proximity * prox) / total
+            + cfg.weight_proximity * prox + cfg.weight_interests * interest) / total
 
 
 def brute_force(ns: Sequence[Newcomer], vs: Sequence[Volunteer], cfg: MatchingConfig,

@@ -107,7 +107,7 @@ def test_people_are_frozen_and_copy_their_inputs() -> None:
         ({"max_open_panels": 2.0}, "MatchingConfig.max_open_panels must be an int >= 1"),
         ({"weight_language": -0.1}, "MatchingConfig.weight_language must be a finite number >= 0"),
         ({"weight_language": 0, "weight_availability": 0, "weight_proximity": 0},
-         "the three criterion weights must not all be 0"),
+         "language, availability and proximity weights must not all be 0"),
         ({"max_distance_km": float("inf")}, "MatchingConfig.max_distance_km must be a finite"),
         ({"proximity_half_life_km": 0}, "MatchingConfig.proximity_half_life_km must be"),
         ({"max_distance_km": 400.0}, "at most 100 × proximity_half_life_km"),

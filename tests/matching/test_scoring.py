@@ -162,14 +162,16 @@ def test_proximity_criterion_halves_every_half_life() -> None:
 
 
 def test_weights_are_normalised_and_scores_in_unit_interval() -> None:
+    likes = {"cooking", "music", "chess"}
     n = newcomer(languages={"fr": "native"}, availability={"mon-evening", "tue-evening",
-                                                           "wed-evening"})
+                                                           "wed-evening"}, interests=likes)
     v = volunteer(languages={"fr": "native"}, availability={"mon-evening", "tue-evening",
-                                                            "wed-evening"})
+                                                            "wed-evening"}, interests=likes)
     assert one(n, v) == pytest.approx(1.0)
     assert one(n, v, MatchingConfig(weight_language=4, weight_availability=3,
                                     weight_proximity=3)) == pytest.approx(1.0)
-    only_distance = MatchingConfig(weight_language=0, weight_availability=0)
+    only_distance = MatchingConfig(weight_language=0, weight_availability=0,
+                                   weight_interests=0)
     far = volunteer(languages={"fr": "native"}, availability=n.availability,
                     lat=CENTRE[0] + 0.08)
     s = one(n, far, only_distance)
@@ -198,10 +200,13 @@ def test_score_pairs_shape_order_and_sparsity() -> None:
 # -- the vectorised engine against the plain formulas, and explain against both --------------
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ns=newcomers_st(6), vs=volunteers_st(8), lang_bonus=st.sampled_from([0.0, 0.25, 0.5]))
+@given(ns=newcomers_st(6), vs=volunteers_st(8), lang_bonus=st.sampled_from([0.0, 0.25, 0.5]),
+       w_interests=st.sampled_from([0.0, 0.1, 1.0]), practice=st.sampled_from([0.0, 0.3, 0.9]))
 def test_scores_match_reference_formulas(ns: list[Newcomer], vs: list[Volunteer],
-                                         lang_bonus: float) -> None:
-    cfg = MatchingConfig(language_bonus=lang_bonus)
+                                         lang_bonus: float, w_interests: float,
+                                         practice: float) -> None:
+    cfg = MatchingConfig(language_bonus=lang_bonus, weight_interests=w_interests,
+                         practice_weight=practice)
     dense = score_pairs(ns, vs, cfg).toarray()
     for i, n in enumerate(ns):
         for j, v in enumerate(vs):
@@ -218,9 +223,10 @@ def test_scores_match_reference_formulas(ns: list[Newcomer], vs: list[Volunteer]
 
 
 @settings(max_examples=30, deadline=None)
-@given(ns=newcomers_st(5), vs=volunteers_st(6))
-def test_explain_agrees_exactly_with_score_pairs(ns: list[Newcomer], vs: list[Volunteer]) -> None:
-    cfg = MatchingConfig()
+@given(ns=newcomers_st(5), vs=volunteers_st(6), practice=st.sampled_from([0.0, 0.5]))
+def test_explain_agrees_exactly_with_score_pairs(ns: list[Newcomer], vs: list[Volunteer],
+                                                 practice: float) -> None:
+    cfg = MatchingConfig(weight_interests=0.2, practice_weight=practice)
     dense = score_pairs(ns, vs, cfg).toarray()
     for i, n in enumerate(ns):
         for j, v in enumerate(vs):
@@ -230,7 +236,9 @@ def test_explain_agrees_exactly_with_score_pairs(ns: list[Newcomer], vs: list[Vo
             if r.eligible:
                 assert r.score == dense[i, j]  # bit-identical, not approximately
                 parts = r.language.contribution + r.availability.contribution
+                parts += r.interests.contribution
                 assert parts + r.proximity.contribution == pytest.approx(r.score, abs=1e-6)
+                assert r.shared_interests == tuple(sorted(n.interests & v.interests))
                 assert r.shared_slots
                 assert r.best_level is not None
             else:
@@ -252,3 +260,59 @@ def test_reasons_to_dict_is_plain_data() -> None:
     assert set(d["language"]) == {"value", "weight", "contribution"}
     assert d["best_level"] == "fluent"
     assert d["strongest_language"] is True
+
+
+# -- interests and Dutch practice -------------------------------------------------------------
+
+def test_interest_criterion_counts_shared_keys_and_saturates() -> None:
+    cfg = MatchingConfig()
+    n = newcomer(interests={"cooking", "football", "music", "chess"})
+    none = explain(n, volunteer(interests={"sewing"}), cfg)
+    one_shared = explain(n, volunteer(interests={"cooking", "sewing"}), cfg)
+    four = explain(n, volunteer(interests={"cooking", "football", "music", "chess"}), cfg)
+    assert none.shared_interests == ()
+    assert none.interests.value == 0
+    assert one_shared.shared_interests == ("cooking",)
+    assert one_shared.interests.value == pytest.approx(1 / 3)
+    assert four.interests.value == 1.0  # saturates at interest_saturation = 3
+    assert none.score is not None
+    assert one_shared.score is not None
+    assert four.score is not None
+    assert none.score < one_shared.score < four.score
+    # small by default: language, time and place still decide
+    assert four.interests.weight == pytest.approx(0.1 / 1.1)
+
+
+def test_interests_are_a_soft_criterion_never_a_blocker() -> None:
+    cfg = MatchingConfig(weight_interests=5.0)
+    assert one(newcomer(interests={"cooking"}), volunteer(), cfg) is not None
+    assert one(newcomer(), volunteer(interests={"chess"}), cfg) is not None
+
+
+def test_many_interests_use_several_words() -> None:
+    # more keys than one 64-bit word holds: counts still add up across words
+    keys = {f"k{i:03d}" for i in range(150)}
+    n = newcomer(interests=keys)
+    vs = [volunteer(100, interests=set(sorted(keys)[:2])),
+          volunteer(101, interests=set(sorted(keys)[-70:])), volunteer(102)]
+    cfg = MatchingConfig(interest_saturation=100)
+    dense = score_pairs([n], vs, cfg).toarray()[0]
+    for j, v in enumerate(vs):
+        assert dense[j] == pytest.approx(reference_score(n, v, cfg), abs=2e-5)
+        assert explain(n, v, cfg).score == dense[j]
+
+
+def test_practice_weight_puts_dutch_practice_first() -> None:
+    """An Arabic speaker: Arabic-speaking volunteers first by default, Flemish ones first
+    when the city wants Dutch practice."""
+    n = newcomer(languages={"ar": "native", "nl": "basic"})
+    arabic = volunteer(100, languages={"nl": "native", "ar": "fluent"})
+    flemish = volunteer(101, languages={"nl": "native"})
+    default = MatchingConfig()
+    assert one(n, arabic, default) > one(n, flemish, default)  # type: ignore[operator]
+    practice = MatchingConfig(practice_weight=0.5)
+    assert one(n, flemish, practice) > one(n, arabic, practice)  # type: ignore[operator]
+    r = explain(n, flemish, practice)
+    assert r.practice_only is True
+    assert explain(n, arabic, practice).practice_only is False
+    assert r.language.value == pytest.approx(0.5 * 0.75 / 4 + 0.5)
