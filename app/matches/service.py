@@ -14,13 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-import matching
 from app.auth.models import User
 from app.config import CityProfile
 from app.db import utcnow as utcnow
@@ -43,6 +42,9 @@ from app.matches.rules import panel_expires_at
 from app.notifications import service as notifications
 from app.people.interests import matching_keys
 from app.people.models import Newcomer, Volunteer
+
+if TYPE_CHECKING:
+    import matching
 
 ROUND_LOCK = "matching_round"
 ROUND_LOCK_KEY = 0x6275_6464_79  # "buddy": the advisory-lock key of matching rounds
@@ -93,6 +95,8 @@ def release_round_lock(session: Session) -> None:
 
 
 def engine_config(city: CityProfile) -> matching.MatchingConfig:
+    import matching  # lazily: SciPy loads only when a round runs
+
     return matching.MatchingConfig(
         panel_size=city.panel_size,
         max_open_panels=city.max_open_panels,
@@ -110,16 +114,22 @@ def session_timetable(
     pairs: Sequence[tuple[int, int]], tables: int | None
 ) -> list[list[matching.Conversation]]:
     """A speed-dating evening: every pair once, in the fewest rounds (see matching.timetable)."""
+    import matching  # lazily: SciPy loads only when a round runs
+
     return matching.build_timetable(pairs, tables)
 
 
 def interpreter_needed(newcomer: Newcomer, volunteer: Volunteer, city: CityProfile) -> bool:
     """No shared language at the level the city's matching rule asks."""
+    import matching  # lazily: SciPy loads only when a round runs
+
     return matching.needs_interpreter(_languages(newcomer), _languages(volunteer),
                                       engine_config(city))
 
 
 def to_engine_newcomer(n: Newcomer, now: datetime) -> matching.Newcomer:
+    import matching  # lazily: SciPy loads only when a round runs
+
     return matching.Newcomer(
         id=n.id,
         languages=_languages(n),
@@ -136,6 +146,8 @@ def to_engine_newcomer(n: Newcomer, now: datetime) -> matching.Newcomer:
 
 
 def to_engine_volunteer(v: Volunteer, open_panels: int) -> matching.Volunteer:
+    import matching  # lazily: SciPy loads only when a round runs
+
     return matching.Volunteer(
         id=v.id,
         languages=_languages(v),
@@ -235,6 +247,8 @@ def run_round(
     progress: Progress = _no_progress,
 ) -> MatchingRound:
     """Run one matching round. Never commits: the caller's transaction makes it all-or-nothing."""
+    import matching  # lazily: SciPy loads only when a round runs
+
     acquire_round_lock(session)
     now = now or utcnow()
     expire_panels(session, now)
