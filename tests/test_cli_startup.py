@@ -18,14 +18,14 @@ from app.db import make_engine
 
 HEAVY = ("scipy", "matching", "app.demo.history", "alembic", "fpdf")
 
-PROBE = """
+PROBE = f"""
 import json, sys
 from typer.testing import CliRunner
 from app.cli import cli
 result = CliRunner().invoke(cli, sys.argv[1:])
-print(json.dumps({"exit": result.exit_code, "output": result.output,
-                  "loaded": sorted(m for m in %r if m in sys.modules)}))
-""" % (HEAVY,)
+print(json.dumps({{"exit": result.exit_code, "output": result.output,
+                  "loaded": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
+"""
 
 
 def run(tmp_path: Path, *args: str) -> dict[str, object]:
