@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -50,7 +50,9 @@ ALL = (WORRY_N, WORRY_V, EVAL_N, EVAL_V, *STAFF_ONLY)
 # What each reader must never see, and (as a check that the walk really reached the data)
 # what they must see: their own worry and evaluation.
 FORBIDDEN = {
-    "newcomer": (WORRY_V, EVAL_V, *STAFF_ONLY),
+    # The newcomer wrote the note on why the contract ended (theirs, e.g. in their data
+    # export); it is private to them and the staff.
+    "newcomer": (WORRY_V, EVAL_V, *(m for m in STAFF_ONLY if m != END_NOTE)),
     "volunteer": (WORRY_N, EVAL_N, *STAFF_ONLY),
     "stranger": ALL,
 }
@@ -126,6 +128,20 @@ def _build(db: Session, client: TestClient) -> Pair:
                     json={"note": f"talked {RESOLUTION}"}))  # fmt: skip
     _ok(client.post(f"/api/v1/contracts/{contract.id}/calls", headers=as_staff,
                     json={"called_on": str(today), "note": f"call {CALL_NOTE}"}), 201)  # fmt: skip
+    # A group activity inviting the active pair (both sides answer), and an intake slot: their
+    # pages, calendars and invitation emails are walked too.
+    starts = datetime.combine(today + timedelta(days=10), time(18), tzinfo=UTC)
+    event = _ok(client.post("/api/v1/events", headers=as_staff, json={
+        "kind": "group_activity", "title": "Picnic", "place": "Vrijbroekpark",
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat(),
+    }), 201)  # fmt: skip
+    _ok(client.post(f"/api/v1/events/{event['id']}/invitations", headers=as_staff))
+    for who in (as_n, as_v):
+        _ok(client.post(f"/api/v1/events/{event['id']}/rsvp", headers=who,
+                        json={"attending": True}))  # fmt: skip
+    slots = _ok(client.post("/api/v1/intake-slots", headers=as_staff, json={
+        "starts_at": (starts + timedelta(days=1)).isoformat(), "place": "Desk 2",
+    }), 201)  # fmt: skip
     queue_due_reminders(db, today=today + timedelta(days=60))
     db.commit()
     checkins = list(db.scalars(select(Checkin.id).where(Checkin.contract_id == contract.id)))
@@ -135,6 +151,7 @@ def _build(db: Session, client: TestClient) -> Pair:
         "contract_id": [declined.id, contract.id], "checkin_id": checkins,
         "newcomer_id": person_ids, "volunteer_id": person_ids, "person_id": person_ids,
         "round_id": [1], "email_id": emails or [1], "kind": ["contracts", "checkins"],
+        "event_id": [event["id"]], "slot_id": [slot["id"] for slot in slots],
     }  # fmt: skip
     return Pair(contract, newcomer.user, volunteer.user, stranger.user, ids)
 

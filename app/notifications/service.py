@@ -210,7 +210,8 @@ def queue_contract_proposed(session: Session, contract: Contract) -> None:
 
 
 def queue_contract_declined(session: Session, contract: Contract, panel: Panel | None) -> bool:
-    """The volunteer declined: the newcomer hears it, with their reason and what happens next —
+    """The volunteer declined: the newcomer hears it and what happens next (never the
+    volunteer's reason: the decline form promises that only the staff read it) —
     back to their candidates (``panel`` reopened) or the next matching round."""
     settings = settings_for(session)
     reopened = panel is not None and panel.status is PanelStatus.open
@@ -218,7 +219,7 @@ def queue_contract_declined(session: Session, contract: Contract, panel: Panel |
         session, user=contract.newcomer.user, kind="declined",
         dedupe_key=f"declined:{contract.id}",
         context={"name": contract.newcomer.first_name,
-                 "volunteer": contract.volunteer.first_name, "reason": contract.end_note,
+                 "volunteer": contract.volunteer.first_name,
                  "panel_until": local_date(panel.expires_at, settings.city.timezone)
                  if reopened and panel is not None else None,
                  "url": link(settings, "/me/panel" if reopened else "/me")},

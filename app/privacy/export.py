@@ -63,7 +63,7 @@ def _profile(person: Person) -> dict[str, Any]:
     if isinstance(person, Volunteer):
         profile |= {"bio": person.bio, "max_buddies": person.max_buddies,
                     "vetting_status": person.vetting_status.value,
-                    "vetting_note": person.vetting_note, "vetted_at": person.vetted_at}  # fmt: skip
+                    "vetted_at": person.vetted_at}  # fmt: skip
     return profile
 
 
@@ -147,8 +147,11 @@ def _audit(session: Session, person: Person | None, user: User) -> list[dict[str
     return [
         {"at": e.created_at, "action": e.action, "by_me": e.actor_id == user.id,
          "subject": e.subject_type, "subject_id": e.subject_id,
-         # The personal part of an entry about someone else is theirs, not this person's.
-         "detail": e.full_detail if (e.subject_type, e.subject_id) in subject else e.detail}
+         # The personal part of an entry is given only when it is this person's own doing about
+         # themselves: an entry about someone else is theirs, and notes the staff wrote about
+         # this person (screening, intake) are staff-internal here (see docs/privacy.md).
+         "detail": e.full_detail
+         if (e.subject_type, e.subject_id) in subject and e.actor_id == user.id else e.detail}
         for e in entries
     ]  # fmt: skip
 
