@@ -1,0 +1,129 @@
+"""The optimality certificate refuses what it cannot prove: faults injected into the solver.
+
+The certificate (:mod:`matching.certify`) rechecks the proposal it certifies and prices every
+pool pair itself, so a solver slip — an infeasible LP answer, a pair flagged as an LP column
+that never was one — yields ``optimal is False``, never a proof.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matching import MatchingConfig, propose_panels
+from matching import flow as flow_module
+from matching.certify import primal_problems
+from matching.panels import round_setup
+
+from .conftest import CENTRE, newcomer, volunteer
+
+
+class _AllColumnsChosen:
+    """An LP that answers "take every column": over capacity and over panel size."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def add_pairs(self, rows: np.ndarray, cols: np.ndarray, w: np.ndarray) -> None:
+        self.inner.add_pairs(rows, cols, w)
+
+    def solve(self, shift: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        chosen, u, p = self.inner.solve(shift)
+        return np.ones_like(chosen), u, p
+
+
+def test_an_over_capacity_answer_is_not_certified(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three newcomers, one volunteer who may join two more panels: the LP "puts" them in three.
+    ns = [newcomer(i) for i in (1, 2, 3)]
+    vs = [volunteer(100)]
+    cfg = MatchingConfig(max_open_panels=2, panel_size=1)
+    honest = propose_panels(ns, vs, cfg).summary.certificate
+    assert honest is not None
+    assert honest.optimal
+    real = flow_module.restricted_lp
+    monkeypatch.setattr(flow_module, "restricted_lp",
+                        lambda *a, **k: _AllColumnsChosen(real(*a, **k)))
+    result = propose_panels(ns, vs, cfg)
+    cert = result.summary.certificate
+    assert cert is not None
+    assert sum(len(p) for p in result.panels.values()) == 3, "the fault reached the result"
+    assert cert.optimal is False
+
+
+def test_a_pair_flagged_in_the_lp_but_never_added_is_priced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One newcomer, two volunteers: the near one is the better pair.
+    ns = [newcomer(1)]
+    vs = [volunteer(100), volunteer(101, lat=CENTRE[0] + 0.03)]
+    cfg = MatchingConfig(panel_size=1)
+    honest = propose_panels(ns, vs, cfg)
+    assert honest.summary.certificate is not None
+    assert honest.summary.certificate.optimal
+    assert [c.volunteer_id for c in honest.panels[1]] == [100]
+    real_add = flow_module._Search.add
+    dropped = 0  # key row * m + col of (newcomer row 0, volunteer column 0)
+
+    def add_but_drop(self: Any, keys: np.ndarray, scores: np.ndarray) -> None:
+        keep = keys != dropped  # the pool still flags it "in the LP"
+        real_add(self, keys[keep], scores[keep])
+
+    monkeypatch.setattr(flow_module._Search, "add", add_but_drop)
+    faulty = propose_panels(ns, vs, cfg)
+    assert [c.volunteer_id for c in faulty.panels[1]] == [101], "the fault reached the result"
+    assert faulty.summary.objective < honest.summary.objective
+    cert = faulty.summary.certificate
+    assert cert is not None
+    assert cert.optimal is False
+    assert cert.gap > cfg.optimality_tolerance
+    # Still a valid bound: the dual objective is above the true optimum.
+    assert cert.dual_objective >= honest.summary.objective - 1e-9
+
+
+def _setup(cfg: MatchingConfig, excluded: frozenset[tuple[int, int]] = frozenset()) -> Any:
+    ns = [newcomer(1), newcomer(2), newcomer(3, lat=CENTRE[0] + 1.0)]  # 3: far away
+    vs = [volunteer(100), volunteer(101), volunteer(102, open_panels=1)]
+    return round_setup(ns, vs, cfg, excluded, ns)
+
+
+def _check(cfg: MatchingConfig, pairs: list[tuple[int, int]],
+           excluded: frozenset[tuple[int, int]] = frozenset(),
+           scores: np.ndarray | None = None) -> list[str]:
+    scorer, cap, _ = _setup(cfg, excluded)
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    cols = np.array([c for _, c in pairs], dtype=np.int64)
+    if scores is None and (cols < scorer.m).all():
+        scores = scorer.pair_terms(rows, cols).score.astype(np.float64)
+    return primal_problems(scorer, cap, cfg.panel_size, rows, cols,
+                           np.zeros(rows.size) if scores is None else scores)
+
+
+def test_primal_check_accepts_a_feasible_proposal() -> None:
+    cfg = MatchingConfig(panel_size=2, max_open_panels=2)
+    assert _check(cfg, [(0, 0), (0, 1), (1, 0), (1, 2)]) == []
+    assert _check(cfg, []) == []
+
+
+@pytest.mark.parametrize(("pairs", "problem"), [
+    ([(0, 0), (0, 1), (0, 2)], "panel is larger"),  # panel size 2
+    ([(0, 0), (1, 0), (1, 1), (0, 1)], ""),  # feasible: the control row
+    ([(0, 2), (1, 2)], "exposure limit"),  # volunteer 102 has one free panel left
+    ([(0, 0), (0, 0)], "twice"),
+    ([(2, 0)], "hard rule"),  # newcomer 3 lives 110 km away
+    ([(0, 5)], "outside the round"),
+])
+def test_primal_check_names_each_infeasibility(pairs: list[tuple[int, int]],
+                                               problem: str) -> None:
+    found = _check(MatchingConfig(panel_size=2, max_open_panels=2), pairs)
+    if problem:
+        assert any(problem in p for p in found), found
+    else:
+        assert found == []
+
+
+def test_primal_check_refuses_excluded_pairs_and_wrong_scores() -> None:
+    cfg = MatchingConfig(panel_size=2, max_open_panels=2)
+    assert any("hard rule" in p for p in _check(cfg, [(0, 0)], frozenset({(1, 100)})))
+    assert any("differs" in p for p in _check(cfg, [(0, 0)], scores=np.array([0.99999])))
