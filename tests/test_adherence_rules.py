@@ -150,6 +150,11 @@ def test_periods_stop_at_the_end_of_a_finished_contract() -> None:
     # A meeting in the cut-short last period counts; one after the end does not.
     b = rules.attendance(WED, W, [*meetings, d(1, 29), d(2, 2)], today=d(3, 1), last=last)
     assert (b.completed, b.expected, b.met, b.streak) == (3, 4, 4, 4)
+    # The shortcuts take the same last day (months later, still judged up to the end).
+    assert rules.adherence(WED, W, meetings, d(3, 1), last) == 1.0
+    assert rules.streak(WED, W, meetings, d(3, 1), last) == 3
+    assert rules.streak(WED, W, meetings, d(3, 1)) == 0  # without it: weeks of silence since
+    assert rules.adherence(WED, W, meetings, d(3, 1)) == pytest.approx(3 / 7)
 
 
 def test_end_exactly_on_a_period_boundary() -> None:
@@ -187,6 +192,7 @@ def test_goal_progress() -> None:
     assert rules.goal_progress(2399, 40) == 99  # not "100 %" a minute short of the goal
     assert rules.goal_progress(6000, 40) == 100
     assert rules.goal_progress(10, 0) == 100
+    assert rules.goal_progress(30, 1) == 50  # a one-hour goal is a goal like any other
 
 
 # --- logging limits -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ that never was one — yields ``optimal is False``, never a proof.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,28 @@ def test_an_over_capacity_answer_is_not_certified(monkeypatch: pytest.MonkeyPatc
     assert cert is not None
     assert sum(len(p) for p in result.panels.values()) == 3, "the fault reached the result"
     assert cert.optimal is False
+    # No bound is claimed for an infeasible proposal (not a gap that happens to look small).
+    assert math.isnan(cert.primal_objective)
+    assert math.isnan(cert.dual_objective)
+    assert cert.gap == math.inf
+
+
+def test_an_honest_certificate_adds_up() -> None:
+    """Priority and waiting bonuses, a scarce volunteer (binding capacity: a positive price)
+    and an unused last volunteer: optimal, with P and D consistent with the result."""
+    ns = [newcomer(1, priority=True, waiting_days=200), newcomer(2, waiting_days=30),
+          newcomer(3)]
+    vs = [volunteer(100), volunteer(101, lat=CENTRE[0] + 0.02),
+          volunteer(102, lat=CENTRE[0] + 2.0)]  # 102: 220 km away, never eligible
+    cfg = MatchingConfig(panel_size=2, max_open_panels=1)
+    summary = propose_panels(ns, vs, cfg).summary
+    cert = summary.certificate
+    assert cert is not None
+    assert cert.optimal is True
+    assert cert.primal_objective == pytest.approx(summary.objective, rel=1e-12)
+    assert cert.dual_objective >= cert.primal_objective - 1e-9
+    assert 0 <= cert.gap <= cfg.optimality_tolerance
+    assert cert.gap == pytest.approx(cert.dual_objective - cert.primal_objective, abs=1e-6)
 
 
 def test_a_pair_flagged_in_the_lp_but_never_added_is_priced(

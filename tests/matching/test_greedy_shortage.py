@@ -38,6 +38,9 @@ def test_area_falls_back_to_a_grid_cell() -> None:
     assert area_of(n) == "grid:51.02,4.46"
     assert area_of(newcomer(1, lat=-0.01, lon=-0.03)) == "grid:-0.02,-0.04"
     assert area_of(newcomer(1, area="Nekkerspoel")) == "Nekkerspoel"
+    # Exactly on a cell edge (51.04 / 0.02 is 2551.9999… in floating point): the cell it
+    # starts, on both axes, whatever the rounding noise.
+    assert area_of(newcomer(1, lat=51.04, lon=4.48)) == "grid:51.04,4.48"
 
 
 def test_shortage_report_counts_missing_places() -> None:
