@@ -78,8 +78,9 @@ def test_an_honest_certificate_adds_up() -> None:
 def test_a_pair_flagged_in_the_lp_but_never_added_is_priced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # One newcomer, two volunteers: the near one is the better pair.
-    ns = [newcomer(1)]
+    # One newcomer (waiting long: a bonus on every pair), two volunteers: the near one is the
+    # better pair.
+    ns = [newcomer(1, priority=True, waiting_days=365)]
     vs = [volunteer(100), volunteer(101, lat=CENTRE[0] + 0.03)]
     cfg = MatchingConfig(panel_size=1)
     honest = propose_panels(ns, vs, cfg)
