@@ -25,7 +25,7 @@ HOW TO ADD A ROUTE
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.auth.models import TokenKind
@@ -397,7 +398,8 @@ def check(client: TestClient, db: Session, method: str, path: str, role: str, ta
         return f"{method} {path}: unknown state {expect.state!r}"
     world = build_world(db, expect.state, role)
     api = path.startswith("/api/")
-    client.get("/login")  # the CSRF cookie, as a browser holds it after any page
+    if not client.cookies.get("csrftoken"):
+        client.get("/login")  # the CSRF cookie, as a browser holds it after any page
     headers = _login_as(client, db, world, role, api)
     kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
     body = expect.body(Ctx(world, role)) if expect.body else {}
@@ -437,11 +439,36 @@ def test_every_expectation_names_a_real_route() -> None:
         assert not (set(expect.ok) & set(expect.refused)), (method, path)
 
 
+@pytest.fixture(scope="module")
+def shared_client(
+    engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One app for the whole matrix (building one per case would double its time)."""
+    settings = Settings(environment="test", database_url=database_url,
+                        secret_key="test-secret-key-not-for-production",
+                        secret_file=tmp_path_factory.mktemp("matrix") / "secret")
+    application = create_app(settings)
+    with TestClient(application, headers={"Accept-Language": "en"}) as client:
+        client.get("/login")
+        yield client
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def matrix_client(shared_client: TestClient, clean_db: Engine) -> TestClient:
+    """The shared client with only its CSRF cookie: no session left from the previous case."""
+    csrf = shared_client.cookies.get("csrftoken")
+    shared_client.cookies.clear()
+    if csrf:
+        shared_client.cookies.set("csrftoken", csrf)
+    return shared_client
+
+
 @pytest.mark.parametrize(("method", "path", "role", "target"), cases(ROUTES))
 def test_authorisation_matrix(
-    client: TestClient, db: Session, method: str, path: str, role: str, target: str
+    matrix_client: TestClient, db: Session, method: str, path: str, role: str, target: str
 ) -> None:
-    problem = check(client, db, method, path, role, target)
+    problem = check(matrix_client, db, method, path, role, target)
     assert problem is None, problem
 
 
