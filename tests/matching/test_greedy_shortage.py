@@ -74,3 +74,23 @@ def test_summary_shortage_points_at_the_missing_language() -> None:
     assert s.shortage.by_language["ti"] == Unmet(3, 1, 4)
     assert s.shortage.by_area == {"centre": Unmet(3, 1, 4)}
     assert s.shortage.newcomers_without_eligible_volunteer == 1
+
+
+def test_greedy_respects_free_exposure_ranks_ties_and_counts_the_unserved() -> None:
+    slots = {"sat-morning"}
+    cfg = MatchingConfig(panel_size=2, max_open_panels=2)
+    ns = [newcomer(i, availability=slots, waiting_days=10 - i) for i in (1, 2, 3)]
+    far = newcomer(4, availability=slots, lat=ns[0].lat + 2.0)  # 220 km: nobody eligible
+    best = volunteer(30, availability=slots)  # two free places: in two panels, not more
+    full = volunteer(31, availability=slots, open_panels=2)  # no free place: never proposed
+    tied = [volunteer(j, availability=slots, lat=best.lat + 0.0001) for j in (41, 40)]
+    result = greedy_panels([*ns, far], [best, full, *tied], cfg)
+    panels = {i: [c.volunteer_id for c in p] for i, p in result.panels.items()}
+    # newcomer 1 first: the best, then the lower id of two equal scores (never both ties)
+    assert panels[1] == [30, 40]
+    assert panels[2] == [30, 40]
+    assert panels[3] == [41]  # the free places of 30 and 40 are used up
+    assert panels[4] == []
+    assert all(31 not in p for p in panels.values())
+    assert result.summary.exposure == {30: 2, 31: 2, 40: 2, 41: 1}
+    assert result.summary.shortage.newcomers_without_eligible_volunteer == 1
