@@ -162,6 +162,9 @@ def test_end_exactly_on_a_period_boundary() -> None:
     a = rules.attendance(WED, W, [d(1, 8)], today=d(2, 20), last=last)
     assert (a.completed, a.expected, a.met) == (3, 3, 1)
     assert a.adherence == pytest.approx(1 / 3)
+    # One day earlier, P2 is cut short: it is the open period, not a completed one.
+    b = rules.attendance(WED, W, [d(1, 8)], today=d(2, 20), last=d(1, 26))
+    assert (b.completed, b.expected, b.met) == (2, 2, 1)
 
 
 def test_future_meetings_and_meetings_before_the_start_are_ignored() -> None:

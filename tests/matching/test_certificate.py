@@ -102,6 +102,8 @@ def test_a_pair_flagged_in_the_lp_but_never_added_is_priced(
     assert cert is not None
     assert cert.optimal is False
     assert cert.gap > cfg.optimality_tolerance
+    # The gap summed term by term is the difference of the two objectives.
+    assert cert.gap == pytest.approx(cert.dual_objective - cert.primal_objective, abs=1e-9)
     # Still a valid bound: the dual objective is above the true optimum.
     assert cert.dual_objective >= honest.summary.objective - 1e-9
 
@@ -118,7 +120,8 @@ def _check(cfg: MatchingConfig, pairs: list[tuple[int, int]],
     scorer, cap, _ = _setup(cfg, excluded)
     rows = np.array([r for r, _ in pairs], dtype=np.int64)
     cols = np.array([c for _, c in pairs], dtype=np.int64)
-    if scores is None and (cols < scorer.m).all():
+    inside = ((rows >= 0) & (rows < scorer.n) & (cols >= 0) & (cols < scorer.m)).all()
+    if scores is None and inside:
         scores = scorer.pair_terms(rows, cols).score.astype(np.float64)
     return primal_problems(scorer, cap, cfg.panel_size, rows, cols,
                            np.zeros(rows.size) if scores is None else scores)
@@ -130,24 +133,30 @@ def test_primal_check_accepts_a_feasible_proposal() -> None:
     assert _check(cfg, []) == []
 
 
+OUTSIDE = "a chosen pair names someone outside the round"
+HARD_RULE = "a chosen pair breaks a hard rule"
+
+
 @pytest.mark.parametrize(("pairs", "problem"), [
-    ([(0, 0), (0, 1), (0, 2)], "panel is larger"),  # panel size 2
+    ([(0, 0), (0, 1), (0, 2)], "a panel is larger than the panel size"),  # panel size 2
     ([(0, 0), (1, 0), (1, 1), (0, 1)], ""),  # feasible: the control row
-    ([(0, 2), (1, 2)], "exposure limit"),  # volunteer 102 has one free panel left
-    ([(0, 0), (0, 0)], "twice"),
-    ([(2, 0)], "hard rule"),  # newcomer 3 lives 110 km away
-    ([(0, 5)], "outside the round"),
+    ([(0, 2), (1, 2)], "a volunteer exceeds their exposure limit or capacity"),  # 102: one left
+    ([(0, 0), (0, 0)], "a volunteer appears twice in one panel"),
+    ([(2, 0)], HARD_RULE),  # newcomer 3 lives 110 km away
+    ([(0, 3)], OUTSIDE),  # 3 volunteers: columns 0-2
+    ([(3, 0)], OUTSIDE),  # 3 newcomers: rows 0-2
+    ([(0, -1)], OUTSIDE),
+    ([(-1, 0)], OUTSIDE),
 ])
 def test_primal_check_names_each_infeasibility(pairs: list[tuple[int, int]],
                                                problem: str) -> None:
     found = _check(MatchingConfig(panel_size=2, max_open_panels=2), pairs)
-    if problem:
-        assert any(problem in p for p in found), found
-    else:
-        assert found == []
+    assert found == ([problem] if problem else [])
 
 
 def test_primal_check_refuses_excluded_pairs_and_wrong_scores() -> None:
     cfg = MatchingConfig(panel_size=2, max_open_panels=2)
-    assert any("hard rule" in p for p in _check(cfg, [(0, 0)], frozenset({(1, 100)})))
-    assert any("differs" in p for p in _check(cfg, [(0, 0)], scores=np.array([0.99999])))
+    assert _check(cfg, [(0, 1)], frozenset({(1, 101)})) == [HARD_RULE]
+    assert _check(cfg, [(0, 1)], frozenset({(2, 100)})) == []  # another pair is excluded
+    assert _check(cfg, [(0, 0)], scores=np.array([0.99999])) == [
+        "a reported score differs from the scorer's"]
