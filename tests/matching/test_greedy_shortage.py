@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from matching import MatchingConfig, Newcomer, Unmet, greedy_panels, propose_panels
+import pytest
+
+from matching import MatchingConfig, Newcomer, Unmet, greedy_panels, propose_panels, scoring
 from matching.shortage import area_of, shortage_report
 
 from .conftest import newcomer, volunteer
@@ -94,3 +96,17 @@ def test_greedy_respects_free_exposure_ranks_ties_and_counts_the_unserved() -> N
     assert all(31 not in p for p in panels.values())
     assert result.summary.exposure == {30: 2, 31: 2, 40: 2, 41: 1}
     assert result.summary.shortage.newcomers_without_eligible_volunteer == 1
+
+
+def test_greedy_is_the_same_when_scored_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big rounds are scored block by block: row numbers must carry over between blocks."""
+    slots = {"sat-morning"}
+    ns = [newcomer(i, availability=slots, lat=51.0257 + i / 500) for i in range(1, 6)]
+    vs = [volunteer(j, availability=slots, lat=51.0257 + (j - 10) / 400) for j in (10, 11, 12)]
+    cfg = MatchingConfig(panel_size=2, max_open_panels=3)
+    whole = greedy_panels(ns, vs, cfg)
+    monkeypatch.setattr(scoring, "BLOCK_PAIRS", 6)  # two rows of three volunteers per block
+    blocks = greedy_panels(ns, vs, cfg)
+    assert blocks.panels == whole.panels
+    assert blocks.summary.shortage == whole.summary.shortage
+    assert sum(len(p) for p in whole.panels.values()) == 9  # three volunteers × three places
