@@ -158,5 +158,6 @@ def test_primal_check_refuses_excluded_pairs_and_wrong_scores() -> None:
     cfg = MatchingConfig(panel_size=2, max_open_panels=2)
     assert _check(cfg, [(0, 1)], frozenset({(1, 101)})) == [HARD_RULE]
     assert _check(cfg, [(0, 1)], frozenset({(2, 100)})) == []  # another pair is excluded
+    assert _check(cfg, [(1, 1), (0, 1)], frozenset({(2, 101)})) == [HARD_RULE]
     assert _check(cfg, [(0, 0)], scores=np.array([0.99999])) == [
         "a reported score differs from the scorer's"]
