@@ -172,11 +172,18 @@ def pure(db: Session, contract: Contract, today: date) -> rules.Attendance:
 # the same contract one day younger (not yet).
 AT_RISK_EDGE = [Spec("weekly", 2, 0), Spec("weekly", 2, -1), Spec("fortnightly", 3, 0,
                 meetings=(Meeting(0, 13),)), Spec("weekly", 3, 0, meetings=(Meeting(1, 0),))]
+# Meetings logged after an early end (23:30 UTC: the next day in Mechelen) and after a
+# completed contract's end date, but before today: never counted.
+AFTER_THE_END = [Spec("weekly", 4, 0, "ended_early", -8, 23,
+                      (Meeting(1, 0), Meeting(2, 6), Meeting(3, 0), Meeting(4, 0))),
+                 Spec("fortnightly", 3, 0, "completed", -8, 12,
+                      (Meeting(0, 1), Meeting(2, 10), Meeting(2, 13)))]
 
 
 @PROPERTY
 @given(specs=specs_st, today=today_st)
 @example(specs=AT_RISK_EDGE, today=TODAYS[0])
+@example(specs=AFTER_THE_END, today=TODAYS[0])
 def test_adherence_and_at_risk_in_sql_equal_the_pure_rules(
     clean_db: Engine, specs: list[Spec], today: date
 ) -> None:
