@@ -54,6 +54,41 @@ def primal_problems(scorer: PairScorer, cap: np.ndarray, panel_size: int, rows: 
     Checks, independently of how the pairs were found: distinct pairs, eligibility (hard rules,
     distance, exclusions: the scorer's own score must be positive), the reported scores equal
     the scorer's, panel sizes, and each volunteer's free exposure ``cap``.
+
+    Parameters
+    ----------
+    scorer
+        The round's scorer (rows: newcomers, columns: volunteers with free exposure).
+    cap
+        Each column's free exposure ``b_j``.
+    panel_size
+        At most this many volunteers per newcomer.
+    rows, cols, scores
+        The chosen pairs and the scores reported for them.
+
+    Returns
+    -------
+    list of str
+        One sentence per kind of infeasibility found.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matching import MatchingConfig, Newcomer, Volunteer
+    >>> from matching.panels import round_setup
+    >>> n = Newcomer(id=1, languages={"nl": "basic"}, availability={"sat-morning"},
+    ...              lat=51.03, lon=4.48)
+    >>> v = Volunteer(id=9, languages={"nl": "native"}, availability={"sat-morning"},
+    ...               lat=51.03, lon=4.48, open_panels=2)
+    >>> scorer, cap, _ = round_setup([n], [v], MatchingConfig(max_open_panels=3), (), [n])
+    >>> rows, cols = np.array([0]), np.array([0])
+    >>> score = scorer.pair_terms(rows, cols).score
+    >>> primal_problems(scorer, cap, 5, rows, cols, score)
+    []
+    >>> primal_problems(scorer, cap, 5, np.array([0, 0]), np.array([0, 0]),
+    ...                 np.repeat(score, 2))  # doctest: +NORMALIZE_WHITESPACE
+    ['a volunteer appears twice in one panel',
+     'a volunteer exceeds their exposure limit or capacity']
     """
     problems = []
     n, m = scorer.n, scorer.m
@@ -80,8 +115,41 @@ def certify(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray, values: np.n
             tolerance: float, **counts: int) -> Certificate:
     """The certificate of the proposal ``(rows, cols)`` (see the module docstring).
 
-    ``counts`` are the diagnostic numbers (``pairs_checked``, ``rounds``, ``pricing_passes``,
-    ``candidate_pairs``, ``pool_pairs``) copied into the certificate.
+    Parameters
+    ----------
+    scorer, cap
+        The round's scorer and each volunteer's free exposure.
+    bonus, values
+        Each newcomer's per-pair bonus and the panel slot values of the objective.
+    rows, cols, scores
+        The proposal being certified.
+    duals
+        The duals of the last full pass and what it summed outside the pool.
+    tolerance
+        Largest gap accepted as a proof.
+    **counts
+        Diagnostic numbers (``pairs_checked``, ``rounds``, ``pricing_passes``,
+        ``candidate_pairs``, ``pool_pairs``) copied into the certificate.
+
+    Returns
+    -------
+    Certificate
+        ``optimal`` only for a feasible proposal with ``0 ≤ gap ≤ tolerance`` (up to rounding)
+        and no violator outside the pool; an infeasible proposal gets NaN objectives and an
+        infinite gap.
+
+    Examples
+    --------
+    It is what :func:`~matching.propose_panels` reports:
+
+    >>> from matching import MatchingConfig, Newcomer, Volunteer, propose_panels
+    >>> n = Newcomer(id=1, languages={"nl": "basic"}, availability={"sat-morning"},
+    ...              lat=51.03, lon=4.48)
+    >>> v = Volunteer(id=9, languages={"nl": "native"}, availability={"sat-morning"},
+    ...               lat=51.03, lon=4.48)
+    >>> cert = propose_panels([n], [v], MatchingConfig()).summary.certificate
+    >>> cert.optimal, 0 <= cert.gap <= 1e-6
+    (True, True)
     """
     u, p, m = duals.u, duals.p, scorer.m
     problems = primal_problems(scorer, cap, values.size, rows, cols, scores)
