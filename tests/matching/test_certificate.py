@@ -7,6 +7,7 @@ that never was one — yields ``optimal is False``, never a proof.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -55,6 +56,8 @@ def test_an_over_capacity_answer_is_not_certified(monkeypatch: pytest.MonkeyPatc
     assert math.isnan(cert.primal_objective)
     assert math.isnan(cert.dual_objective)
     assert cert.gap == math.inf
+    stored = json.loads(json.dumps(cert.to_dict(), allow_nan=False))  # as the app stores it
+    assert (stored["optimal"], stored["gap"], stored["primal_objective"]) == (False, None, None)
 
 
 def test_an_honest_certificate_adds_up() -> None:
