@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching.certify import Duals, certify
 from matching.duals import approximate_duals
 from matching.lp import restricted_lp
 from matching.model import MatchingConfig
@@ -94,6 +95,8 @@ class _Search:
         self.solves = 0
         self.u, self.p = np.full(scorer.n, -values[0]), np.zeros(scorer.m)
         self.chosen = np.zeros(0, dtype=bool)
+        empty = np.zeros(0, dtype=np.int64)
+        self.last_pass = Duals(self.u, self.p, 0.0, False, empty, np.zeros(0))
 
     def add(self, keys: np.ndarray, scores: np.ndarray) -> None:
         rows = keys // self.m
@@ -151,8 +154,10 @@ class _Search:
         ``positive`` covers every eligible pair outside the LP.
         """
         pricing = price_all(self.scorer, self.bonus, self.u, self.p, self.pool.keys)
+        # What the certificate needs, before the pool grows: it prices the pool itself.
+        self.last_pass = Duals(self.u, self.p, pricing.positive, pricing.violated,
+                               self.pool.keys, self.pool.scores)
         red = self.pool_reduced_costs()[~self.pool.in_lp]
-        pricing.positive += float(np.maximum(red, 0.0).sum())
         pricing.violated = pricing.violated or bool((red > VIOLATION_TOL).any())
         if pricing.found:
             keys, fred, s32 = (np.concatenate(x) for x in zip(*pricing.found, strict=True))
@@ -182,7 +187,8 @@ def solve_panels(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
         empty = np.zeros(0, dtype=np.int64)
         search = _Search(scorer, cap, bonus, values, Pool(empty, np.zeros(0),
                                                           np.zeros(0, dtype=bool)), backend)
-        cert = _certificate(search, Pricing(), config, passes=0, pairs_checked=0)
+        cert = _certificate(search, config, empty, empty, np.zeros(0), passes=0,
+                            pairs_checked=0)
         return Assignment(empty, empty, np.zeros(0), np.zeros(n, dtype=np.int64), cert, timings)
     pool, eligible = first_pass(scorer, bonus, config)
     timings["first_pass"] = time.perf_counter() - t0
@@ -205,35 +211,21 @@ def solve_panels(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
         if not pricing.violated or last:
             break
     timings.update(lp=lp_time, pricing=price_time)
-    cert = _certificate(search, pricing, config, passes=passes,
-                        pairs_checked=int(eligible.sum()))
     keys, scores = search.columns()
     chosen = np.flatnonzero(search.chosen)
     order = chosen[np.argsort(keys[chosen])]
+    rows, cols, scores = keys[order] // m, keys[order] % m, scores[order]
+    cert = _certificate(search, config, rows, cols, scores, passes=passes,
+                        pairs_checked=int(eligible.sum()))
     timings["total"] = time.perf_counter() - t0
-    return Assignment(keys[order] // m, keys[order] % m, scores[order], eligible, cert, timings)
+    return Assignment(rows, cols, scores, eligible, cert, timings)
 
 
-def _certificate(search: _Search, pricing: Pricing, config: MatchingConfig, *, passes: int,
-                 pairs_checked: int) -> Certificate:
-    keys, scores = search.columns()
-    u, p, m, bonus, cap, values = (search.u, search.p, search.m, search.bonus, search.cap,
-                                   search.values)
-    rows, cols, x = keys // m, keys % m, search.chosen
-    red = scores + bonus[rows] - u[rows] - p[cols]
-    deg = np.bincount(rows[x], minlength=u.size)
-    load = np.bincount(cols[x], minlength=cap.size)
-    y = (np.arange(values.size)[None, :] < deg[:, None]).astype(np.float64)
-    g = values[None, :] + u[:, None]
-    primal = float((scores[x] + bonus[rows[x]]).sum() + (values[None, :] * y).sum())
-    dual = float((cap * p).sum() + pricing.positive + np.maximum(red, 0.0).sum()
-                 + np.maximum(g, 0.0).sum())
-    # D − P term by term: every term is a complementary-slackness residual (≥ 0).
-    gap = float((p * (cap - load)).sum() + pricing.positive
-                + np.maximum(red[~x], 0.0).sum() + np.maximum(-red[x], 0.0).sum()
-                + (np.maximum(g, 0.0) - g * y).sum())
-    return Certificate(
-        optimal=not pricing.violated and gap <= config.optimality_tolerance,
-        primal_objective=primal, dual_objective=dual, gap=gap,
-        pairs_checked=pairs_checked, rounds=search.solves, pricing_passes=passes,
-        candidate_pairs=int(keys.size), pool_pairs=int(search.pool.keys.size))
+def _certificate(search: _Search, config: MatchingConfig, rows: np.ndarray, cols: np.ndarray,
+                 scores: np.ndarray, *, passes: int, pairs_checked: int) -> Certificate:
+    """Certify the proposal from itself and the last full pass (:mod:`matching.certify`)."""
+    return certify(search.scorer, search.cap, search.bonus, search.values, rows, cols, scores,
+                   search.last_pass, config.optimality_tolerance, pairs_checked=pairs_checked,
+                   rounds=search.solves, pricing_passes=passes,
+                   candidate_pairs=int(search.columns()[0].size),
+                   pool_pairs=int(search.pool.keys.size))

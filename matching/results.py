@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,7 +52,10 @@ class Certificate:
     """Pairs kept in memory for cheap pricing rounds between full passes."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON-safe values: an infeasible proposal's NaN objectives and infinite gap become
+        ``None`` (strict JSON, and PostgreSQL's json type, have no NaN or Infinity)."""
+        return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+                for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,11 @@ def test_periods_stop_at_the_end_of_a_finished_contract() -> None:
     # A meeting in the cut-short last period counts; one after the end does not.
     b = rules.attendance(WED, W, [*meetings, d(1, 29), d(2, 2)], today=d(3, 1), last=last)
     assert (b.completed, b.expected, b.met, b.streak) == (3, 4, 4, 4)
+    # The shortcuts take the same last day (months later, still judged up to the end).
+    assert rules.adherence(WED, W, meetings, d(3, 1), last) == 1.0
+    assert rules.streak(WED, W, meetings, d(3, 1), last) == 3
+    assert rules.streak(WED, W, meetings, d(3, 1)) == 0  # without it: weeks of silence since
+    assert rules.adherence(WED, W, meetings, d(3, 1)) == pytest.approx(3 / 7)
 
 
 def test_end_exactly_on_a_period_boundary() -> None:
@@ -157,6 +162,9 @@ def test_end_exactly_on_a_period_boundary() -> None:
     a = rules.attendance(WED, W, [d(1, 8)], today=d(2, 20), last=last)
     assert (a.completed, a.expected, a.met) == (3, 3, 1)
     assert a.adherence == pytest.approx(1 / 3)
+    # One day earlier, P2 is cut short: it is the open period, not a completed one.
+    b = rules.attendance(WED, W, [d(1, 8)], today=d(2, 20), last=d(1, 26))
+    assert (b.completed, b.expected, b.met) == (2, 2, 1)
 
 
 def test_future_meetings_and_meetings_before_the_start_are_ignored() -> None:
@@ -187,6 +195,7 @@ def test_goal_progress() -> None:
     assert rules.goal_progress(2399, 40) == 99  # not "100 %" a minute short of the goal
     assert rules.goal_progress(6000, 40) == 100
     assert rules.goal_progress(10, 0) == 100
+    assert rules.goal_progress(30, 1) == 50  # a one-hour goal is a goal like any other
 
 
 # --- logging limits -------------------------------------------------------------------------

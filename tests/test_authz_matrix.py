@@ -1,32 +1,49 @@
-"""Who may call which API endpoint: every role × every ``/api/v1`` route of the real app.
+"""Who may call which route: EVERY route of the real app × anonymous and every role.
 
-The routes are read from ``app.routes``, so an endpoint added later is tested too — and this
-test FAILS until its expectations are added to ``EXPECTATIONS`` below (and, for a new path
-parameter, a value to ``PATH_VALUES``). Add yours when you add a route.
+The routes are read from the app's own route table (HTML pages, form posts, the JSON API,
+health and docs), so a route added later is tested too — and the suite FAILS until it has an
+entry in ``EXPECTATIONS`` (only ``/static`` is excluded: files, no handler, no data).
 
-Path ids always point at records that are NOT the caller's own (another newcomer, another
-volunteer), so "someone else's record" must come back 403 or 404 for non-staff callers.
-Requests carry an empty body: an allowed caller then gets past authorisation and fails on
-validation (422) — which counts as allowed here.
+"Allowed" means the expected SUCCESS status (200, 201, 204, or 303 after a form post), reached
+with a valid body; refused means exactly 401 (API, anonymous), a redirect to ``/login`` (page,
+anonymous), 403, or — for someone else's record — 403 or 404.
+
+Own records: for routes marked ``own=True`` the path points at the ACTING newcomer's and
+volunteer's own record (their contract, their meeting), so the parties must succeed; each party
+is then tried on ANOTHER pair's record in the same state and must be refused (403/404). Staff act
+on the other pair's records.
+
+HOW TO ADD A ROUTE
+    Add one line to ``EXPECTATIONS``: ``(METHOD, path as in the route table): allow(...)``, e.g.
+    ``("POST", "/contracts/{contract_id:int}/pause"): allow(newcomer=303, volunteer=303,
+    own=True, state="active", body=lambda c: {"reason": "holiday"})``. Roles not named are
+    refused (``refused={"staff": 404}`` states another refusal). ``state`` names the records the
+    success needs (tests/authz_world.py ``STATES``: add one if none fits); ``body`` builds the JSON
+    or form body from the context (``c.world``, ``c.role``); a new path parameter needs a value in
+    ``authz_world.PATH_VALUES``. Use ``public(...)`` for routes open to visitors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.auth.models import TokenKind, User
+from app.auth.models import TokenKind
+from app.auth.pages import home_for
 from app.auth.service import issue_token
 from app.config import Settings
+from app.deps import SESSION_COOKIE
 from app.main import create_app
-from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
-from tests.factories import make_newcomer, make_staff, make_volunteer
+from tests.authz_world import OTHER, OWN, PATH_VALUES, STATES, World, build_world
+from tests.factories import PASSWORD
 
 try:
     from fastapi.routing import iter_route_contexts
@@ -36,326 +53,442 @@ except ImportError:  # older FastAPI: included routes are copied flat into app.r
         return iter(routes)
 
 ROLES = ("anonymous", "newcomer", "volunteer", "staff")
-
-OK = "allowed"  # got past authorisation: anything but 401/403/404/405 or a server error
-UNAUTHENTICATED = "401"
-FORBIDDEN = "403"
-HIDDEN = "403 or 404"  # someone else's record: refusing or pretending it does not exist
-
-Expectation = dict[str, str]
+PARTIES = ("newcomer", "volunteer")
+EXCLUDED = {"/static": "static files: no handler, no personal data"}
+HIDDEN = -1  # someone else's record: 403 or 404
+LOGIN = -2  # a page for logged-in users: anonymous visitors are sent to /login
+HOME = -3  # a visitors' page: a logged-in user is sent to their home page instead
 
 
-def only(*allowed: str, anonymous: str = UNAUTHENTICATED, others: str = FORBIDDEN) -> Expectation:
-    return {
-        role: OK if role in allowed else (anonymous if role == "anonymous" else others)
-        for role in ROLES
-    }
+@dataclass(frozen=True)
+class Ctx:
+    world: World
+    role: str
 
 
-PUBLIC = dict.fromkeys(ROLES, OK)
-ANY_USER = only("newcomer", "volunteer", "staff")
-STAFF = only("staff")
+@dataclass(frozen=True)
+class Expect:
+    ok: Mapping[str, int]  # role → success status; every other role is refused
+    state: str = "people"
+    body: Callable[[Ctx], dict[str, Any]] | None = None
+    own: bool = False
+    refused: Mapping[str, int] = field(default_factory=dict)  # non-default refusals
+    form: bool = False  # an API route that takes a form body (the token endpoint)
+    query: Callable[[Ctx], dict[str, Any]] | None = None
 
-EXPECTATIONS: dict[tuple[str, str], Expectation] = {
-    # auth
-    ("POST", "/api/v1/auth/token"): PUBLIC,
-    ("POST", "/api/v1/auth/logout"): ANY_USER,
-    ("POST", "/api/v1/auth/password-reset"): PUBLIC,
-    ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
-    ("POST", "/api/v1/me/password"): ANY_USER,
-    # people: registration is for visitors; staff may register newcomers on their behalf
-    ("GET", "/api/v1/neighbourhoods"): PUBLIC,
-    ("POST", "/api/v1/newcomers"): only("anonymous", "staff"),
-    ("POST", "/api/v1/volunteers"): only("anonymous"),
-    ("GET", "/api/v1/me"): ANY_USER,
-    ("PATCH", "/api/v1/me"): only("newcomer", "volunteer"),
-    ("POST", "/api/v1/me/pause"): only("volunteer"),
-    ("POST", "/api/v1/me/resume"): only("volunteer"),
-    # privacy (GDPR): one's own export and erasure request; staff export and erase anyone
-    ("GET", "/api/v1/me/export"): ANY_USER,
-    ("POST", "/api/v1/me/erasure"): only("newcomer", "volunteer"),
-    ("GET", "/api/v1/people/{person_id}/export"): STAFF,
-    ("POST", "/api/v1/people/{person_id}/erase"): STAFF,
-    # people: staff screening
-    ("GET", "/api/v1/volunteers"): STAFF,
-    ("GET", "/api/v1/volunteers/{volunteer_id}"): STAFF,
-    ("POST", "/api/v1/volunteers/{volunteer_id}/vetting"): STAFF,
-    ("GET", "/api/v1/newcomers"): STAFF,
-    ("GET", "/api/v1/newcomers/{newcomer_id}"): STAFF,
-    ("POST", "/api/v1/newcomers/{newcomer_id}/intake"): STAFF,
-    # matching: staff run rounds; a newcomer sees and answers their own panel
-    ("POST", "/api/v1/matching/rounds"): STAFF,
-    ("GET", "/api/v1/matching/rounds"): STAFF,
-    ("GET", "/api/v1/matching/rounds/{round_id}"): STAFF,
-    ("GET", "/api/v1/me/panel"): only("newcomer"),
-    ("POST", "/api/v1/me/panel/choice"): only("newcomer"),
-    ("POST", "/api/v1/me/panel/decline"): only("newcomer"),
-    # contracts: the path's contract is between two other people
-    ("GET", "/api/v1/contracts"): ANY_USER,
-    ("GET", "/api/v1/contracts/{contract_id:int}"): only("staff", others=HIDDEN),
-    ("GET", "/api/v1/contracts/{contract_id:int}.pdf"): only("staff", others=HIDDEN),
-    ("GET", "/api/v1/contracts/{contract_id:int}.ics"): only("staff", others=HIDDEN),
-    ("POST", "/api/v1/contracts/{contract_id:int}/end"): only("staff", others=HIDDEN),
-    # only the two parties sign; only the volunteer declines — not even staff
-    ("POST", "/api/v1/contracts/{contract_id:int}/sign"): {
-        **only(others=HIDDEN), "staff": FORBIDDEN,
-    },
-    ("POST", "/api/v1/contracts/{contract_id:int}/decline"): {
-        **only(others=HIDDEN), "staff": FORBIDDEN,
-    },
-    # meetings: the pair logs and confirms (not staff); staff read, change, delete, resolve
-    ("POST", "/api/v1/contracts/{contract_id:int}/checkins"): {
-        **only(others=HIDDEN), "staff": FORBIDDEN,
-    },
-    ("GET", "/api/v1/contracts/{contract_id:int}/checkins"): only("staff", others=HIDDEN),
-    ("GET", "/api/v1/contracts/{contract_id:int}/progress"): only("staff", others=HIDDEN),
-    ("GET", "/api/v1/checkins/{checkin_id:int}"): only("staff", others=HIDDEN),
-    ("PATCH", "/api/v1/checkins/{checkin_id:int}"): only("staff", others=HIDDEN),
-    ("DELETE", "/api/v1/checkins/{checkin_id:int}"): only("staff", others=HIDDEN),
-    ("POST", "/api/v1/checkins/{checkin_id:int}/confirm"): {
-        **only(others=HIDDEN), "staff": FORBIDDEN,
-    },
-    ("POST", "/api/v1/checkins/{checkin_id:int}/resolve-concern"): STAFF,
-    # follow-up calls: staff only
-    ("GET", "/api/v1/contracts/{contract_id:int}/calls"): STAFF,
-    ("POST", "/api/v1/contracts/{contract_id:int}/calls"): STAFF,
-    # evaluation: each side writes its own (not staff); certificate: the newcomer, staff
-    ("POST", "/api/v1/contracts/{contract_id:int}/evaluation"): {
-        **only(others=HIDDEN), "staff": FORBIDDEN,
-    },
-    ("GET", "/api/v1/contracts/{contract_id:int}/evaluation"): only("staff", others=HIDDEN),
-    ("GET", "/api/v1/contracts/{contract_id:int}/certificate.pdf"): only("staff", others=HIDDEN),
-    # programme monitoring: the numbers, the at-risk list and the exports are for staff only
-    ("GET", "/api/v1/programme/stats"): STAFF,
-    ("GET", "/api/v1/programme/at-risk"): STAFF,
-    ("GET", "/api/v1/exports/contracts.csv"): STAFF,
-    ("GET", "/api/v1/exports/checkins.csv"): STAFF,
-    # events: staff run them; the invited person answers (the path's event invites nobody
-    # of the acting users, so their answer is refused)
-    ("POST", "/api/v1/events"): STAFF,
-    ("GET", "/api/v1/events"): STAFF,
-    ("GET", "/api/v1/events/{event_id}"): STAFF,
-    ("POST", "/api/v1/events/{event_id}/invitations"): STAFF,
-    ("POST", "/api/v1/events/{event_id}/rsvp"): {**only(others=HIDDEN), "staff": FORBIDDEN},
-    ("GET", "/api/v1/events/{event_id}/timetable"): STAFF,
-    ("POST", "/api/v1/events/{event_id}/attendance"): STAFF,
-    # intake and screening records: staff only
-    ("GET", "/api/v1/newcomers/{newcomer_id}/intake-record"): STAFF,
-    ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-record"): STAFF,
-    ("GET", "/api/v1/volunteers/{volunteer_id}/screening-record"): STAFF,
-    ("PUT", "/api/v1/volunteers/{volunteer_id}/screening-record"): STAFF,
-    # intake slots: staff publish them and book at the desk; a newcomer books their own talk
-    ("POST", "/api/v1/intake-slots"): STAFF,
-    ("GET", "/api/v1/intake-slots"): STAFF,
-    ("GET", "/api/v1/intake-slots/{slot_id}"): STAFF,
-    ("DELETE", "/api/v1/intake-slots/{slot_id}"): STAFF,
-    ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-booking"): STAFF,
-    ("DELETE", "/api/v1/newcomers/{newcomer_id}/intake-booking"): STAFF,
-    ("GET", "/api/v1/me/intake-slots"): only("newcomer"),
-    ("GET", "/api/v1/me/intake-booking"): only("newcomer"),
-    ("POST", "/api/v1/me/intake-booking"): only("newcomer"),
-    ("DELETE", "/api/v1/me/intake-booking"): only("newcomer"),
-    ("GET", "/api/v1/programme/evaluations"): STAFF,
-    ("GET", "/api/v1/exports/evaluations.csv"): STAFF,
+
+def allow(*, state: str = "people", body: Callable[[Ctx], dict[str, Any]] | None = None,
+          own: bool = False, refused: Mapping[str, int] | None = None, form: bool = False,
+          query: Callable[[Ctx], dict[str, Any]] | None = None, **ok: int) -> Expect:
+    assert set(ok) <= set(ROLES), ok
+    return Expect(ok, state, body, own, refused or {}, form, query)
+
+
+def visitors(status: int = 200, **kwargs: Any) -> Expect:
+    """For visitors; logged-in users are sent to their home page."""
+    return allow(anonymous=status, refused=dict.fromkeys(ROLES[1:], HOME), **kwargs)
+
+
+def public(status: int = 200, **kwargs: Any) -> Expect:
+    return allow(**dict.fromkeys(ROLES, status), **kwargs)
+
+
+def users(status: int = 200, **kwargs: Any) -> Expect:
+    return allow(newcomer=status, volunteer=status, staff=status, **kwargs)
+
+
+def parties(status: int, **kwargs: Any) -> Expect:
+    """Both parties, on their own record only (not staff)."""
+    return allow(newcomer=status, volunteer=status, own=True, **kwargs)
+
+
+def parties_and_staff(status: int = 200, **kwargs: Any) -> Expect:
+    return allow(newcomer=status, volunteer=status, staff=status, own=True, **kwargs)
+
+
+def staff(status: int = 200, **kwargs: Any) -> Expect:
+    return allow(staff=status, **kwargs)
+
+
+# --- bodies -------------------------------------------------------------------------------
+
+YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
+
+
+def _meeting(c: Ctx) -> dict[str, Any]:
+    return {"met_on": (date.today() - timedelta(days=2)).isoformat(), "minutes": 60,
+            "activities": ["dutch"], "note": "Coffee at the market."}
+
+
+def _registration(kind: str, api: bool) -> Callable[[Ctx], dict[str, Any]]:
+    from tests.test_people_api import newcomer_body, volunteer_body
+    from tests.test_staff_desk import _form
+
+    def build(c: Ctx) -> dict[str, Any]:
+        if api:
+            return newcomer_body() if kind == "newcomer" else volunteer_body()
+        form = _form(email=f"{kind}.{c.role}@example.org", password="long walk by the dijle")
+        if kind == "volunteer":
+            form.update(lang_code_0="nl", lang_level_0="native", lang_code_1="en",
+                        lang_level_1="fluent", bio="Walks.", max_buddies="1")
+            for key in ("arrived_on", "civic_integration", "note"):
+                form.pop(key)
+        return form
+
+    return build
+
+
+def _signature(c: Ctx) -> dict[str, Any]:
+    person = c.world.newcomer if c.role == "newcomer" else c.world.volunteer
+    return {"full_name": person.display_name, "commitment": "1"}
+
+
+def _evaluation(c: Ctx) -> dict[str, Any]:
+    return {"overall": 4, "goals_met": "mostly", "would_again": True, "text": "Good."}
+
+
+def _profile(c: Ctx) -> dict[str, Any]:
+    kind = "newcomer" if c.role == "newcomer" else "volunteer"
+    form = _registration(kind, api=False)(c)
+    for key in ("email", "password", "locale", "consent"):
+        form.pop(key, None)
+    return form
+
+
+def _login(c: Ctx) -> dict[str, Any]:
+    return {"email": c.world.newcomer.user.email, "password": PASSWORD}
+
+
+def _decision(c: Ctx) -> dict[str, Any]:
+    return {"decision": "approved", "note": "Checked."}
+
+
+EXPECTATIONS: dict[tuple[str, str], Expect] = {
+    # --- JSON API -------------------------------------------------------------------------
+    ("POST", "/api/v1/auth/token"): public(
+        form=True, body=lambda c: {"username": c.world.newcomer.user.email, "password": PASSWORD}),
+    ("POST", "/api/v1/auth/logout"): users(204),
+    ("GET", "/api/v1/neighbourhoods"): public(),
+    ("POST", "/api/v1/newcomers"): allow(anonymous=201, staff=201,
+                                         body=_registration("newcomer", api=True)),
+    ("POST", "/api/v1/volunteers"): allow(anonymous=201, body=_registration("volunteer", True)),
+    ("GET", "/api/v1/me"): users(),
+    ("PATCH", "/api/v1/me"): allow(newcomer=200, volunteer=200,
+                                   body=lambda c: {"interests": ["chess"]}),
+    ("POST", "/api/v1/me/pause"): allow(volunteer=200),
+    ("POST", "/api/v1/me/resume"): allow(volunteer=200),
+    ("GET", "/api/v1/volunteers"): staff(),
+    ("GET", "/api/v1/volunteers/{volunteer_id}"): staff(),
+    ("POST", "/api/v1/volunteers/{volunteer_id}/vetting"): staff(body=_decision),
+    ("GET", "/api/v1/newcomers"): staff(),
+    ("GET", "/api/v1/newcomers/{newcomer_id}"): staff(),
+    ("POST", "/api/v1/newcomers/{newcomer_id}/intake"): staff(body=_decision),
+    ("POST", "/api/v1/matching/rounds"): staff(201),
+    ("GET", "/api/v1/matching/rounds"): staff(),
+    ("GET", "/api/v1/matching/rounds/{round_id}"): staff(state="panel"),
+    ("GET", "/api/v1/me/panel"): allow(newcomer=200, state="panel"),
+    ("POST", "/api/v1/me/panel/choice"): allow(
+        newcomer=201, state="panel", body=lambda c: {"volunteer_id": c.world.volunteer.id}),
+    ("POST", "/api/v1/me/panel/decline"): allow(newcomer=200, state="panel",
+                                                body=lambda c: {"reason": "Too far away."}),
+    ("GET", "/api/v1/contracts"): users(state="active"),
+    ("GET", "/api/v1/contracts/{contract_id:int}"): parties_and_staff(state="active"),
+    ("GET", "/api/v1/contracts/{contract_id:int}.pdf"): parties_and_staff(state="active"),
+    ("GET", "/api/v1/contracts/{contract_id:int}.ics"): parties_and_staff(state="active"),
+    # either side ends early, or staff
+    ("POST", "/api/v1/contracts/{contract_id:int}/end"): parties_and_staff(
+        state="active", body=lambda c: {"reason": "moved_away", "note": "Moved to Ghent."}),
+    ("POST", "/api/v1/contracts/{contract_id:int}/sign"): parties(
+        200, state="pending", body=lambda c: {"full_name": _signature(c)["full_name"]}),
+    ("POST", "/api/v1/contracts/{contract_id:int}/decline"): allow(
+        volunteer=200, own=True, state="pending", body=lambda c: {"reason": "No time."}),
+    ("POST", "/api/v1/contracts/{contract_id:int}/checkins"): parties(
+        201, state="active", body=_meeting),
+    ("GET", "/api/v1/contracts/{contract_id:int}/checkins"): parties_and_staff(state="active"),
+    ("GET", "/api/v1/contracts/{contract_id:int}/progress"): parties_and_staff(state="active"),
+    ("GET", "/api/v1/checkins/{checkin_id:int}"): parties_and_staff(state="my_meeting"),
+    ("PATCH", "/api/v1/checkins/{checkin_id:int}"): parties_and_staff(
+        state="my_meeting", body=lambda c: {"minutes": 75}),
+    ("DELETE", "/api/v1/checkins/{checkin_id:int}"): parties_and_staff(204, state="my_meeting"),
+    ("POST", "/api/v1/checkins/{checkin_id:int}/confirm"): parties(
+        200, state="their_meeting", body=lambda c: {"happened": True}),
+    ("POST", "/api/v1/checkins/{checkin_id:int}/resolve-concern"): staff(
+        own=True, state="worry", body=lambda c: {"note": "Called her."}),
+    ("GET", "/api/v1/contracts/{contract_id:int}/calls"): staff(state="active", own=True),
+    ("POST", "/api/v1/contracts/{contract_id:int}/calls"): staff(
+        201, state="active", own=True, body=lambda c: {"called_on": YESTERDAY}),
+    ("POST", "/api/v1/contracts/{contract_id:int}/evaluation"): parties(
+        201, state="completed", body=_evaluation),
+    ("GET", "/api/v1/contracts/{contract_id:int}/evaluation"): parties_and_staff(
+        state="completed"),
+    ("GET", "/api/v1/contracts/{contract_id:int}/certificate.pdf"): allow(
+        newcomer=200, staff=200, own=True, state="completed"),
+    ("GET", "/api/v1/programme/stats"): staff(),
+    ("GET", "/api/v1/programme/at-risk"): staff(),
+    ("GET", "/api/v1/exports/contracts.csv"): staff(),
+    ("GET", "/api/v1/exports/checkins.csv"): staff(),
+    # --- documentation and health -----------------------------------------------------------
+    ("GET", "/openapi.json"): public(),
+    ("GET", "/docs"): public(),
+    ("GET", "/docs/oauth2-redirect"): public(),
+    ("GET", "/healthz"): public(),
+    ("GET", "/readyz"): public(),
+    # --- pages: visitors ----------------------------------------------------------------------
+    ("GET", "/"): visitors(),
+    ("GET", "/login"): visitors(),
+    ("POST", "/login"): public(303, body=_login),
+    ("POST", "/logout"): public(303),
+    ("POST", "/locale"): public(303, body=lambda c: {"locale": "fr", "next": "/"}),
+    ("GET", "/register/newcomer"): visitors(),
+    ("GET", "/register/volunteer"): visitors(),
+    ("POST", "/register/newcomer"): visitors(303, body=_registration("newcomer", api=False)),
+    ("POST", "/register/volunteer"): visitors(303, body=_registration("volunteer", api=False)),
+    # --- pages: one's own profile, panel, contracts ------------------------------------------
+    # staff have no profile of their own: sent to their home page
+    ("GET", "/me"): allow(newcomer=200, volunteer=200, refused={"staff": HOME}),
+    ("GET", "/me/edit"): allow(newcomer=200, volunteer=200, refused={"staff": HOME}),
+    ("POST", "/me/edit"): allow(newcomer=303, volunteer=303, refused={"staff": HOME},
+                                body=_profile),
+    ("POST", "/me/pause"): allow(volunteer=303),
+    ("POST", "/me/resume"): allow(volunteer=303),
+    ("GET", "/me/panel"): allow(newcomer=200, state="panel"),
+    ("GET", "/me/panel/confirm"): allow(
+        newcomer=200, state="panel", query=lambda c: {"volunteer_id": c.world.volunteer.id}),
+    ("POST", "/me/panel/choice"): allow(
+        newcomer=303, state="panel", body=lambda c: {"volunteer_id": c.world.volunteer.id}),
+    ("POST", "/me/panel/decline"): allow(newcomer=303, state="panel",
+                                         body=lambda c: {"reason": "Too far away."}),
+    ("GET", "/me/contracts"): allow(newcomer=200, volunteer=200, staff=303, state="active"),
+    ("GET", "/contracts/{contract_id:int}"): parties_and_staff(state="active"),
+    ("GET", "/contracts/{contract_id:int}.pdf"): parties_and_staff(state="active"),
+    ("GET", "/contracts/{contract_id:int}.ics"): parties_and_staff(state="active"),
+    ("POST", "/contracts/{contract_id:int}/sign"): parties(303, state="pending", body=_signature),
+    ("POST", "/contracts/{contract_id:int}/decline"): allow(
+        volunteer=303, own=True, state="pending", body=lambda c: {"reason": "No time."}),
+    ("POST", "/contracts/{contract_id:int}/end"): parties_and_staff(
+        303, state="active", body=lambda c: {"reason": "moved_away", "note": "Moved to Ghent."}),
+    ("GET", "/contracts/{contract_id:int}/meetings"): parties_and_staff(state="active"),
+    # staff may open the form (to see it as the pair does) but not log a meeting
+    ("GET", "/contracts/{contract_id:int}/meetings/new"): parties_and_staff(state="active"),
+    ("POST", "/contracts/{contract_id:int}/meetings/new"): parties(
+        303, state="active", body=_meeting),
+    # the author changes or deletes a meeting; staff may correct one
+    ("GET", "/meetings/{checkin_id:int}/edit"): parties_and_staff(state="my_meeting"),
+    ("POST", "/meetings/{checkin_id:int}/edit"): parties_and_staff(
+        303, state="my_meeting", body=_meeting),
+    ("POST", "/meetings/{checkin_id:int}/delete"): parties_and_staff(303, state="my_meeting"),
+    ("POST", "/meetings/{checkin_id:int}/confirm"): parties(
+        303, state="their_meeting", body=lambda c: {"happened": "1"}),
+    ("POST", "/meetings/{checkin_id:int}/resolve"): staff(
+        303, own=True, state="worry", body=lambda c: {"note": "Called her."}),
+    ("GET", "/contracts/{contract_id:int}/evaluation"): parties_and_staff(state="completed"),
+    ("POST", "/contracts/{contract_id:int}/evaluation"): parties(
+        303, state="completed", body=lambda c: {"overall": "4", "goals_met": "mostly",
+                                                "would_again": "yes", "text": "Good."}),
+    ("GET", "/contracts/{contract_id:int}/certificate.pdf"): allow(
+        newcomer=200, staff=200, own=True, state="completed"),
+    # --- pages: staff -------------------------------------------------------------------------
+    ("GET", "/staff"): staff(),
+    ("GET", "/staff/vetting"): staff(),
+    ("GET", "/staff/volunteers"): staff(),
+    ("GET", "/staff/newcomers"): staff(),
+    ("GET", "/staff/newcomers/new"): staff(),
+    ("POST", "/staff/newcomers/new"): staff(body=_registration("newcomer", api=False)),
+    ("POST", "/staff/volunteers/{volunteer_id}/vetting"): staff(303, body=_decision),
+    ("POST", "/staff/newcomers/{newcomer_id}/intake"): staff(303, body=_decision),
+    ("GET", "/staff/people/{person_id}"): staff(),
+    ("GET", "/staff/contracts"): staff(state="active"),
+    ("GET", "/staff/rounds"): staff(),
+    ("POST", "/staff/rounds"): staff(303),
+    ("GET", "/staff/contracts/{contract_id:int}/calls/new"): staff(state="active", own=True),
+    ("POST", "/staff/contracts/{contract_id:int}/calls/new"): staff(
+        303, state="active", own=True,
+        body=lambda c: {"called_on": YESTERDAY, "kind": "midterm", "note": "All fine."}),
+    ("GET", "/staff/dashboard"): staff(),
+    ("GET", "/staff/dashboard/pairs"): staff(),
+    ("GET", "/staff/exports/{kind}.csv"): staff(),
+    ("GET", "/staff/mail"): staff(),
+    ("POST", "/staff/mail/{email_id:int}/retry"): staff(303, state="failed_email"),
 }
 
 
-@dataclass
-class World:
-    """The acting users, and records that belong to none of them."""
-
-    staff: User
-    newcomer: Newcomer
-    volunteer: Volunteer
-    other_newcomer: Newcomer
-    other_volunteer: Volunteer
-    # Records other domains need for their path parameters (see RECORD_BUILDERS).
-    records: dict[str, Any] = field(default_factory=dict)
+# --- the machinery --------------------------------------------------------------------------
 
 
-# Builders for more records, run after the people exist: e.g. a contract between
-# ``other_newcomer`` and ``other_volunteer``, stored as ``world.records["contract"]``.
-RECORD_BUILDERS: list[Callable[[Session, World], None]] = []
-
-
-def _matching_records(db: Session, world: World) -> None:
-    """An active contract between the two *other* people, a round, and an open panel for the
-    acting newcomer (so their own panel routes get past "you have no panel")."""
-    from app.config import Cadence
-    from app.contracts.models import Contract, ContractStatus
-    from app.db import utcnow
-    from app.matches.models import MatchingRound, Panel, PanelCandidate, PanelStatus
-
-    now = utcnow()
-    contract = Contract(
-        newcomer_id=world.other_newcomer.id, volunteer_id=world.other_volunteer.id,
-        status=ContractStatus.active, cadence=Cadence.weekly, months=6,
-        meeting_slot="mon-evening", start_date=now.date(),
-        end_date=now.date() + timedelta(days=182), end_note="",
-    )
-    round_ = MatchingRound()
-    panel = Panel(round=round_, newcomer_id=world.newcomer.id, status=PanelStatus.open,
-                  expires_at=now + timedelta(days=14), decline_reason="")
-    panel.candidates = [PanelCandidate(volunteer_id=world.volunteer.id, rank=1, score=0.5,
-                                       reasons={}, distance_km=1.0)]
-    db.add_all([contract, round_, panel])
-    db.flush()
-    world.records.update(contract=contract, round=round_)
-
-
-RECORD_BUILDERS.append(_matching_records)
-
-
-def _meeting_records(db: Session, world: World) -> None:
-    """A meeting of the other pair's contract (logged by their volunteer)."""
-    from tests.factories import make_checkin
-
-    contract = world.records["contract"]
-    world.records["checkin"] = make_checkin(db, contract, contract.start_date)
-
-
-RECORD_BUILDERS.append(_meeting_records)
-
-
-def _event_records(db: Session, world: World) -> None:
-    """A speed-dating session inviting only the two *other* people."""
-    from app.db import utcnow
-    from app.events.models import Event, EventKind, Invitation
-
-    start = utcnow() + timedelta(days=10)
-    event = Event(kind=EventKind.speed_dating, title="Speed dating", starts_at=start,
-                  ends_at=start + timedelta(hours=2), place="City hall", slot_minutes=10,
-                  languages=[])
-    event.invitations = [Invitation(person_id=world.other_newcomer.id),
-                         Invitation(person_id=world.other_volunteer.id)]
-    db.add(event)
-    db.flush()
-    world.records["event"] = event
-
-
-RECORD_BUILDERS.append(_event_records)
-
-
-def _intake_slot_records(db: Session, world: World) -> None:
-    """An intake slot where the acting newcomer and the other newcomer have each a booking
-    (so cancelling, by the newcomer or by staff at the desk, has something to cancel)."""
-    from app.db import utcnow
-    from app.intake.models import IntakeBooking, IntakeSlot
-
-    slot = IntakeSlot(starts_at=utcnow() + timedelta(days=5), minutes=30, place="Desk 2",
-                      capacity=2, booked=2)
-    db.add(slot)
-    db.flush()
-    db.add_all([IntakeBooking(slot_id=slot.id, newcomer_id=world.newcomer.id),
-                IntakeBooking(slot_id=slot.id, newcomer_id=world.other_newcomer.id)])
-    db.flush()
-    world.records["intake_slot"] = slot
-
-
-RECORD_BUILDERS.append(_intake_slot_records)
-
-
-# Values for path parameters. Add one when your route introduces a new parameter name.
-PATH_VALUES: dict[str, Callable[[World], object]] = {
-    "volunteer_id": lambda w: w.other_volunteer.id,
-    "newcomer_id": lambda w: w.other_newcomer.id,
-    "person_id": lambda w: w.other_newcomer.id,
-    "contract_id": lambda w: w.records["contract"].id,
-    "round_id": lambda w: w.records["round"].id,
-    "checkin_id": lambda w: w.records["checkin"].id,
-    "event_id": lambda w: w.records["event"].id,
-    "slot_id": lambda w: w.records["intake_slot"].id,
-}
-
-
-def _api_routes() -> list[tuple[str, str]]:
-    """Every (method, path) under ``/api/``, including routes of included routers (which
-    FastAPI ≥ 0.16x keeps nested inside ``app.routes`` rather than copying them flat)."""
-    # Routes do not depend on the database, so an unconnected app is enough to list them.
-    settings = Settings(environment="test", database_url="sqlite://", secret_key="matrix")
+def app_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) of ``app``, including routes of included routers (which FastAPI ≥
+    0.16x keeps nested inside ``app.routes`` rather than copying them flat)."""
     found = set()
-    for route in iter_route_contexts(create_app(settings).routes):
+    for route in iter_route_contexts(app.routes):
         path, methods = getattr(route, "path", None), getattr(route, "methods", None)
-        if path and methods and path.startswith("/api/"):
-            for method in set(methods) - {"HEAD", "OPTIONS"}:
-                found.add((method, path))
-    assert found, "no API routes found: has FastAPI changed how app.routes looks?"
+        if not path or path in EXCLUDED:
+            continue
+        assert methods, f"{path}: a route without methods (a mount?) must be in EXCLUDED"
+        for method in set(methods) - {"HEAD", "OPTIONS"}:
+            found.add((method, path))
+    assert found, "no routes found: has FastAPI changed how app.routes looks?"
     return sorted(found, key=lambda key: (key[1], key[0]))
 
 
-API_ROUTES = _api_routes()
+def _unconnected_app() -> FastAPI:
+    # Routes do not depend on the database, so an unconnected app is enough to list them.
+    return create_app(Settings(environment="test", database_url="sqlite://", secret_key="m"))
 
 
-def test_every_expectation_names_a_real_route() -> None:
-    stale = sorted(set(EXPECTATIONS) - set(API_ROUTES))
-    assert not stale, f"EXPECTATIONS lists routes the app no longer has: {stale}"
-    assert all(set(e) == set(ROLES) for e in EXPECTATIONS.values())
+ROUTES = app_routes(_unconnected_app())
 
 
-def _world(db: Session) -> World:
-    world = World(
-        staff=make_staff(db),
-        newcomer=make_newcomer(db, intake=IntakeStatus.approved),
-        volunteer=make_volunteer(db, vetting=VettingStatus.approved),
-        other_newcomer=make_newcomer(db, intake=IntakeStatus.pending),
-        other_volunteer=make_volunteer(db, vetting=VettingStatus.pending),
-    )
-    for build in RECORD_BUILDERS:
-        build(db, world)
-    db.commit()
-    return world
+def cases(routes: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """(method, path, role, target): every role on its own record where the route has one,
+    and every party allowed there once more on the other pair's record."""
+    out = []
+    for method, path in routes:
+        expect = EXPECTATIONS.get((method, path))
+        for role in ROLES:
+            mine = expect is not None and expect.own and role in PARTIES
+            out.append((method, path, role, OWN if mine else OTHER))
+            if mine and expect is not None and role in expect.ok:
+                out.append((method, path, role, OTHER))
+    return out
 
 
-def _headers(db: Session, world: World, role: str) -> dict[str, str]:
-    user = {
-        "anonymous": None,
-        "newcomer": world.newcomer.user,
-        "volunteer": world.volunteer.user,
-        "staff": world.staff,
-    }[role]
-    if user is None:
-        return {}
-    token = issue_token(db, user, TokenKind.api, timedelta(hours=1))
-    db.commit()
-    return {"Authorization": f"Bearer {token}"}
+def expected(expect: Expect, path: str, role: str, target: str) -> int:
+    if role in expect.ok and not (expect.own and role in PARTIES and target == OTHER):
+        return expect.ok[role]
+    if role in expect.refused:
+        return expect.refused[role]
+    if role == "anonymous":
+        return 401 if path.startswith("/api/") else LOGIN
+    return HIDDEN if expect.own and role in PARTIES else 403
 
 
-def _url(path: str, world: World) -> str:
-    for part in [p for p in path.split("/") if p.startswith("{")]:
-        name = part[1:-1].split(":")[0]  # "{contract_id:int}" → contract_id
+def _url(path: str, world: World, target: str) -> str:
+    for part in [p for p in path.split("/") if "{" in p]:
+        inner = part[part.index("{") + 1:part.index("}")]
+        name = inner.split(":")[0]  # "{contract_id:int}" → contract_id
         if name not in PATH_VALUES:
             pytest.fail(f"no value for path parameter {{{name}}}: add it to PATH_VALUES")
-        path = path.replace(part, str(PATH_VALUES[name](world)))
+        path = path.replace("{" + inner + "}", str(PATH_VALUES[name](world, target)))
     return path
 
 
-def _matches(expected: str, status: int) -> bool:
-    if expected == OK:
-        return status not in (401, 403, 404, 405) and status < 500
-    if expected == HIDDEN:
-        return status in (403, 404)
-    return str(status) == expected
+def _login_as(client: TestClient, db: Session, world: World, role: str, api: bool
+              ) -> dict[str, str]:
+    user = world.user(role)
+    if user is None:
+        return {}
+    if api:
+        token = issue_token(db, user, TokenKind.api, timedelta(hours=1))
+        db.commit()
+        return {"Authorization": f"Bearer {token}"}
+    client.cookies.set(SESSION_COOKIE, issue_token(db, user, TokenKind.session,
+                                                   timedelta(hours=1)))
+    db.commit()
+    return {}
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path"), API_ROUTES)
+def check(client: TestClient, db: Session, method: str, path: str, role: str, target: str,
+          expectations: Mapping[tuple[str, str], Expect] = EXPECTATIONS) -> str | None:
+    """What is wrong with ``role`` calling the route (``None``: as expected)."""
+    expect = expectations.get((method, path))
+    if expect is None:
+        return (f"{method} {path} has no authorisation expectation: add it to EXPECTATIONS "
+                "in tests/test_authz_matrix.py")
+    if expect.state not in STATES:
+        return f"{method} {path}: unknown state {expect.state!r}"
+    world = build_world(db, expect.state, role)
+    api = path.startswith("/api/")
+    if not client.cookies.get("csrftoken"):
+        client.get("/login")  # the CSRF cookie, as a browser holds it after any page
+    headers = _login_as(client, db, world, role, api)
+    kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+    body = expect.body(Ctx(world, role)) if expect.body else {}
+    if expect.query:
+        kwargs["params"] = expect.query(Ctx(world, role))
+    if method in ("POST", "PUT", "PATCH", "DELETE"):
+        if api and not expect.form:
+            kwargs["json"] = body
+        elif method != "DELETE":
+            kwargs["data"] = {**body, "csrftoken": client.cookies.get("csrftoken") or ""}
+    response = client.request(method, _url(path, world, target), **kwargs)
+    want, got = expected(expect, path, role, target), response.status_code
+    if want == HIDDEN:
+        good = got in (403, 404)
+    elif want == LOGIN:
+        good = got == 303 and response.headers.get("location", "").startswith("/login")
+    elif want == HOME:
+        user = world.user(role)
+        good = got == 303 and user is not None and response.headers.get("location") == (
+            home_for(user))
+    else:
+        good = got == want
+    if good:
+        return None
+    shown = {HIDDEN: "403 or 404", LOGIN: "303 to /login", HOME: "303 to the home page"}.get(
+        want, str(want))
+    return (f"{role} {method} {path} ({target} record): expected {shown}, got {got} "
+            f"{response.text[:300]}")
+
+
+def test_every_expectation_names_a_real_route() -> None:
+    stale = sorted(set(EXPECTATIONS) - set(ROUTES))
+    assert not stale, f"EXPECTATIONS lists routes the app no longer has: {stale}"
+    for (method, path), expect in EXPECTATIONS.items():
+        assert set(expect.ok) | set(expect.refused) <= set(ROLES), (method, path)
+        assert expect.state in STATES, (method, path)
+        assert not (set(expect.ok) & set(expect.refused)), (method, path)
+
+
+@pytest.fixture(scope="module")
+def shared_client(
+    engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One app for the whole matrix (building one per case would double its time)."""
+    settings = Settings(environment="test", database_url=database_url,
+                        secret_key="test-secret-key-not-for-production",
+                        secret_file=tmp_path_factory.mktemp("matrix") / "secret")
+    application = create_app(settings)
+    with TestClient(application, headers={"Accept-Language": "en"}) as client:
+        client.get("/login")
+        yield client
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def matrix_client(shared_client: TestClient, clean_db: Engine) -> TestClient:
+    """The shared client with only its CSRF cookie: no session left from the previous case."""
+    csrf = shared_client.cookies.get("csrftoken")
+    shared_client.cookies.clear()
+    if csrf:
+        shared_client.cookies.set("csrftoken", csrf)
+    return shared_client
+
+
+@pytest.mark.parametrize(("method", "path", "role", "target"), cases(ROUTES))
 def test_authorisation_matrix(
-    client: TestClient, db: Session, method: str, path: str, role: str
+    matrix_client: TestClient, db: Session, method: str, path: str, role: str, target: str
 ) -> None:
-    expectations = EXPECTATIONS.get((method, path))
-    if expectations is None:
-        pytest.fail(
-            f"{method} {path} has no authorisation expectation: add it to EXPECTATIONS in "
-            "tests/test_authz_matrix.py"
-        )
-    world = _world(db)
-    headers = _headers(db, world, role)
-    kwargs: dict[str, object] = {"headers": headers}
-    if method in ("POST", "PUT", "PATCH"):
-        kwargs["json"] = {}
-    response = client.request(method, _url(path, world), **kwargs)  # type: ignore[arg-type]
-    expected = expectations[role]
-    assert _matches(expected, response.status_code), (
-        f"{role} {method} {path}: expected {expected}, got {response.status_code} "
-        f"{response.text[:200]}"
-    )
+    problem = check(matrix_client, db, method, path, role, target)
+    assert problem is None, problem
+
+
+def test_an_unguarded_route_fails_the_matrix(
+    app: FastAPI, client: TestClient, db: Session
+) -> None:
+    """A new page under /staff/ that forgets its guard: unlisted, the matrix names it; listed
+    as staff-only, anonymous and non-staff visitors get in and the matrix reports it."""
+
+    @app.get("/staff/xyz")
+    def unguarded() -> dict[str, str]:
+        return {"secret": "everyone's addresses"}
+
+    routes = app_routes(app)
+    assert ("GET", "/staff/xyz") in routes
+    assert ("GET", "/staff/xyz") not in EXPECTATIONS
+    missing = check(client, db, "GET", "/staff/xyz", "staff", OTHER)
+    assert missing is not None
+    assert "no authorisation expectation" in missing
+    listed = {**EXPECTATIONS, ("GET", "/staff/xyz"): staff()}
+    problems = [check(client, db, "GET", "/staff/xyz", role, OTHER, listed) for role in ROLES]
+    assert problems[3] is None  # staff: 200 as expected
+    assert all(p is not None and "got 200" in p for p in problems[:3]), problems

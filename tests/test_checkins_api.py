@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
 from app.checkins import events
-from app.checkins.models import Checkin, CheckinStatus
+from app.checkins.models import Checkin, CheckinStatus, Party
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.rules import local_date
 from app.db import utcnow
@@ -187,12 +187,23 @@ def test_dates_outside_the_contract_are_refused(
     assert count(db) == 0
 
 
-def test_first_day_of_the_contract_and_today_are_fine(client: TestClient, pair: Contract) -> None:
+def test_first_day_of_the_contract_and_today_are_fine(
+    client: TestClient, db: Session, pair: Contract
+) -> None:
     vol = volunteer_h(client, pair)
     for day in (days_ago(20), today()):
         r = client.post(f"/api/v1/contracts/{pair.id}/checkins",
                         json=body(met_on=day.isoformat()), headers=vol)  # fmt: skip
         assert r.status_code == 201, r.text
+        db.expire_all()
+        row = db.get(Checkin, r.json()["id"])
+        assert row is not None
+        assert (row.contract_id, row.met_on, row.minutes, row.status, row.logged_by_side) == (
+            pair.id, day, 90, CheckinStatus.pending, Party.volunteer)
+        assert row.logged_by_id == pair.volunteer.user_id
+        assert sorted(a.value for a in row.activities) == ["dutch", "shopping"]
+        assert row.note == "Went to the market, spoke Dutch all the time."
+    assert count(db) == 2
 
 
 def test_one_meeting_per_pair_per_day(client: TestClient, db: Session, pair: Contract) -> None:
@@ -224,6 +235,11 @@ def test_ended_contract_accepts_late_logs_for_a_week_only(
     late = client.post(f"/api/v1/contracts/{pair.id}/checkins",
                        json=body(met_on=days_ago(5).isoformat()), headers=vol)  # fmt: skip
     assert late.status_code == 201, late.text
+    db.expire_all()
+    stored = db.get(Checkin, late.json()["id"])
+    assert stored is not None
+    assert (stored.contract_id, stored.met_on, stored.status) == (
+        pair.id, days_ago(5), CheckinStatus.pending)
     after = client.post(f"/api/v1/contracts/{pair.id}/checkins",
                         json=body(met_on=days_ago(1).isoformat()), headers=vol)  # fmt: skip
     assert after.status_code == 422

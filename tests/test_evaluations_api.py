@@ -13,11 +13,12 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.checkins.models import Party
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.pdf import font_paths
 from app.contracts.rules import add_months, local_date
 from app.db import utcnow
-from app.evaluations.models import Evaluation
+from app.evaluations.models import Evaluation, GoalsMet
 from tests.factories import bearer, make_active_contract, make_checkin, make_staff
 
 needs_fonts = pytest.mark.skipif(font_paths() is None, reason="DejaVu Sans is not installed")
@@ -86,6 +87,12 @@ def test_after_an_early_end(client: TestClient, db: Session) -> None:
     r = client.post(f"/api/v1/contracts/{contract.id}/evaluation", json=ANSWERS,
                     headers=bearer(client, contract.volunteer.user.email))  # fmt: skip
     assert r.status_code == 201
+    db.expire_all()
+    stored = db.scalars(select(Evaluation).where(Evaluation.contract_id == contract.id)).all()
+    assert [(e.side, e.author_id, e.overall, e.goals_met, e.would_again, e.text)
+            for e in stored] == [(Party.volunteer, contract.volunteer.user_id, 5,
+                                  GoalsMet.mostly, True, ANSWERS["text"])]
+    assert r.json()["id"] == stored[0].id
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """Twenty newcomers pick the same one-place volunteer at the same instant: exactly one wins.
 
-This needs real concurrency (separate connections, row locks), so it runs on PostgreSQL; the
-losers must get a clear 409 and keep their panel.
+The real race needs concurrency (separate connections, row locks), so it runs on PostgreSQL;
+the losers must get a clear 409 and keep their panel. On SQLite (writers serialised) two picks
+are interleaved by hand: the conditional update must refuse the second all the same.
 """
 
 from __future__ import annotations
@@ -83,3 +84,49 @@ def test_twenty_simultaneous_picks_make_one_contract(
     statuses = list(db.scalars(select(Panel.status)))
     assert statuses.count(PanelStatus.chosen) == 1
     assert statuses.count(PanelStatus.open) == PICKERS - 1  # the losers keep their panel
+
+
+def test_two_interleaved_picks_on_sqlite_make_one_contract(
+    db: Session, clean_db: Engine, settings: Settings
+) -> None:
+    """SQLite serialises writers, so the race is staged: both pickers have read the volunteer
+    with a free place before either writes. The second pick must still be refused by the
+    conditional update of the volunteer's capacity (not by a check of a stale read), and
+    leave the loser's panel open."""
+    if clean_db.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL runs the truly concurrent version above")
+    volunteer = make_volunteer(db, max_buddies=1)
+    round_ = MatchingRound()
+    db.add(round_)
+    ids = []
+    for _ in range(2):
+        newcomer = make_newcomer(db)
+        panel = Panel(round=round_, newcomer_id=newcomer.id, status=PanelStatus.open,
+                      expires_at=utcnow() + timedelta(days=14), decline_reason="")
+        panel.candidates = [PanelCandidate(volunteer_id=volunteer.id, rank=1, score=0.8,
+                                           reasons={}, distance_km=1.0)]
+        db.add(panel)
+        ids.append(newcomer.id)
+    db.commit()
+
+    factory = make_sessionmaker(clean_db)
+    with factory() as first, factory() as second:
+        pickers = [first.get(Newcomer, ids[0]), second.get(Newcomer, ids[1])]
+        for session in (first, second):  # both see a free place before anyone picks
+            seen = session.get(Volunteer, volunteer.id)
+            assert seen is not None
+            assert seen.committed_buddies < seen.max_buddies
+        assert pickers[0] is not None
+        assert pickers[1] is not None
+        panels.choose(first, pickers[0], volunteer.id, city=settings.city)
+        first.commit()
+        with pytest.raises(Conflict) as refused:
+            panels.choose(second, pickers[1], volunteer.id, city=settings.city)
+        second.rollback()
+    assert "chosen by someone else" in refused.value.message
+
+    db.expire_all()
+    assert list(db.scalars(select(Contract.newcomer_id))) == [ids[0]]
+    assert db.get(Volunteer, volunteer.id).committed_buddies == 1  # type: ignore[union-attr]
+    status = {p.newcomer_id: p.status for p in db.scalars(select(Panel))}
+    assert status == {ids[0]: PanelStatus.chosen, ids[1]: PanelStatus.open}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from matching import MatchingConfig, Newcomer, Unmet, greedy_panels, propose_panels
+import pytest
+
+from matching import MatchingConfig, Newcomer, Unmet, greedy_panels, propose_panels, scoring
 from matching.shortage import area_of, shortage_report
 
 from .conftest import newcomer, volunteer
@@ -38,6 +40,9 @@ def test_area_falls_back_to_a_grid_cell() -> None:
     assert area_of(n) == "grid:51.02,4.46"
     assert area_of(newcomer(1, lat=-0.01, lon=-0.03)) == "grid:-0.02,-0.04"
     assert area_of(newcomer(1, area="Nekkerspoel")) == "Nekkerspoel"
+    # Exactly on a cell edge (51.04 / 0.02 is 2551.9999… in floating point): the cell it
+    # starts, on both axes, whatever the rounding noise.
+    assert area_of(newcomer(1, lat=51.04, lon=4.48)) == "grid:51.04,4.48"
 
 
 def test_shortage_report_counts_missing_places() -> None:
@@ -71,3 +76,37 @@ def test_summary_shortage_points_at_the_missing_language() -> None:
     assert s.shortage.by_language["ti"] == Unmet(3, 1, 4)
     assert s.shortage.by_area == {"centre": Unmet(3, 1, 4)}
     assert s.shortage.newcomers_without_eligible_volunteer == 1
+
+
+def test_greedy_respects_free_exposure_ranks_ties_and_counts_the_unserved() -> None:
+    slots = {"sat-morning"}
+    cfg = MatchingConfig(panel_size=2, max_open_panels=2)
+    ns = [newcomer(i, availability=slots, waiting_days=10 - i) for i in (1, 2, 3)]
+    far = newcomer(4, availability=slots, lat=ns[0].lat + 2.0)  # 220 km: nobody eligible
+    best = volunteer(30, availability=slots)  # two free places: in two panels, not more
+    full = volunteer(31, availability=slots, open_panels=2)  # no free place: never proposed
+    tied = [volunteer(j, availability=slots, lat=best.lat + 0.0001) for j in (41, 40)]
+    result = greedy_panels([*ns, far], [best, full, *tied], cfg)
+    panels = {i: [c.volunteer_id for c in p] for i, p in result.panels.items()}
+    # newcomer 1 first: the best, then the lower id of two equal scores (never both ties)
+    assert panels[1] == [30, 40]
+    assert panels[2] == [30, 40]
+    assert panels[3] == [41]  # the free places of 30 and 40 are used up
+    assert panels[4] == []
+    assert all(31 not in p for p in panels.values())
+    assert result.summary.exposure == {30: 2, 31: 2, 40: 2, 41: 1}
+    assert result.summary.shortage.newcomers_without_eligible_volunteer == 1
+
+
+def test_greedy_is_the_same_when_scored_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big rounds are scored block by block: row numbers must carry over between blocks."""
+    slots = {"sat-morning"}
+    ns = [newcomer(i, availability=slots, lat=51.0257 + i / 500) for i in range(1, 6)]
+    vs = [volunteer(j, availability=slots, lat=51.0257 + (j - 10) / 400) for j in (10, 11, 12)]
+    cfg = MatchingConfig(panel_size=2, max_open_panels=3)
+    whole = greedy_panels(ns, vs, cfg)
+    monkeypatch.setattr(scoring, "BLOCK_PAIRS", 6)  # two rows of three volunteers per block
+    blocks = greedy_panels(ns, vs, cfg)
+    assert blocks.panels == whole.panels
+    assert blocks.summary.shortage == whole.summary.shortage
+    assert sum(len(p) for p in whole.panels.values()) == 9  # three volunteers × three places

@@ -1,0 +1,172 @@
+"""The people and records the authorisation matrix (tests/test_authz_matrix.py) acts on.
+
+Two pairs: the ACTING newcomer and volunteer (``own``), whose records the parties must reach,
+and ANOTHER pair (``other``), whose records they must never reach. Each route asks for the
+``state`` its success needs (a pending contract to sign, a meeting logged by the other side to
+confirm, …); the state is built for both pairs, so "own" and "other" differ only in ownership.
+Applicants waiting for vetting and intake are the targets of the staff screening routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.checkins.models import CheckinStatus
+from app.contracts.models import Contract, ContractStatus
+from app.db import utcnow
+from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from tests.factories import (
+    make_active_contract,
+    make_checkin,
+    make_contract,
+    make_newcomer,
+    make_staff,
+    make_volunteer,
+    queue_test_email,
+)
+
+OWN, OTHER = "own", "other"
+
+
+@dataclass
+class World:
+    staff: User
+    newcomer: Newcomer  # the acting newcomer …
+    volunteer: Volunteer  # … and volunteer: "own" records are theirs
+    other_newcomer: Newcomer
+    other_volunteer: Volunteer
+    applicant_newcomer: Newcomer  # intake pending
+    applicant_volunteer: Volunteer  # vetting pending
+    contracts: dict[str, Contract] = field(default_factory=dict)  # by OWN / OTHER
+    checkins: dict[str, int] = field(default_factory=dict)  # by OWN / OTHER
+    records: dict[str, Any] = field(default_factory=dict)  # round, email …
+
+    def user(self, role: str) -> User | None:
+        return {"anonymous": None, "newcomer": self.newcomer.user,
+                "volunteer": self.volunteer.user, "staff": self.staff}[role]
+
+    def pair(self, target: str) -> tuple[Newcomer, Volunteer]:
+        if target == OWN:
+            return self.newcomer, self.volunteer
+        return self.other_newcomer, self.other_volunteer
+
+
+def _panel(db: Session, world: World, role: str) -> None:
+    """An open panel for each newcomer, proposing their pair's volunteer."""
+    from app.matches.models import MatchingRound, Panel, PanelCandidate, PanelStatus
+
+    round_ = MatchingRound()
+    db.add(round_)
+    for target in (OWN, OTHER):
+        newcomer, volunteer = world.pair(target)
+        panel = Panel(round=round_, newcomer_id=newcomer.id, status=PanelStatus.open,
+                      expires_at=utcnow() + timedelta(days=14), decline_reason="")
+        panel.candidates = [PanelCandidate(volunteer_id=volunteer.id, rank=1, score=0.5,
+                                           reasons={}, distance_km=1.0)]
+        db.add(panel)
+    db.flush()
+    world.records["round"] = round_
+
+
+def _contracts(make: Callable[[Newcomer, Volunteer], Contract]) -> Callable[..., None]:
+    def build(db: Session, world: World, role: str) -> None:
+        for target in (OWN, OTHER):
+            world.contracts[target] = make(*world.pair(target))
+
+    return build
+
+
+def _meetings(logged_by: Callable[[str], str], status: str = "pending",
+              concern: str | None = None) -> Callable[..., None]:
+    """Active contracts, each with one meeting yesterday logged by ``logged_by(role)``."""
+
+    def build(db: Session, world: World, role: str) -> None:
+        _contracts(lambda n, v: make_active_contract(db, n, v, start=utcnow().date()
+                                                     - timedelta(days=20)))(db, world, role)
+        for target in (OWN, OTHER):
+            checkin = make_checkin(db, world.contracts[target], utcnow().date() - timedelta(1),
+                                   by=logged_by(role), status=status, concern=concern)
+            world.checkins[target] = checkin.id
+
+    return build
+
+
+def _completed(db: Session, world: World, role: str) -> None:
+    """Completed contracts with confirmed hours (evaluations and certificates)."""
+    for target in (OWN, OTHER):
+        start = utcnow().date() - timedelta(days=200)
+        contract = make_active_contract(db, *world.pair(target), start=start)
+        make_checkin(db, contract, start + timedelta(days=3), status=CheckinStatus.confirmed.value)
+        contract.status = ContractStatus.completed
+        contract.end_date = utcnow().date() - timedelta(days=2)
+        contract.ended_at = utcnow() - timedelta(days=2)
+        world.contracts[target] = contract
+    db.flush()
+
+
+def _failed_email(db: Session, world: World, role: str) -> None:
+    from app.notifications.models import EmailStatus, OutboxEmail
+
+    email_id = queue_test_email(db, world.other_newcomer.user, key="matrix")
+    email = db.get(OutboxEmail, email_id)
+    assert email is not None
+    email.status, email.attempts, email.last_error = EmailStatus.failed, 6, "refused"
+    world.records["email"] = email_id
+
+
+def _you(role: str) -> str:
+    return role if role in ("newcomer", "volunteer") else "volunteer"
+
+
+def _the_other_side(role: str) -> str:
+    return "newcomer" if role == "volunteer" else "volunteer"
+
+
+STATES: dict[str, Callable[[Session, World, str], None]] = {
+    "people": lambda db, world, role: None,
+    "panel": _panel,
+    "pending": lambda db, w, r: _contracts(lambda n, v: make_contract(db, n, v))(db, w, r),
+    "active": lambda db, w, r: _contracts(
+        lambda n, v: make_active_contract(db, n, v, start=utcnow().date() - timedelta(days=20))
+    )(db, w, r),
+    # a meeting the acting party logged (they may change it) / the other side logged (to confirm)
+    "my_meeting": _meetings(_you),
+    "their_meeting": _meetings(_the_other_side),
+    "worry": _meetings(_you, concern="She seems very isolated."),
+    "completed": _completed,
+    "failed_email": _failed_email,
+}
+
+
+def build_world(db: Session, state: str, role: str) -> World:
+    world = World(
+        staff=make_staff(db),
+        newcomer=make_newcomer(db, intake=IntakeStatus.approved),
+        volunteer=make_volunteer(db, vetting=VettingStatus.approved),
+        other_newcomer=make_newcomer(db, intake=IntakeStatus.approved),
+        other_volunteer=make_volunteer(db, vetting=VettingStatus.approved),
+        applicant_newcomer=make_newcomer(db, intake=IntakeStatus.pending),
+        applicant_volunteer=make_volunteer(db, vetting=VettingStatus.pending),
+    )
+    STATES[state](db, world, role)
+    db.commit()
+    return world
+
+
+# Values for path parameters: ``(world, target)`` → value. Add one for a new parameter name.
+PATH_VALUES: dict[str, Callable[[World, str], object]] = {
+    "contract_id": lambda w, t: w.contracts[t].id,
+    "checkin_id": lambda w, t: w.checkins[t],
+    "volunteer_id": lambda w, t: w.applicant_volunteer.id,
+    "newcomer_id": lambda w, t: w.applicant_newcomer.id,
+    "person_id": lambda w, t: w.applicant_newcomer.id,
+    "round_id": lambda w, t: w.records["round"].id,
+    "email_id": lambda w, t: w.records["email"],
+    "kind": lambda w, t: "contracts",
+}
