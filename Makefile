@@ -1,24 +1,30 @@
 # Welcome Buddy — the two quick-start commands are `make run` and `make test`.
 # Every target is idempotent: the virtualenv is created once, and packages are (re)installed
-# only when pyproject.toml changed since the last install (stamp files inside .venv).
+# only when the lock files changed since the last install (stamp files inside .venv).
+# Installs are reproducible: every package is pinned with its hashes in requirements.lock
+# (the app) and requirements-test.lock (app + test tools); `make lock` regenerates both from
+# pyproject.toml.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 APP_STAMP  := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
+LOCK       := requirements.lock
+TEST_LOCK  := requirements-test.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers: each gets its own SQLite file and its own throwaway PostgreSQL database.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help run serve test test-fast lint db demo-data install clean
+.PHONY: help run serve test test-fast lint lock db demo-data install clean
 
 help:
 	@echo "make run        set up .venv, migrate ./buddy.db, load the demo city once, serve on http://$(HOST):$(PORT)"
 	@echo "make test       install the test extras and run the whole suite (SQLite + PostgreSQL + browser)"
 	@echo "make test-fast  the suite on SQLite only, without browser tests"
 	@echo "make lint       ruff and mypy"
+	@echo "make lock       re-pin every dependency (with hashes) from pyproject.toml"
 	@echo "make db         apply the migrations to the configured database"
 	@echo "make clean      remove the virtualenv and the local SQLite database"
 
@@ -28,13 +34,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(APP_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(APP_STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(TEST_STAMP): pyproject.toml $(TEST_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@ $(APP_STAMP)
+
+# uv resolves (fast, universal markers); pip installs from the result, checking every hash.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 \
+		--quiet -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --generate-hashes \
+		--python-version 3.11 --quiet -o $(TEST_LOCK)
 
 install: $(APP_STAMP)
 
