@@ -38,7 +38,11 @@ TRANSLATED = tuple(loc for loc in LOCALES if loc != "en")  # en: the msgids are 
 # may stay in STAFF_LOCALES. Their catalogs are machine-assisted and say so in their header.
 NEWCOMER_LOCALES = tuple(loc for loc in TRANSLATED if loc not in STAFF_LOCALES)
 # In the header comment: ``pybabel update`` keeps comments but drops unknown header fields.
-REVIEW_STATUS = re.compile(r"machine-assisted, needs native-speaker review", re.IGNORECASE)
+# Once a native speaker has reviewed it: "X-Review-Status: reviewed by <name>, <date>".
+REVIEW_STATUS = re.compile(
+    r"machine-assisted\b.*\bneeds native-speaker review|X-Review-Status: reviewed by \S",
+    re.IGNORECASE,
+)
 
 # The minimum for French and Arabic: these pages and everything they include.
 REQUIRED_PAGES = ("base.html", "auth/login.html", "people/register.html")
