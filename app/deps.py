@@ -19,7 +19,7 @@ from app.auth.models import AuthToken, Role, TokenKind, User
 from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
 from app.db import session_scope
-from app.i18n.catalog import LOCALE_COOKIE, N_, choose_api_locale, choose_locale
+from app.i18n.catalog import LOCALE_COOKIE, N_, choose_api_locale, choose_locale, staff_locale
 
 SESSION_COOKIE = "buddy_session"
 
@@ -89,10 +89,17 @@ def api_user(
     return user
 
 
-def api_staff(user: Annotated[User, Depends(api_user)]) -> User:
+def api_staff(request: Request, user: Annotated[User, Depends(api_user)]) -> User:
     if user.role is not Role.staff:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("Only staff can do this."))
+    _staff_locale(request)
     return user
+
+
+def _staff_locale(request: Request) -> None:
+    """Staff pages and answers speak one of STAFF_LOCALES: a desk computer left on Tigrinya by
+    a newcomer, or a staff member who chose Somali, gets the city's default language there."""
+    request.state.locale = staff_locale(request.state.locale, get_city(request).default_locale)
 
 
 def optional_api_user(
@@ -181,9 +188,10 @@ def page_user(request: Request, user: Annotated[User | None, Depends(page_user_o
     return user
 
 
-def page_staff(user: Annotated[User, Depends(page_user)]) -> User:
+def page_staff(request: Request, user: Annotated[User, Depends(page_user)]) -> User:
     if user.role is not Role.staff:
         raise PageForbidden
+    _staff_locale(request)
     return user
 
 

@@ -1,7 +1,7 @@
 """The participation certificate of a completed pair, as a PDF in the newcomer's language.
 
-The font and text-shaping set-up is the contract PDF's (app/contracts/pdf.py): the same DejaVu
-Sans files, and HarfBuzz shaping so Arabic names and text come out joined and right-to-left.
+Fonts and text shaping per locale come from app/i18n/pdf_fonts.py (Arabic script joined and
+right to left, Ethiopic for Tigrinya).
 Hours are the pair's CONFIRMED hours, rounded down (a certificate never overstates them).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,12 +18,12 @@ from app.checkins.labels import hours_text
 from app.checkins.models import Checkin, CheckinStatus
 from app.config import CityProfile
 from app.contracts.models import Contract, ContractStatus
-from app.contracts.pdf import PdfUnavailable, font_paths, shaping_available
 from app.contracts.rules import local_date
 from app.contracts.text import long_date
 from app.db import utcnow
 from app.errors import Conflict
-from app.i18n.catalog import N_, gettext, ngettext, text_direction
+from app.i18n.catalog import N_, gettext, ngettext
+from app.i18n.pdf_fonts import FAMILY, locale_pdf
 
 
 def certificate_locale(contract: Contract, city: CityProfile) -> str:
@@ -107,42 +106,25 @@ def lines_for(
 def certificate_pdf(session: Session, contract: Contract, *, city: CityProfile) -> bytes:
     if contract.status is not ContractStatus.completed:
         raise Conflict(N_("The certificate is available once the contract is completed."))
-    fonts = font_paths()
-    if fonts is None:
-        raise PdfUnavailable(
-            N_("The PDF cannot be made on this server: the DejaVu Sans font is not installed.")
-        )
     locale = certificate_locale(contract, city)
-    rtl = text_direction(locale) == "rtl"
-    shaping = shaping_available()
-    if rtl and not shaping:
-        raise PdfUnavailable(
-            N_("The PDF cannot be made in this language on this server: text shaping is missing.")
-        )
+    pdf = locale_pdf(locale)  # refuses before any work when the fonts are missing
     meetings, minutes = confirmed(session, contract.id)
     lines = lines_for(contract, meetings=meetings, minutes=minutes, city=city, locale=locale,
                       issued_on=local_date(utcnow(), city.timezone))  # fmt: skip
-    pdf = FPDF(format="A4")
     pdf.set_margins(25, 30, 25)
     pdf.set_title(lines[0][0])
     pdf.set_author(city.name)
     pdf.set_creator("Welcome Buddy")
-    pdf.set_lang(locale)
-    pdf.add_font("DejaVu", "", str(fonts[0]))
-    pdf.add_font("DejaVu", "B", str(fonts[1]))
-    if shaping:
-        # Any script (Arabic, Latin, …) in names is shaped; HarfBuzz detects it per run.
-        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr")
     pdf.add_page()
     align = Align.C  # centred reads right in both directions
     for text, size, style in lines:
         if not text:
             pdf.ln(size)
             continue
-        pdf.set_font("DejaVu", style, size)
+        pdf.set_font(FAMILY, style, size)
         pdf.multi_cell(0, size * 0.6, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
     pdf.set_y(-25)
-    pdf.set_font("DejaVu", "", 8)
+    pdf.set_font(FAMILY, "", 8)
     pdf.cell(0, 5, f"#{contract.id} · {city.name}", align=Align.C)
     return bytes(pdf.output())

@@ -1,7 +1,7 @@
 """The speed-dating timetable as a printable A4 PDF: one table per round (table, newcomer,
 volunteer, interpreter), then one list per person (to cut out and hand over).
 
-Fonts and Arabic shaping as for the contract PDF (``app.contracts.pdf``).
+Fonts and shaping per locale from app/i18n/pdf_fonts.py.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
-from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from app.config import CityProfile
-from app.contracts.pdf import _SCRIPTS, PdfUnavailable, font_paths, shaping_available
 from app.events.models import Event
 from app.events.timetable import Round
-from app.i18n.catalog import N_, gettext, text_direction
+from app.i18n.catalog import gettext, text_direction
+from app.i18n.pdf_fonts import FAMILY, locale_pdf
 from app.matches.reasons import moment_phrase
 from app.people.vocabulary import language_name
 
@@ -26,36 +25,22 @@ def timetable_pdf(
     event: Event, rounds: list[Round], people: dict[int, list[Any]], *, city: CityProfile,
     locale: str,
 ) -> bytes:  # fmt: skip
-    fonts = font_paths()
-    if fonts is None:
-        raise PdfUnavailable(
-            N_("The PDF cannot be made on this server: the DejaVu Sans font is not installed."))
     rtl = text_direction(locale) == "rtl"
-    if rtl and not shaping_available():
-        raise PdfUnavailable(
-            N_("The PDF cannot be made in this language on this server: text shaping is missing."))
+    pdf = locale_pdf(locale)
 
     def _(message: str, **params: Any) -> str:
         return gettext(locale, message, **params)
 
     zone = ZoneInfo(city.timezone)
-    pdf = FPDF(format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(event.title)
     pdf.set_author(city.name)
     pdf.set_creator("Welcome Buddy")
-    pdf.set_lang(locale)
-    pdf.add_font("DejaVu", "", str(fonts[0]))
-    pdf.add_font("DejaVu", "B", str(fonts[1]))
-    if shaping_available():
-        script, language = _SCRIPTS.get(locale, (None, None))
-        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr",
-                             script=script, language=language)
     align = Align.R if rtl else Align.L
 
     def line(value: str, size: float = 10, style: str = "", gap: float = 1.5) -> None:
-        pdf.set_font("DejaVu", style, size)
+        pdf.set_font(FAMILY, style, size)
         pdf.multi_cell(0, size * 0.5, value, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(gap)
 
@@ -67,7 +52,7 @@ def timetable_pdf(
     line(f"{moment_phrase(event.starts_at, city.timezone, locale)} · {event.place}", 10, gap=4)
     for r in rounds:
         line(f"{_('Round %(num)s', num=r.number)} — {clock(r)}", 12, "B", 1)
-        pdf.set_font("DejaVu", "", 9)
+        pdf.set_font(FAMILY, "", 9)
         with pdf.table(col_widths=(12, 55, 55, 58), text_align=align) as table:
             table.row([_("Table"), _("Newcomer"), _("Volunteer"), _("Interpreter")])
             for s in r.seats:

@@ -3,6 +3,10 @@
 The ``.po`` files are the source of truth and are compiled in memory at start-up, so a fresh
 clone needs no separate compile step. A locale is chosen from the user's saved choice, else the
 ``buddy_locale`` cookie, else ``Accept-Language``, else the city's default.
+
+The app's locale codes are used everywhere, for gettext and for Babel's dates, numbers and
+lists alike. The few codes CLDR has no data for borrow a CLDR locale's data (``CLDR_FALLBACKS``),
+registered with Babel below, so ``format_date(..., locale="prs")`` works in every module.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from babel import Locale, negotiate_locale
+from babel import Locale, localedata, negotiate_locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -22,6 +26,33 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 LOCALE_COOKIE = "buddy_locale"
 RTL_LOCALES = frozenset({"ar", "fa", "ps", "prs", "he", "ur", "ckb"})
+# Locales CLDR has no data for -> the CLDR locale whose dates, numbers, lists and names they use.
+# Dari (prs) is the Persian of Afghanistan, which CLDR files as fa_AF ("دری"): same month
+# names, digits and list words as Afghan readers expect.
+CLDR_FALLBACKS = {"prs": "fa_AF"}
+# A locale's own name where CLDR gives none for the code itself.
+ENDONYMS = {"prs": "دری"}
+# Staff pages are translated into these only (the newcomer's side has every city locale); a
+# staff member whose choice is another language sees staff pages in the city's default.
+STAFF_LOCALES = ("nl", "en", "fr", "ar")
+
+
+def _borrow_cldr_data() -> None:
+    # Babel has no public way to alias a locale; its data cache is looked up before the files,
+    # so an entry there makes Locale("prs") and every formatter use fa_AF's data.
+    # tests/test_i18n_locales.py guards this against Babel upgrades.
+    for code, fallback in CLDR_FALLBACKS.items():
+        if code not in localedata.locale_identifiers():
+            localedata._cache[code] = localedata.load(fallback)
+    localedata.exists.cache_clear()  # it may have answered "no" for a code before
+
+
+_borrow_cldr_data()
+
+
+def cldr_locale(locale: str) -> str:
+    """The CLDR locale whose data ``locale`` uses ("prs" -> "fa_AF"; most are their own)."""
+    return CLDR_FALLBACKS.get(locale, locale)
 
 
 @cache
@@ -72,8 +103,19 @@ def text_direction(locale: str) -> str:
 
 def locale_display_name(locale: str) -> str:
     """A locale's own name for itself ("Nederlands", "العربية"), for the language switcher."""
+    if locale in ENDONYMS:
+        return ENDONYMS[locale]
     name = Locale.parse(locale).get_display_name(locale) or locale
     return name[:1].upper() + name[1:]
+
+
+def staff_locale(locale: str, default: str) -> str:
+    """The language of a staff page: ``locale`` if staff pages are translated into it, else
+    the city's default (else English), never a half-translated page."""
+    for choice in (locale, default):
+        if choice in STAFF_LOCALES:
+            return choice
+    return "en"
 
 
 def parse_accept_language(header: str | None) -> list[str]:

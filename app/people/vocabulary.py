@@ -11,6 +11,8 @@ from functools import cache
 
 from babel import Locale
 
+from app.i18n.catalog import cldr_locale
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PARTS = ("morning", "afternoon", "evening")
 SLOTS: tuple[str, ...] = tuple(f"{d}-{p}" for d in DAYS for p in PARTS)
@@ -47,6 +49,8 @@ class Goal(StrEnum):
 _EXTRA_LANGUAGES: dict[str, dict[str, str]] = {
     "prs": {"en": "Dari", "nl": "Dari", "fr": "dari", "ar": "الدارية"},
 }
+# ...else CLDR's name for the locale it files the language under ("fa_AF": "дарі", "ዳሪ").
+_CLDR_KEYS = {"prs": "fa_AF"}
 
 # The languages the programme sees most (shared/programme.md), offered first in pickers.
 COMMON_LANGUAGES = (
@@ -69,6 +73,8 @@ def is_language_code(code: str) -> bool:
 def language_name(code: str, locale: str) -> str:
     extra = _EXTRA_LANGUAGES.get(code)
     if extra:
-        return extra.get(locale, extra["en"])
+        cldr = Locale.parse(cldr_locale(locale)).languages.get(_CLDR_KEYS.get(code, code))
+        return extra.get(locale) or cldr or extra["en"]
     # CLDR names some languages in few locales (Tarifit has no Arabic name): English beats a code.
-    return Locale.parse(locale).languages.get(code) or Locale("en").languages.get(code) or code
+    return (Locale.parse(cldr_locale(locale)).languages.get(code)
+            or Locale("en").languages.get(code) or code)
