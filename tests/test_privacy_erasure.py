@@ -38,6 +38,7 @@ from tests.factories import (
     make_checkin,
     make_newcomer,
     make_staff,
+    make_volunteer,
     queue_test_email,
 )
 
@@ -226,3 +227,53 @@ def test_me_page_erasure_request(client: TestClient, db: Session) -> None:
     db.expire_all()
     assert db.get(Person, newcomer.id).erasure_requested_at is not None  # type: ignore[union-attr]
     assert 'action="/me/erasure"' not in client.get("/me").text
+
+
+def test_erasure_and_export_cover_intake_and_screening_records(
+    db: Session, settings: Settings
+) -> None:
+    from app.intake import service as intake
+    from app.intake import slots
+    from app.intake.models import IntakeBooking, IntakeRecord, IntakeSlot, ScreeningRecord
+    from app.privacy.export import export
+
+    staff = make_staff(db)
+    newcomer = make_newcomer(db, intake=IntakeStatus.pending)
+    volunteer = make_volunteer(db, vetting=VettingStatus.pending)
+    values = dict.fromkeys(intake.INTAKE_FIELDS, False) | {
+        "expectations": "find work", "civic_integration_file": "INB-4711",
+        "dutch_level_checked": None, "notes": "STAFFNOTE-intake",
+    }
+    intake.save_intake(db, newcomer.id, values, staff_id=staff.id)
+    intake.save_screening(db, volunteer.id, {"references_checked": True, "talk_held": True,
+                                              "good_conduct_seen_on": date(2026, 11, 2),
+                                              "notes": "STAFFNOTE-screening"},
+                          staff_id=staff.id)  # fmt: skip
+    [slot] = slots.create_slots(db, starts_at=utcnow() + timedelta(days=5), minutes=30,
+                                place="Desk", created_by_id=staff.id)  # fmt: skip
+    slots.book(db, newcomer, slot.id, actor_id=staff.id, staff=True, city=settings.city)
+    db.commit()
+
+    # The person's own download has the checklist and booking, not the staff's notes; the
+    # staff's export on the file has them.
+    own = export(db, newcomer.user)
+    records = {r.get("record", "booking"): r for r in own["programme_records"]}
+    assert records["intake"]["civic_integration_file"] == "INB-4711"
+    assert "STAFFNOTE" not in json.dumps(own, default=str)
+    assert "STAFFNOTE-intake" in json.dumps(export(db, newcomer.user, full=True), default=str)
+    assert "STAFFNOTE" not in json.dumps(export(db, volunteer.user), default=str)
+
+    for person in (newcomer, volunteer):
+        erase(db, person, by=staff, city=settings.city)
+    db.commit()
+    db.expire_all()
+    record = db.get(IntakeRecord, newcomer.id)
+    assert record is not None
+    assert (record.expectations, record.civic_integration_file, record.notes) == ("", None, "")
+    screening = db.get(ScreeningRecord, volunteer.id)
+    assert screening is not None
+    assert screening.notes == ""
+    assert db.scalar(select(func.count()).select_from(IntakeBooking)) == 0
+    freed = db.get(IntakeSlot, slot.id)
+    assert freed is not None
+    assert freed.booked == 0

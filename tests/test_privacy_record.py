@@ -23,7 +23,8 @@ NOT_PERSONAL = {
     "id", "dedupe_key", "kind", "status", "attempts", "next_attempt_at", "created_at", "sent_at",
     "succeeded", "person_id", "entry_id",
 }  # fmt: skip
-NOT_PERSONAL_HERE = {"matching_locks.name"}  # the name of a job, not of a person
+# The name of a job, not of a person.
+NOT_PERSONAL_HERE = {"matching_locks.name", "job_runs.name"}
 
 
 def _personal_columns() -> set[str]:

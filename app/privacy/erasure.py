@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.models import AuditEntry
-from app.auth.models import AuthToken, LoginAttempt, User
+from app.auth.models import AuthToken, LoginAttempt, OneTimeToken, RecoveryCode, User
 from app.auth.passwords import hash_password
 from app.checkins.models import Checkin, Party
 from app.config import CityProfile
 from app.contracts import service as contracts
-from app.contracts.models import LIVE_STATUSES, Contract, EndReason
+from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndReason
 from app.db import utcnow
 from app.errors import Conflict
 from app.evaluations.models import Evaluation
@@ -177,7 +177,34 @@ def _partner_user_ids(session: Session, person: Person) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def _anonymise(person: Person, city: CityProfile) -> None:
+def _scrub_programme_records(session: Session, person: Person, user: User, now: datetime) -> None:
+    """Checklists' free text and the intake-talk booking still ahead; one-time codes and
+    recovery codes of the account. Invitations to events stay (counted, and anonymous once the
+    person row is)."""
+    from app.intake.models import IntakeBooking, IntakeRecord, IntakeSlot, ScreeningRecord
+
+    session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user.id))
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
+    session.execute(
+        update(IntakeRecord).where(IntakeRecord.newcomer_id == person.id)
+        .values(expectations="", civic_integration_file=None, notes="")
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    session.execute(
+        update(ScreeningRecord).where(ScreeningRecord.volunteer_id == person.id)
+        .values(notes="").execution_options(synchronize_session=False)
+    )  # fmt: skip
+    ahead = session.scalars(
+        select(IntakeBooking).join(IntakeSlot, IntakeSlot.id == IntakeBooking.slot_id)
+        .where(IntakeBooking.newcomer_id == person.id, IntakeSlot.starts_at > now)
+    ).all()  # fmt: skip
+    for booking in ahead:  # the place goes back to others
+        booking.slot.booked = max(0, booking.slot.booked - 1)
+        session.delete(booking)
+
+
+def _anonymise(person: Person, city: CityProfile, *, has_completed: bool) -> None:
     area = city.neighbourhood(person.neighbourhood) if person.neighbourhood else None
     point = area or city.center
     person.first_name = person.last_name = ERASED_NAME
@@ -189,12 +216,16 @@ def _anonymise(person: Person, city: CityProfile) -> None:
     person.availability, person.interests, person.goals = [], [], []
     person.note = ""
     person.languages.clear()
+    # Someone still taking part is taken out (never proposed, never waiting again); someone who
+    # has left keeps the programme state the dashboard counts them in (completed, paused…).
     if isinstance(person, Volunteer):
         person.bio = person.vetting_note = ""
-        person.vetting_status = VettingStatus.paused  # never proposed again
+        if person.vetting_status is VettingStatus.approved:
+            person.vetting_status = VettingStatus.paused
     elif isinstance(person, Newcomer):
         person.arrived_on = None
-        person.intake_status = IntakeStatus.rejected  # never waits for a panel again
+        if not has_completed and person.intake_status is not IntakeStatus.rejected:
+            person.intake_status = IntakeStatus.rejected
 
 
 def erase(session: Session, person: Person, *, by: User | None, city: CityProfile,
@@ -208,6 +239,7 @@ def erase(session: Session, person: Person, *, by: User | None, city: CityProfil
     ended = _end_live(session, person, by, now)
     closed = _close_panels(session, person, now)
     _scrub_shared_records(session, person, user)
+    _scrub_programme_records(session, person, user, now)
     own = (AuditEntry.subject_type == person.kind.value) & (AuditEntry.subject_id == person.id)
     account = (AuditEntry.subject_type == "user") & (AuditEntry.subject_id == user.id)
     about = session.scalars(
@@ -221,7 +253,10 @@ def erase(session: Session, person: Person, *, by: User | None, city: CityProfil
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == old_email))
     session.flush()
     _scrub_mail(session, person, user, old_email)
-    _anonymise(person, city)
+    completed = select(Contract.id).where(
+        Contract.newcomer_id == person.id, Contract.status == ContractStatus.completed
+    )
+    _anonymise(person, city, has_completed=session.scalar(completed.limit(1)) is not None)
     person.erased_at = now
     session.flush()
     audit.record(session, actor_id=by.id if by else None, action="privacy.erased",

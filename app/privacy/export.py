@@ -44,7 +44,7 @@ def _account(user: User) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _profile(person: Person) -> dict[str, Any]:
+def _profile(person: Person, full: bool) -> dict[str, Any]:
     profile: dict[str, Any] = {
         "id": person.id, "kind": person.kind.value, "first_name": person.first_name,
         "last_name": person.last_name, "year_of_birth": person.year_of_birth,
@@ -64,6 +64,8 @@ def _profile(person: Person) -> dict[str, Any]:
         profile |= {"bio": person.bio, "max_buddies": person.max_buddies,
                     "vetting_status": person.vetting_status.value,
                     "vetted_at": person.vetted_at}  # fmt: skip
+        if full:  # the staff's screening note: staff-internal, in the staff's export only
+            profile["vetting_note"] = person.vetting_note
     return profile
 
 
@@ -133,7 +135,9 @@ def _meeting(m: Checkin, side: Party, user: User) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _audit(session: Session, person: Person | None, user: User) -> list[dict[str, Any]]:
+def _audit(
+    session: Session, person: Person | None, user: User, full: bool
+) -> list[dict[str, Any]]:
     about = [(AuditEntry.subject_type == "user") & (AuditEntry.subject_id == user.id)]
     if person is not None:
         about.append(
@@ -151,13 +155,30 @@ def _audit(session: Session, person: Person | None, user: User) -> list[dict[str
          # themselves: an entry about someone else is theirs, and notes the staff wrote about
          # this person (screening, intake) are staff-internal here (see docs/privacy.md).
          "detail": e.full_detail
-         if (e.subject_type, e.subject_id) in subject and e.actor_id == user.id else e.detail}
+         if (e.subject_type, e.subject_id) in subject and (full or e.actor_id == user.id)
+         else e.detail}
         for e in entries
     ]  # fmt: skip
 
 
-def export(session: Session, user: User) -> dict[str, Any]:
-    """Everything stored about ``user`` (and their person record, if they have one)."""
+def _records(session: Session, person: Person, full: bool) -> list[dict[str, Any]]:
+    """Intake or screening checklist, booked intake talk, and event invitations; the staff's
+    free-text notes on the checklists only in the staff's export."""
+    from app.events.service import export_records as event_records
+    from app.intake.service import export_records as intake_records
+
+    records = intake_records(session, person.id)
+    if not full:
+        records = [{k: v for k, v in r.items() if k != "notes"} for r in records]
+    return records + event_records(session, person.id)
+
+
+def export(session: Session, user: User, *, full: bool = False) -> dict[str, Any]:
+    """Everything stored about ``user`` (and their person record, if they have one).
+
+    ``full``: the staff's export on the person's file, which adds the staff's own notes about
+    the person (screening, intake); the self-service download leaves those out (docs/privacy.md).
+    """
     person = session.scalar(select(Person).where(Person.user_id == user.id))
     data: dict[str, Any] = {"format": FORMAT, "account": _account(user)}
     if person is not None:
@@ -173,7 +194,8 @@ def export(session: Session, user: User) -> dict[str, Any]:
             select(Evaluation).where(Evaluation.contract_id.in_(ids), Evaluation.side == side)
         ).all()
         data |= {
-            "profile": _profile(person),
+            "profile": _profile(person, full),
+            "programme_records": _records(session, person, full),
             "consent": _consent(person),
             "panels": _panels(session, person),
             "contracts": [_contract(c, side, user) for c in contracts],
@@ -194,5 +216,5 @@ def export(session: Session, user: User) -> dict[str, Any]:
          "attachments": [a.get("name") for a in m.attachments or []]}
         for m in mails
     ]  # fmt: skip
-    data["audit"] = _audit(session, person, user)
+    data["audit"] = _audit(session, person, user, full)
     return data

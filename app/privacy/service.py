@@ -41,7 +41,7 @@ def export_for(session: Session, user: User, *, by: User) -> dict[str, Any]:
     """The export of ``user``'s data, audited (who took it: the person or a staff member)."""
     person = person_of(session, user)
     subject = (person.kind.value, person.id) if person else ("user", user.id)
-    data = export(session, user)
+    data = export(session, user, full=by.role is Role.staff)
     record(session, actor_id=by.id, action="privacy.exported", subject_type=subject[0],
            subject_id=subject[1], by_staff=by.role is Role.staff)  # fmt: skip
     return data

@@ -6,9 +6,10 @@
   exports hold personal data, and a shared computer at a welcome desk must not keep them.
 * HSTS in production (served over HTTPS behind a proxy).
 
-The Swagger UI at /docs loads its script and style from a CDN and starts itself with an inline
-script, so that one page gets a policy that allows exactly that (see ``DOCS_POLICY``); every
-other answer, /openapi.json included, gets the strict one.
+The API documentation (/docs, /redoc) is served from the application itself (no CDN), but
+FastAPI's Swagger UI page starts itself with an inline script and ReDoc injects its styles, so
+those pages get a policy that allows exactly that (see ``DOCS_POLICY``); every other answer,
+/openapi.json included, gets the strict one.
 """
 
 from __future__ import annotations
@@ -20,20 +21,20 @@ POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's Swagger UI page: its bundle from jsDelivr and one inline bootstrap script (which
-# cannot carry a nonce without replacing FastAPI's page), nothing else.
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
+# The documentation pages: their bundles from this site (app/web/docs.py), FastAPI's one inline
+# bootstrap script (which cannot carry a nonce without replacing FastAPI's page) and ReDoc's
+# injected styles and web worker; nothing from elsewhere.
 DOCS_POLICY = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {SWAGGER_CDN}; "
-    f"style-src 'self' {SWAGGER_CDN}; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+DOCS_PAGES = ("/docs", "/docs/oauth2-redirect", "/redoc")
 HSTS = "max-age=63072000; includeSubDomains"
 
 
 def headers_for(path: str, *, production: bool) -> list[tuple[bytes, bytes]]:
-    policy = DOCS_POLICY if path in ("/docs", "/docs/oauth2-redirect") else POLICY
+    policy = DOCS_POLICY if path in DOCS_PAGES else POLICY
     headers = [
         (b"content-security-policy", policy.encode()),
         (b"x-content-type-options", b"nosniff"),
