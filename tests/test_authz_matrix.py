@@ -20,7 +20,12 @@ HOW TO ADD A ROUTE
     refused (``refused={"staff": 404}`` states another refusal). ``state`` names the records the
     success needs (tests/authz_world.py ``STATES``: add one if none fits); ``body`` builds the JSON
     or form body from the context (``c.world``, ``c.role``); a new path parameter needs a value in
-    ``authz_world.PATH_VALUES``. Use ``public(...)`` for routes open to visitors.
+    ``authz_world.PATH_VALUES``. Use ``public(...)`` for routes open to visitors. A form post
+    that also redirects when it FAILS (back to ``/me?error=…``) names its success target with
+    ``location="/me?done=booked"``.
+
+Staff sessions carry the second login step, as after the code page; the states
+``half_login``/``half_login_new`` leave staff half-way, for the code page itself.
 """
 
 from __future__ import annotations
@@ -433,7 +438,8 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
                                                             location="/staff/events/"),
     ("GET", "/staff/events/{event_id}/attendance"): staff(state="events"),
     ("POST", "/staff/events/{event_id}/attendance"): staff(
-        303, state="events", body=lambda c: {"person_ids": str(c.world.other_volunteer.id)}),
+        303, state="events", location="/staff/events/",
+        body=lambda c: {"person_ids": str(c.world.other_volunteer.id)}),
     ("GET", "/staff/events/{event_id}/timetable"): staff(state="events"),
     ("GET", "/staff/events/{event_id}/timetable.pdf"): staff(state="events"),
     # intake slots
@@ -597,6 +603,17 @@ def test_every_expectation_names_a_real_route() -> None:
         assert set(expect.ok) | set(expect.refused) <= set(ROLES), (method, path)
         assert expect.state in STATES, (method, path)
         assert not (set(expect.ok) & set(expect.refused)), (method, path)
+
+
+def test_no_route_is_registered_twice() -> None:
+    """A router included twice (a merge slip) shadows nothing but doubles OpenAPI operation
+    ids, and a later edit to one copy would silently never run."""
+    seen: dict[tuple[str, str], int] = {}
+    for route in iter_route_contexts(_unconnected_app().routes):
+        for method in set(getattr(route, "methods", None) or ()) - {"HEAD", "OPTIONS"}:
+            key = (method, route.path)
+            seen[key] = seen.get(key, 0) + 1
+    assert not [key for key, n in seen.items() if n > 1]
 
 
 @pytest.fixture(scope="module")
