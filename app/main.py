@@ -72,7 +72,7 @@ _ROUTERS = (
     checkins_router, checkins_pages, followup_router, followup_pages,
     evaluations_router, evaluations_pages, events_router, events_pages,
     intake_router, intake_pages, intake_slot_pages,
-    evaluations_router, evaluations_pages, evaluations_summary_router, evaluations_summary_pages,
+    evaluations_summary_router, evaluations_summary_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
     operations_router,
 )  # fmt: skip

@@ -120,6 +120,71 @@ def _failed_email(db: Session, world: World, role: str) -> None:
     world.records["email"] = email_id
 
 
+def _events(db: Session, world: World, role: str) -> None:
+    """A speed-dating session for each pair, inviting only that pair (answers still open)."""
+    from app.events.models import Event, EventKind, Invitation
+
+    start = utcnow() + timedelta(days=10)
+    for target in (OWN, OTHER):
+        newcomer, volunteer = world.pair(target)
+        event = Event(kind=EventKind.speed_dating, title="Speed dating", starts_at=start,
+                      ends_at=start + timedelta(hours=2), place="City hall", slot_minutes=10,
+                      languages=[])
+        event.invitations = [Invitation(person_id=newcomer.id),
+                             Invitation(person_id=volunteer.id, attending=True)]
+        db.add(event)
+        db.flush()
+        world.records.setdefault("events", {})[target] = event.id
+
+
+def _intake(db: Session, world: World, role: str) -> None:
+    """The acting newcomer and the applicant wait for their intake, each with a talk booked;
+    a second time is still free (to book, or as the empty slot staff may delete)."""
+    from app.intake.models import IntakeBooking, IntakeSlot
+
+    world.newcomer.intake_status = IntakeStatus.pending
+    booked = IntakeSlot(starts_at=utcnow() + timedelta(days=5), minutes=30, place="Desk 2",
+                        capacity=3, booked=2)
+    free = IntakeSlot(starts_at=utcnow() + timedelta(days=6), minutes=30, place="Desk 2",
+                      capacity=3, booked=0)
+    db.add_all([booked, free])
+    db.flush()
+    db.add_all([IntakeBooking(slot_id=booked.id, newcomer_id=world.newcomer.id),
+                IntakeBooking(slot_id=booked.id, newcomer_id=world.applicant_newcomer.id)])
+    db.flush()
+    world.records["free_slot"] = free.id
+
+
+def _consent_due(db: Session, world: World, role: str) -> None:
+    """The acting parties accepted an older privacy notice: asked again."""
+    world.newcomer.consent_version = world.volunteer.consent_version = "2000-01"
+
+
+def _one_time_codes(db: Session, world: World, role: str) -> None:
+    """A desk's setup code for the applicant, a reset token for the other newcomer."""
+    from app.auth import onetime
+
+    world.records["setup_code"] = onetime.issue_setup_code(
+        db, world.applicant_newcomer.user, timedelta(days=7))
+    found = onetime.request_reset(db, world.other_newcomer.user.email, timedelta(hours=1))
+    assert found is not None
+    world.records["reset_token"] = found[1]
+
+
+def _half_login(enrolled: bool) -> Callable[..., None]:
+    """Staff past the password but not yet the second step (their session says so)."""
+
+    def build(db: Session, world: World, role: str) -> None:
+        import pyotp
+
+        world.staff.totp_secret = pyotp.random_base32()
+        if enrolled:
+            world.staff.totp_enabled_at = utcnow()
+        world.records["half_login"] = True
+
+    return build
+
+
 def _you(role: str) -> str:
     return role if role in ("newcomer", "volunteer") else "volunteer"
 
@@ -141,6 +206,12 @@ STATES: dict[str, Callable[[Session, World, str], None]] = {
     "worry": _meetings(_you, concern="She seems very isolated."),
     "completed": _completed,
     "failed_email": _failed_email,
+    "events": _events,
+    "intake": _intake,
+    "consent_due": _consent_due,
+    "one_time_codes": _one_time_codes,
+    "half_login": _half_login(enrolled=True),
+    "half_login_new": _half_login(enrolled=False),
 }
 
 
@@ -169,4 +240,6 @@ PATH_VALUES: dict[str, Callable[[World, str], object]] = {
     "round_id": lambda w, t: w.records["round"].id,
     "email_id": lambda w, t: w.records["email"],
     "kind": lambda w, t: "contracts",
+    "event_id": lambda w, t: w.records["events"][t],
+    "slot_id": lambda w, t: w.records["free_slot"],
 }

@@ -20,14 +20,19 @@ HOW TO ADD A ROUTE
     refused (``refused={"staff": 404}`` states another refusal). ``state`` names the records the
     success needs (tests/authz_world.py ``STATES``: add one if none fits); ``body`` builds the JSON
     or form body from the context (``c.world``, ``c.role``); a new path parameter needs a value in
-    ``authz_world.PATH_VALUES``. Use ``public(...)`` for routes open to visitors.
+    ``authz_world.PATH_VALUES``. Use ``public(...)`` for routes open to visitors. A form post
+    that also redirects when it FAILS (back to ``/me?error=…``) names its success target with
+    ``location="/me?done=booked"``.
+
+Staff sessions carry the second login step, as after the code page; the states
+``half_login``/``half_login_new`` leave staff half-way, for the code page itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,7 +41,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.auth.models import TokenKind
+from app.auth.models import Role, TokenKind
 from app.auth.pages import home_for
 from app.auth.service import issue_token
 from app.config import Settings
@@ -54,7 +59,10 @@ except ImportError:  # older FastAPI: included routes are copied flat into app.r
 
 ROLES = ("anonymous", "newcomer", "volunteer", "staff")
 PARTIES = ("newcomer", "volunteer")
-EXCLUDED = {"/static": "static files: no handler, no personal data"}
+EXCLUDED = {
+    "/static": "static files: no handler, no personal data",
+    "/static/api-docs": "the API docs' script and style files: no handler, no personal data",
+}
 HIDDEN = -1  # someone else's record: 403 or 404
 LOGIN = -2  # a page for logged-in users: anonymous visitors are sent to /login
 HOME = -3  # a visitors' page: a logged-in user is sent to their home page instead
@@ -75,13 +83,16 @@ class Expect:
     refused: Mapping[str, int] = field(default_factory=dict)  # non-default refusals
     form: bool = False  # an API route that takes a form body (the token endpoint)
     query: Callable[[Ctx], dict[str, Any]] | None = None
+    # a redirect's expected target (start): where a page also redirects on failure
+    location: str | None = None
 
 
 def allow(*, state: str = "people", body: Callable[[Ctx], dict[str, Any]] | None = None,
           own: bool = False, refused: Mapping[str, int] | None = None, form: bool = False,
-          query: Callable[[Ctx], dict[str, Any]] | None = None, **ok: int) -> Expect:
+          query: Callable[[Ctx], dict[str, Any]] | None = None, location: str | None = None,
+          **ok: int) -> Expect:
     assert set(ok) <= set(ROLES), ok
-    return Expect(ok, state, body, own, refused or {}, form, query)
+    return Expect(ok, state, body, own, refused or {}, form, query, location)
 
 
 def visitors(status: int = 200, **kwargs: Any) -> Expect:
@@ -163,6 +174,26 @@ def _decision(c: Ctx) -> dict[str, Any]:
     return {"decision": "approved", "note": "Checked."}
 
 
+NEW_PASSWORD = "a quiet walk along the canal at dawn"
+
+
+def _in_days(days: int, hours: int = 0) -> str:
+    return (datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+            + timedelta(days=days, hours=hours)).isoformat()
+
+
+def _otp(c: Ctx) -> dict[str, Any]:
+    import pyotp
+
+    secret = c.world.staff.totp_secret
+    return {"code": pyotp.TOTP(secret).now() if secret else "", "next": ""}
+
+
+def _code_step(status: int, **kwargs: Any) -> Expect:
+    """Staff half-way through logging in; everyone else is sent away (home, or to /login)."""
+    return staff(status, refused={"newcomer": HOME, "volunteer": HOME}, **kwargs)
+
+
 EXPECTATIONS: dict[tuple[str, str], Expect] = {
     # --- JSON API -------------------------------------------------------------------------
     ("POST", "/api/v1/auth/token"): public(
@@ -227,18 +258,86 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/programme/at-risk"): staff(),
     ("GET", "/api/v1/exports/contracts.csv"): staff(),
     ("GET", "/api/v1/exports/checkins.csv"): staff(),
+    # --- accounts: passwords, reset, the desk's setup code -----------------------------------
+    ("POST", "/api/v1/me/password"): users(204, body=lambda c: {
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    ("POST", "/api/v1/auth/password-reset"): public(
+        202, body=lambda c: {"email": c.world.other_newcomer.user.email}),
+    ("POST", "/api/v1/auth/password-reset/confirm"): public(
+        204, state="one_time_codes", body=lambda c: {
+            "token": c.world.records["reset_token"], "new_password": NEW_PASSWORD}),
+    # --- privacy (GDPR): one's own export and erasure request; staff export and erase anyone ---
+    ("GET", "/api/v1/me/export"): users(),
+    ("POST", "/api/v1/me/erasure"): allow(newcomer=202, volunteer=202),
+    ("GET", "/api/v1/people/{person_id}/export"): staff(),
+    ("POST", "/api/v1/people/{person_id}/erase"): staff(body=lambda c: {"confirm": True}),
+    # --- intake and screening records: staff only ----------------------------------------------
+    ("GET", "/api/v1/newcomers/{newcomer_id}/intake-record"): staff(),
+    ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-record"): staff(
+        body=lambda c: {"age_confirmed": True, "notes": "Knows the city a little."}),
+    ("GET", "/api/v1/volunteers/{volunteer_id}/screening-record"): staff(),
+    ("PUT", "/api/v1/volunteers/{volunteer_id}/screening-record"): staff(
+        body=lambda c: {"references_checked": True, "notes": "Two good references."}),
+    # --- intake slots: staff publish and book at the desk; a newcomer books their own talk ----
+    ("POST", "/api/v1/intake-slots"): staff(201, body=lambda c: {
+        "starts_at": _in_days(9), "minutes": 30, "place": "Desk 1", "capacity": 1, "count": 2}),
+    ("GET", "/api/v1/intake-slots"): staff(state="intake"),
+    ("GET", "/api/v1/intake-slots/{slot_id}"): staff(state="intake"),
+    ("DELETE", "/api/v1/intake-slots/{slot_id}"): staff(204, state="intake"),
+    ("PUT", "/api/v1/newcomers/{newcomer_id}/intake-booking"): staff(
+        state="intake", body=lambda c: {"slot_id": c.world.records["free_slot"]}),
+    ("DELETE", "/api/v1/newcomers/{newcomer_id}/intake-booking"): staff(204, state="intake"),
+    ("GET", "/api/v1/me/intake-slots"): allow(newcomer=200, state="intake"),
+    ("GET", "/api/v1/me/intake-booking"): allow(newcomer=200, state="intake"),
+    ("POST", "/api/v1/me/intake-booking"): allow(
+        newcomer=200, state="intake", body=lambda c: {"slot_id": c.world.records["free_slot"]}),
+    ("DELETE", "/api/v1/me/intake-booking"): allow(newcomer=204, state="intake"),
+    # --- events: staff run them; the invited person answers (own: their own invitation) ------
+    ("POST", "/api/v1/events"): staff(201, body=lambda c: {
+        "kind": "training", "title": "First aid", "starts_at": _in_days(12),
+        "ends_at": _in_days(12, hours=2), "place": "City hall"}),
+    ("GET", "/api/v1/events"): staff(state="events"),
+    ("GET", "/api/v1/events/{event_id}"): staff(state="events"),
+    ("POST", "/api/v1/events/{event_id}/invitations"): staff(state="events"),
+    ("POST", "/api/v1/events/{event_id}/rsvp"): parties(
+        200, state="events", body=lambda c: {"attending": True}),
+    ("GET", "/api/v1/events/{event_id}/timetable"): staff(state="events"),
+    ("POST", "/api/v1/events/{event_id}/attendance"): staff(
+        state="events", body=lambda c: {"person_ids": [c.world.other_volunteer.id]}),
+    # --- programme: the evaluations summary -----------------------------------------------------
+    ("GET", "/api/v1/programme/evaluations"): staff(state="completed"),
+    ("GET", "/api/v1/exports/evaluations.csv"): staff(state="completed"),
     # --- documentation and health -----------------------------------------------------------
     ("GET", "/openapi.json"): public(),
     ("GET", "/docs"): public(),
     ("GET", "/docs/oauth2-redirect"): public(),
     ("GET", "/healthz"): public(),
     ("GET", "/readyz"): public(),
+    ("GET", "/redoc"): public(),
+    # closed to the public by address or token (the test client is neither): 404 for all
+    ("GET", "/metrics"): allow(refused=dict.fromkeys(ROLES, 404)),
     # --- pages: visitors ----------------------------------------------------------------------
     ("GET", "/"): visitors(),
     ("GET", "/login"): visitors(),
     ("POST", "/login"): public(303, body=_login),
     ("POST", "/logout"): public(303),
     ("POST", "/locale"): public(303, body=lambda c: {"locale": "fr", "next": "/"}),
+    # the second step of a staff login: only staff half-way through it (password given)
+    ("GET", "/login/code"): _code_step(200, state="half_login"),
+    ("POST", "/login/code"): _code_step(303, state="half_login", body=_otp),
+    ("GET", "/login/code/setup"): _code_step(200, state="half_login_new"),
+    ("POST", "/login/code/setup"): _code_step(200, state="half_login_new", body=_otp),
+    # forgotten password and the desk's setup code: open to all (whoever holds the token)
+    ("GET", "/password-reset"): public(),
+    ("POST", "/password-reset"): public(
+        body=lambda c: {"email": c.world.other_newcomer.user.email}),
+    ("GET", "/password-reset/confirm"): public(
+        state="one_time_codes", query=lambda c: {"token": c.world.records["reset_token"]}),
+    ("POST", "/password-reset/confirm"): public(state="one_time_codes", body=lambda c: {
+        "token": c.world.records["reset_token"], "new_password": NEW_PASSWORD}),
+    ("GET", "/set-password"): public(),
+    ("POST", "/set-password"): public(303, state="one_time_codes", body=lambda c: {
+        "code": c.world.records["setup_code"], "new_password": NEW_PASSWORD}),
     ("GET", "/register/newcomer"): visitors(),
     ("GET", "/register/volunteer"): visitors(),
     ("POST", "/register/newcomer"): visitors(303, body=_registration("newcomer", api=False)),
@@ -251,6 +350,30 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
                                 body=_profile),
     ("POST", "/me/pause"): allow(volunteer=303),
     ("POST", "/me/resume"): allow(volunteer=303),
+    ("GET", "/me/password"): users(),
+    ("POST", "/me/password"): users(303, location="/me/password?changed=1", body=lambda c: {
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    # privacy: one's own data; the consent asked again after a new notice
+    ("GET", "/me/export"): users(),
+    ("POST", "/me/erasure"): allow(newcomer=303, volunteer=303, location="/me?privacy="),
+    ("POST", "/me/consent/withdraw"): allow(newcomer=303, volunteer=303,
+                                            location="/me?privacy="),
+    # staff have no notice to accept: sent on
+    ("GET", "/privacy/consent"): allow(newcomer=200, volunteer=200, staff=303,
+                                       state="consent_due"),
+    ("POST", "/privacy/consent"): users(303, state="consent_due", location="/me",
+                                        body=lambda c: {"consent": "1", "next": "/me"}),
+    # events: the invited person answers and takes the calendar file of their own invitation
+    ("POST", "/me/events/{event_id}/rsvp"): parties(
+        303, state="events", location="/me?done=answered", body=lambda c: {"attending": "yes"}),
+    ("GET", "/me/events/{event_id}.ics"): parties(200, state="events"),
+    # the newcomer's intake talk
+    ("POST", "/me/intake-booking"): allow(
+        newcomer=303, state="intake", location="/me?done=booked",
+        body=lambda c: {"slot_id": c.world.records["free_slot"]}),
+    ("POST", "/me/intake-booking/cancel"): allow(newcomer=303, state="intake",
+                                                 location="/me?done=cancelled"),
+    ("GET", "/me/intake-booking.ics"): allow(newcomer=200, state="intake"),
     ("GET", "/me/panel"): allow(newcomer=200, state="panel"),
     ("GET", "/me/panel/confirm"): allow(
         newcomer=200, state="panel", query=lambda c: {"volunteer_id": c.world.volunteer.id}),
@@ -297,6 +420,42 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("POST", "/staff/volunteers/{volunteer_id}/vetting"): staff(303, body=_decision),
     ("POST", "/staff/newcomers/{newcomer_id}/intake"): staff(303, body=_decision),
     ("GET", "/staff/people/{person_id}"): staff(),
+    ("POST", "/staff/people/{person_id}/setup-code"): staff(),
+    ("POST", "/staff/people/{person_id}/checklist"): staff(
+        303, location="/staff/people/", body=lambda c: {"age_confirmed": "yes", "notes": "Ok."}),
+    ("GET", "/staff/people/{person_id}/export"): staff(),
+    ("POST", "/staff/people/{person_id}/erase"): staff(
+        303, location="/staff/people/", body=lambda c: {"confirm": "1"}),
+    ("GET", "/staff/evaluations"): staff(state="completed"),
+    # events
+    ("GET", "/staff/events"): staff(state="events"),
+    ("GET", "/staff/events/new"): staff(),
+    ("POST", "/staff/events/new"): staff(303, location="/staff/events/", body=lambda c: {
+        "kind": "training", "title": "First aid", "day": _in_days(12)[:10], "start": "18:00",
+        "end": "20:00", "place": "City hall", "slot_minutes": "10"}),
+    ("GET", "/staff/events/{event_id}"): staff(state="events"),
+    ("POST", "/staff/events/{event_id}/invitations"): staff(303, state="events",
+                                                            location="/staff/events/"),
+    ("GET", "/staff/events/{event_id}/attendance"): staff(state="events"),
+    ("POST", "/staff/events/{event_id}/attendance"): staff(
+        303, state="events", location="/staff/events/",
+        body=lambda c: {"person_ids": str(c.world.other_volunteer.id)}),
+    ("GET", "/staff/events/{event_id}/timetable"): staff(state="events"),
+    ("GET", "/staff/events/{event_id}/timetable.pdf"): staff(state="events"),
+    # intake slots
+    ("GET", "/staff/intake-slots"): staff(state="intake"),
+    ("POST", "/staff/intake-slots"): staff(
+        303, location="/staff/intake-slots?done=", body=lambda c: {
+            "day": _in_days(9)[:10], "start": "10:00", "minutes": "30", "count": "2",
+            "capacity": "1", "place": "Desk 1"}),
+    ("GET", "/staff/intake-slots/{slot_id}"): staff(state="intake"),
+    ("POST", "/staff/intake-slots/{slot_id}/delete"): staff(
+        303, state="intake", location="/staff/intake-slots?done="),
+    ("POST", "/staff/people/{person_id}/intake-booking"): staff(
+        303, state="intake", location="/staff/people/",
+        body=lambda c: {"slot_id": c.world.records["free_slot"]}),
+    ("POST", "/staff/people/{person_id}/intake-booking/cancel"): staff(
+        303, state="intake", location="/staff/people/"),
     ("GET", "/staff/contracts"): staff(state="active"),
     ("GET", "/staff/rounds"): staff(),
     ("POST", "/staff/rounds"): staff(303),
@@ -381,8 +540,11 @@ def _login_as(client: TestClient, db: Session, world: World, role: str, api: boo
         token = issue_token(db, user, TokenKind.api, timedelta(hours=1))
         db.commit()
         return {"Authorization": f"Bearer {token}"}
+    # Staff sessions carry the second step (as after the code page), except in the states of
+    # the code page itself, where staff are half-way through logging in.
+    second = user.role is Role.staff and not world.records.get("half_login")
     client.cookies.set(SESSION_COOKIE, issue_token(db, user, TokenKind.session,
-                                                   timedelta(hours=1)))
+                                                   timedelta(hours=1), second_factor=second))
     db.commit()
     return {}
 
@@ -421,13 +583,17 @@ def check(client: TestClient, db: Session, method: str, path: str, role: str, ta
         good = got == 303 and user is not None and response.headers.get("location") == (
             home_for(user))
     else:
-        good = got == want
+        good = got == want and not (
+            expect.location and 300 <= got < 400
+            and not response.headers.get("location", "").startswith(expect.location))
     if good:
         return None
     shown = {HIDDEN: "403 or 404", LOGIN: "303 to /login", HOME: "303 to the home page"}.get(
         want, str(want))
+    if expect.location and want == expect.ok.get(role):
+        shown += f" to {expect.location}"
     return (f"{role} {method} {path} ({target} record): expected {shown}, got {got} "
-            f"{response.text[:300]}")
+            f"{response.headers.get('location', '')} {response.text[:300]}")
 
 
 def test_every_expectation_names_a_real_route() -> None:
@@ -437,6 +603,17 @@ def test_every_expectation_names_a_real_route() -> None:
         assert set(expect.ok) | set(expect.refused) <= set(ROLES), (method, path)
         assert expect.state in STATES, (method, path)
         assert not (set(expect.ok) & set(expect.refused)), (method, path)
+
+
+def test_no_route_is_registered_twice() -> None:
+    """A router included twice (a merge slip) shadows nothing but doubles OpenAPI operation
+    ids, and a later edit to one copy would silently never run."""
+    seen: dict[tuple[str, str], int] = {}
+    for route in iter_route_contexts(_unconnected_app().routes):
+        for method in set(getattr(route, "methods", None) or ()) - {"HEAD", "OPTIONS"}:
+            key = (method, route.path)
+            seen[key] = seen.get(key, 0) + 1
+    assert not [key for key, n in seen.items() if n > 1]
 
 
 @pytest.fixture(scope="module")
