@@ -175,6 +175,14 @@ class Settings(BaseSettings):
     smtp_ssl: bool = False  # implicit TLS (usually port 465)
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # SMS alerts (app/inbox/sms.py): an HTTP gateway; nothing is queued or sent while sms_url
+    # is unset. sms_provider names a class in app.inbox.sms.PROVIDERS.
+    sms_url: str | None = None
+    sms_token: str | None = None
+    sms_sender: str = "WelcomeBuddy"
+    sms_provider: str = "json"
+    sms_timeout_seconds: float = Field(default=10.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:
