@@ -63,6 +63,9 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("POST", "/api/v1/auth/password-reset"): PUBLIC,
     ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
     ("POST", "/api/v1/me/password"): ANY_USER,
+    # inbox: one's own messages only; the other side's message is hidden from everyone
+    ("GET", "/api/v1/me/messages"): ANY_USER,
+    ("GET", "/api/v1/me/messages/{message_id:int}"): only(others=HIDDEN),
     # people: registration is for visitors; staff may register newcomers on their behalf
     ("GET", "/api/v1/neighbourhoods"): PUBLIC,
     ("POST", "/api/v1/newcomers"): only("anonymous", "staff"),
@@ -253,6 +256,21 @@ def _intake_slot_records(db: Session, world: World) -> None:
 RECORD_BUILDERS.append(_intake_slot_records)
 
 
+def _inbox_records(db: Session, world: World) -> None:
+    """A message in the *other* newcomer's inbox."""
+    from app.inbox.models import InboxMessage
+
+    message = InboxMessage(user_id=world.other_newcomer.user_id, dedupe_key="matrix:1",
+                           kind="panel_ready", locale="en", subject="Private", body_text="x",
+                           body_html="<p>x</p>")
+    db.add(message)
+    db.flush()
+    world.records["message"] = message
+
+
+RECORD_BUILDERS.append(_inbox_records)
+
+
 # Values for path parameters. Add one when your route introduces a new parameter name.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "volunteer_id": lambda w: w.other_volunteer.id,
@@ -263,6 +281,7 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "checkin_id": lambda w: w.records["checkin"].id,
     "event_id": lambda w: w.records["event"].id,
     "slot_id": lambda w: w.records["intake_slot"].id,
+    "message_id": lambda w: w.records["message"].id,
 }
 
 
