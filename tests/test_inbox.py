@@ -53,9 +53,8 @@ def _desk(client: TestClient, db: Session, **overrides: Any) -> tuple[Any, str |
     staff = make_staff(db, "desk@city.example")
     db.commit()
     browser_login(client, staff.email or "")
-    response = client.post(
-        "/staff/newcomers/new", data={**_form(**overrides), "csrftoken": client.cookies["csrftoken"]}
-    )
+    data = {**_form(**overrides), "csrftoken": client.cookies["csrftoken"]}
+    response = client.post("/staff/newcomers/new", data=data)
     match = re.search(r'id="setup-code"[^>]*>([^<]+)</code>', response.text)
     return response, match.group(1) if match else None
 
@@ -90,9 +89,10 @@ def test_phone_numbers_are_normalised_to_e164() -> None:
 def test_desk_registers_a_newcomer_with_a_phone_and_no_email(
     app: Any, client: TestClient, db: Session
 ) -> None:
-    response, code = _desk(client, db)
+    response, _code = _desk(client, db)
     assert response.status_code == 200, response.text
-    assert 'id="new-phone"' in response.text and "+32470112233" in response.text
+    assert 'id="new-phone"' in response.text
+    assert "+32470112233" in response.text
     assert 'id="new-email"' not in response.text
     newcomer = db.scalar(select(Newcomer).where(Newcomer.first_name == "Hodan"))
     assert newcomer is not None
@@ -168,7 +168,8 @@ def test_the_whole_journey_of_a_phone_only_newcomer_through_the_inbox(
     db.commit()
     page = own.get("/me/messages")
     assert page.status_code == 200
-    assert 'id="unread-count"' in page.text and "1 new" in page.text
+    assert 'id="unread-count"' in page.text
+    assert "1 new" in page.text
     assert "Your buddy candidates are ready" in page.text or "candidates" in page.text
     api = {"Authorization": "Bearer " + client.post(
         "/api/v1/auth/token", data={"username": "+32470112233", "password": PASSWORD}
@@ -176,7 +177,8 @@ def test_the_whole_journey_of_a_phone_only_newcomer_through_the_inbox(
     listing = client.get("/api/v1/me/messages", headers=api).json()
     assert listing["unread"] == 1
     first = listing["items"][0]
-    assert first["kind"] == "panel_ready" and first["read"] is False
+    assert first["kind"] == "panel_ready"
+    assert first["read"] is False
     opened = own.get(f"/me/messages/{first['id']}")
     assert opened.status_code == 200
     assert "/me/panel" in opened.text
@@ -213,8 +215,9 @@ def test_the_whole_journey_of_a_phone_only_newcomer_through_the_inbox(
                          json={"met_on": str(today), "minutes": 60, "activities": ["dutch"],
                                "note": "coffee"})  # fmt: skip
     assert logged.status_code == 201, logged.text
-    confirmed = client.post(f"/api/v1/checkins/{logged.json()['id']}/confirm", headers=api,
-                            json={"happened": True})
+    confirmed = client.post(
+        f"/api/v1/checkins/{logged.json()['id']}/confirm", headers=api, json={"happened": True}
+    )
     assert confirmed.status_code == 200, confirmed.text
 
     # No email was ever queued for her; the volunteer got theirs.
@@ -223,9 +226,11 @@ def test_the_whole_journey_of_a_phone_only_newcomer_through_the_inbox(
                      .where(OutboxEmail.to_email.is_(None))) == 0  # fmt: skip
     to_her = db.scalar(select(func.count()).select_from(InboxMessage)
                        .where(InboxMessage.user_id == newcomer.user_id))  # fmt: skip
-    assert to_her and to_her >= 3
+    assert to_her
+    assert to_her >= 3
     assert db.scalar(select(func.count()).select_from(OutboxEmail)) == db.scalar(
-        select(func.count()).select_from(InboxMessage)
+        select(func.count())
+        .select_from(InboxMessage)
         .where(InboxMessage.user_id == volunteer.user_id)
     )  # every email of the volunteer is in their inbox too
 
@@ -239,12 +244,14 @@ def test_another_persons_message_is_not_found(app: Any, client: TestClient, db: 
     db.add(message)
     db.commit()
     page = own.get(f"/me/messages/{message.id}")
-    assert page.status_code == 404 and "SECRETzq1" not in page.text
+    assert page.status_code == 404
+    assert "SECRETzq1" not in page.text
     api = {"Authorization": "Bearer " + client.post(
         "/api/v1/auth/token", data={"username": "0470112233", "password": PASSWORD}
     ).json()["access_token"]}  # fmt: skip
     answer = client.get(f"/api/v1/me/messages/{message.id}", headers=api)
-    assert answer.status_code == 404 and "SECRETzq1" not in answer.text
+    assert answer.status_code == 404
+    assert "SECRETzq1" not in answer.text
     db.expire_all()
     assert db.get(InboxMessage, message.id).read_at is None  # type: ignore[union-attr]
 
@@ -299,7 +306,8 @@ def test_sms_alerts_through_the_gateway_never_twice(
     assert r.status_code == 200
     db.expire_all()
     user = db.get(User, newcomer.user_id)
-    assert user is not None and user.sms_alerts is True
+    assert user is not None
+    assert user.sms_alerts is True
     user.locale = "nl"
     db.info["settings"] = settings
     make_volunteer(db)
@@ -307,8 +315,10 @@ def test_sms_alerts_through_the_gateway_never_twice(
     matches.run_round(db, city=settings.city, started_by=None)
     db.commit()
     alert = db.scalar(select(SmsAlert))
-    assert alert is not None and alert.to_phone == "+32470112233"
-    assert "Welcome Buddy" in alert.body_text and "/me/messages/" in alert.body_text
+    assert alert is not None
+    assert alert.to_phone == "+32470112233"
+    assert "Welcome Buddy" in alert.body_text
+    assert "/me/messages/" in alert.body_text
 
     factory = make_sessionmaker(db.get_bind())  # type: ignore[arg-type]
     _Gateway.fail_next = 1  # the gateway is down once: retried after the back-off
@@ -320,7 +330,8 @@ def test_sms_alerts_through_the_gateway_never_twice(
     assert sms.send_due_sms(factory, settings, now=later + timedelta(hours=1)).sent == 0
     assert len(_Gateway.received) == 1
     sent = _Gateway.received[0]
-    assert sent["to"] == "+32470112233" and sent["auth"] == "Bearer tok"
+    assert sent["to"] == "+32470112233"
+    assert sent["auth"] == "Bearer tok"
     assert sent["from"] == settings.sms_sender
     assert "nieuw bericht" in sent["text"]  # in her language (Dutch here)
     db.expire_all()
@@ -365,12 +376,14 @@ def test_staff_list_the_unreachable_and_print_a_letter(
     db.commit()
     page = client.get("/staff/unreachable")
     assert page.status_code == 200
-    assert "Hodan" in page.text and "Reachable" not in page.text
+    assert "Hodan" in page.text
+    assert "Reachable" not in page.text
     assert reachable.user.email is not None
     listing = client.get(f"/staff/people/{newcomer.id}/messages")
     assert listing.status_code == 200
     message = db.scalar(select(InboxMessage).where(InboxMessage.user_id == newcomer.user_id))
-    assert message is not None and message.locale == "ar"
+    assert message is not None
+    assert message.locale == "ar"
     pdf = client.get(f"/staff/people/{newcomer.id}/messages/{message.id}/letter.pdf")
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
