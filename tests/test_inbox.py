@@ -116,7 +116,10 @@ def _desk_again(client: TestClient, **overrides: Any) -> tuple[Any, None]:
 
 def test_phone_login_on_the_form_and_the_api(app: Any, client: TestClient, db: Session) -> None:
     own = _phone_newcomer(app, client, db)
-    assert "Hodan" in own.get("/me").text
+    me = own.get("/me").text
+    assert "Hodan" in me
+    assert "None" not in me
+    assert "+32470112233" in me
     token = client.post("/api/v1/auth/token",
                         data={"username": "0470112233", "password": PASSWORD})  # fmt: skip
     assert token.status_code == 200, token.text
@@ -379,6 +382,11 @@ def test_staff_list_the_unreachable_and_print_a_letter(
     assert "Hodan" in page.text
     assert "Reachable" not in page.text
     assert reachable.user.email is not None
+    file = client.get(f"/staff/people/{newcomer.id}")
+    assert file.status_code == 200
+    assert "No email address" in file.text
+    assert "+32470112233" in file.text
+    assert f'href="/staff/people/{newcomer.id}/messages"' in file.text
     listing = client.get(f"/staff/people/{newcomer.id}/messages")
     assert listing.status_code == 200
     message = db.scalar(select(InboxMessage).where(InboxMessage.user_id == newcomer.user_id))

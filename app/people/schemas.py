@@ -296,14 +296,15 @@ class VolunteerStaffRead(VolunteerRead):
 
 
 class NewcomerStaffRead(NewcomerRead):
-    email: str = _EMAIL
+    email: str | None = _EMAIL  # None: registered at the desk with a phone number only
 
 
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    email: str
+    email: str | None  # None: a newcomer registered at the desk with a phone number only
+    phone: str | None = None  # E.164, their login name then
     role: str
     locale: str
 
