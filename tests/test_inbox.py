@@ -417,3 +417,29 @@ def test_queue_for_a_person_without_email_writes_no_outbox_row(
                                  "url": "http://x/me"})  # fmt: skip
     assert db.scalar(select(func.count()).select_from(OutboxEmail)) == 0
     assert db.scalar(select(func.count()).select_from(InboxMessage)) == 1
+
+
+def test_erasure_removes_the_phone_the_inbox_and_the_sms_alerts(
+    db: Session, settings: Settings
+) -> None:
+    from app.privacy.erasure import erase
+
+    db.info["settings"] = settings
+    settings.sms_url = "http://127.0.0.1:9/unused"
+    newcomer = make_newcomer(db, first_name="Hodan")
+    newcomer.user.email, newcomer.user.phone, newcomer.user.sms_alerts = None, "+32470112233", True
+    staff = make_staff(db)
+    make_volunteer(db)
+    db.commit()
+    matches.run_round(db, city=settings.city, started_by=None)
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(SmsAlert)) == 1
+    erase(db, newcomer, by=staff, city=settings.city)
+    db.commit()
+    db.expire_all()
+    user = db.get(User, newcomer.user_id)
+    assert user is not None
+    assert user.phone is None
+    assert user.sms_alerts is False
+    assert db.scalar(select(func.count()).select_from(InboxMessage)) == 0
+    assert db.scalar(select(func.count()).select_from(SmsAlert)) == 0
