@@ -184,6 +184,13 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     metrics_allow: str = "127.0.0.1/32,::1/128"  # comma-separated networks; "" = token only
     worker_poll_seconds: float = Field(default=5.0, gt=0)
+    # SMS alerts (app/inbox/sms.py): an HTTP gateway; nothing is queued or sent while sms_url
+    # is unset. sms_provider names a class in app.inbox.sms.PROVIDERS.
+    sms_url: str | None = None
+    sms_token: str | None = None
+    sms_sender: str = "WelcomeBuddy"
+    sms_provider: str = "json"
+    sms_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

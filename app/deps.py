@@ -20,6 +20,7 @@ from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
 from app.db import session_scope
 from app.i18n.catalog import LOCALE_COOKIE, N_, choose_api_locale, choose_locale, staff_locale
+from app.inbox import service as inbox
 
 SESSION_COOKIE = "buddy_session"
 
@@ -132,8 +133,9 @@ class Viewer:
 
     id: int
     role: Role
-    email: str
+    email: str | None
     locale: str
+    unread: int = 0  # unread inbox messages, for the count in the navigation
 
 
 class LoginRequired(Exception):
@@ -173,8 +175,11 @@ def page_user_optional(request: Request, session: SessionDep) -> User | None:
     found = session_token(request, session)
     user = found[1] if found else None
     request.state.user = (
-        Viewer(id=user.id, role=user.role, email=user.email, locale=user.locale) if user else None
-    )
+        Viewer(id=user.id, role=user.role, email=user.email, locale=user.locale,
+               unread=inbox.unread_count(session, user.id) if user.role is not Role.staff else 0)
+        if user
+        else None
+    )  # fmt: skip
     request.state.second_factor = bool(found and found[0].second_factor)
     request_locale(request, user)
     return user

@@ -32,6 +32,9 @@ from app.exports import router as exports_router
 from app.followup import pages as followup_pages
 from app.followup import router as followup_router
 from app.health import router as health_router
+from app.inbox import pages as inbox_pages
+from app.inbox import router as inbox_router
+from app.inbox import staff_pages as inbox_staff_pages
 from app.intake import pages as intake_pages
 from app.intake import router as intake_router
 from app.intake import slot_pages as intake_slot_pages
@@ -75,6 +78,7 @@ _ROUTERS = (
     evaluations_summary_router, evaluations_summary_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
     operations_router,
+    inbox_router, inbox_pages, inbox_staff_pages,
 )  # fmt: skip
 
 

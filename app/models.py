@@ -9,6 +9,7 @@ from app.db import Base
 from app.evaluations.models import Evaluation
 from app.events.models import Event, Invitation
 from app.followup.models import StaffCall
+from app.inbox.models import InboxMessage, SmsAlert
 from app.intake.models import IntakeBooking, IntakeRecord, IntakeSlot, ScreeningRecord
 from app.matches.models import (
     MatchingLock,
@@ -33,6 +34,7 @@ __all__ = [
     "Contract",
     "Evaluation",
     "Event",
+    "InboxMessage",
     "IntakeBooking",
     "IntakeRecord",
     "IntakeSlot",
@@ -49,6 +51,7 @@ __all__ = [
     "PersonLanguage",
     "ScheduledRound",
     "ScreeningRecord",
+    "SmsAlert",
     "StaffCall",
     "User",
     "Volunteer",

@@ -37,7 +37,7 @@ def test_wrong_password_is_401_and_recorded(client: TestClient, db: Session) -> 
         "/api/v1/auth/token", data={"username": "a@example.org", "password": "nope"}
     )
     assert response.status_code == 401
-    assert response.json()["detail"] == "Wrong email or password."
+    assert response.json()["detail"] == "Wrong email, phone number or password."
     db.expire_all()
     failures = db.scalar(
         select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False))

@@ -31,6 +31,7 @@ from app.checkins.models import Checkin
 from app.contracts import service as contracts
 from app.contracts.models import Contract, EndReason
 from app.db import utcnow
+from app.inbox.models import InboxMessage
 from app.notifications.models import OutboxEmail
 from app.notifications.reminders import queue_due_reminders
 from app.people.models import IntakeStatus, VettingStatus
@@ -146,12 +147,14 @@ def _build(db: Session, client: TestClient) -> Pair:
     db.commit()
     checkins = list(db.scalars(select(Checkin.id).where(Checkin.contract_id == contract.id)))
     emails = list(db.scalars(select(OutboxEmail.id)))
+    messages = list(db.scalars(select(InboxMessage.id)))  # both sides' inbox messages
     person_ids = [newcomer.id, volunteer.id, stranger.id]
     ids: dict[str, list[object]] = {
         "contract_id": [declined.id, contract.id], "checkin_id": checkins,
         "newcomer_id": person_ids, "volunteer_id": person_ids, "person_id": person_ids,
         "round_id": [1], "email_id": emails or [1], "kind": ["contracts", "checkins"],
         "event_id": [event["id"]], "slot_id": [slot["id"] for slot in slots],
+        "message_id": messages or [1],
     }  # fmt: skip
     return Pair(contract, newcomer.user, volunteer.user, stranger.user, ids)
 
@@ -170,8 +173,11 @@ def _finish(db: Session, client: TestClient, pair: Pair) -> None:
 
 
 def _emails(db: Session) -> str:
-    """Every email in the outbox as one text: subject, both bodies, decoded attachments."""
+    """Every email in the outbox as one text: subject, both bodies, decoded attachments; and
+    every inbox message (the same messages, also for people without email)."""
     parts = []
+    for message in db.scalars(select(InboxMessage)):
+        parts += [message.subject, message.body_text, message.body_html]
     for email in db.scalars(select(OutboxEmail)):
         parts += [email.subject, email.body_text, email.body_html or ""]
         parts += [base64.b64decode(a["data"]).decode("utf-8", "replace")

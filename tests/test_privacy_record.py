@@ -12,7 +12,7 @@ RECORD = Path(__file__).resolve().parent.parent / "docs" / "privacy.md"
 # Tables that describe a person (every column but the key is personal data) …
 PERSONAL_TABLES = {
     "users", "auth_tokens", "login_attempts", "people", "newcomers", "volunteers",
-    "person_languages", "outbox_emails", "audit_personal",
+    "person_languages", "outbox_emails", "audit_personal", "inbox_messages", "sms_alerts",
 }  # fmt: skip
 # … and, elsewhere, columns whose names say they hold free text, a name, a place or a person.
 PERSONAL_NAME = re.compile(

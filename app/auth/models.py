@@ -55,7 +55,12 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased: the unique index then makes emails unique case-insensitively everywhere.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None for a newcomer registered at the desk with a phone only (they log in with ``phone``).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # E.164 ("+32470123456"): a login name for people without email, and where SMS alerts go.
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The person chose short SMS alerts ("you have a new message") besides their inbox.
+    sms_alerts: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     locale: Mapped[str] = mapped_column(String(8))

@@ -159,5 +159,5 @@ def _use(
     avoid = password_words(session, user, city_name)
     set_password(session, user, new_password, avoid=avoid)  # revokes every token
     found.used_at = utcnow()
-    throttle.record(session, user.email, ip, True, AttemptKind.reset)
+    throttle.record(session, user.email or user.phone or "", ip, True, AttemptKind.reset)
     return user

@@ -55,7 +55,8 @@ def login(
     context = {"email": email, "next": safe_next(next) or ""}
     try:
         found = service.authenticate(
-            session, email, password, client_ip(request), throttle_policy(settings)
+            session, email, password, client_ip(request), throttle_policy(settings),
+            region=settings.city.country,
         )
     except Throttled as exc:
         context["error"] = gettext(locale, exc.message, **exc.params)
@@ -63,7 +64,7 @@ def login(
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if found is None:
-        context["error"] = gettext(locale, "Wrong email or password.")
+        context["error"] = gettext(locale, "Wrong email, phone number or password.")
         return render(request, "auth/login.html", context, status_code=401)
     # A new version of the privacy notice is asked for before anything else.
     target = privacy_consent.after_login(session, found, settings.city,

@@ -71,9 +71,11 @@ def token(
     """A bearer token. Staff accounts also send the current code of their authenticator app
     (or an unused recovery code) as ``otp``."""
     ip = client_ip(request)
-    user = service.authenticate(session, form.username, form.password, ip, policy)
+    user = service.authenticate(
+        session, form.username, form.password, ip, policy, region=settings.city.country
+    )
     if user is None:
-        return _refuse(request, N_("Wrong email or password."))
+        return _refuse(request, N_("Wrong email, phone number or password."))
     if user.role is Role.staff:
         if not totp.is_enrolled(user):
             message = N_("Set up two-step login first: log in on the website once.")

@@ -22,11 +22,14 @@ from app.auth.models import (
     User,
 )
 from app.auth.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
+from app.auth.phones import looks_like_phone, normalise_phone
 from app.auth.throttle import ThrottlePolicy, raise_if_locked
 from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.i18n.catalog import N_
 from app.people.models import Person
+
+PHONE_TAKEN = N_("An account with this phone number already exists.")
 
 
 def normalise_email(email: str) -> str:
@@ -37,22 +40,47 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def login_name(login: str, region: str) -> str:
+    """What a login form's first field means: an email address (lower-cased), or a phone number
+    in E.164 (read in the city's country when it has no country code). A phone that cannot be
+    parsed is kept as typed: it then simply matches no account."""
+    login = login.strip()
+    if looks_like_phone(login):
+        try:
+            return normalise_phone(login, region)
+        except Invalid:
+            return login[:254]
+    return normalise_email(login)
+
+
+def get_user_by_login(session: Session, login: str, region: str) -> User | None:
+    name = login_name(login, region)
+    column = User.email if "@" in name or not name.startswith("+") else User.phone
+    return session.scalar(select(User).where(column == name))
+
+
 def create_user(
     session: Session,
     *,
-    email: str,
+    email: str | None,
     password: str,
     role: Role,
     locale: str,
     avoid: Sequence[str] = (),
+    phone: str | None = None,
 ) -> User:
     """A new account. ``avoid``: words the password must not contain (the person's names, the
-    city's name), besides the email address."""
-    email = normalise_email(email)
-    check_strength(password, email=email, avoid=avoid)
-    if get_user_by_email(session, email) is not None:
+    city's name), besides the email address. ``phone`` (E.164): a login name too; an account
+    registered at the desk may have it instead of an email address."""
+    email = normalise_email(email) if email else None
+    check_strength(password, email=email or "", avoid=avoid)
+    if email is not None and get_user_by_email(session, email) is not None:
         raise Conflict(N_("An account with this email address already exists."), field="email")
-    user = User(email=email, password_hash=hash_password(password), role=role, locale=locale)
+    if phone is not None and session.scalar(select(User.id).where(User.phone == phone)):
+        raise Conflict(PHONE_TAKEN, field="phone")
+    user = User(
+        email=email, phone=phone, password_hash=hash_password(password), role=role, locale=locale
+    )
     # Two registrations with one address can race past the check above; the unique index
     # decides, and the savepoint keeps the rest of the transaction usable for a clean 409.
     try:
@@ -61,7 +89,10 @@ def create_user(
             session.flush()
     except IntegrityError:
         raise Conflict(
-            N_("An account with this email address already exists."), field="email"
+            N_("An account with this email address already exists.")
+            if email is not None
+            else PHONE_TAKEN,
+            field="email" if email is not None else "phone",
         ) from None
     return user
 
@@ -89,7 +120,7 @@ def set_password(
     avoid: Sequence[str] = (),
     keep_token: str | None = None,
 ) -> None:
-    check_strength(new, email=user.email, avoid=avoid, field="new_password")
+    check_strength(new, email=user.email or "", avoid=avoid, field="new_password")
     user.password_hash = hash_password(new)
     revoke_all_tokens(session, user.id, keep=keep_token)
 
@@ -190,17 +221,24 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
 
 
 def authenticate(
-    session: Session, email: str, password: str, ip: str, policy: ThrottlePolicy
+    session: Session,
+    email: str,
+    password: str,
+    ip: str,
+    policy: ThrottlePolicy,
+    *,
+    region: str = "BE",
 ) -> User | None:
     """Check credentials, recording the attempt. Raises ``Throttled`` while the account or the
-    address is locked.
+    address is locked. ``email`` may also be a phone number (read in ``region`` without a
+    country code); attempts are counted per normalised login name.
 
     The attempt is recorded even when the login fails, so the caller must commit on failure
     too (the page and API layers do).
     """
-    email = normalise_email(email)
+    email = login_name(email, region)
     raise_if_locked(throttle.seconds_locked(session, email, ip, policy))
-    user = get_user_by_email(session, email)
+    user = get_user_by_login(session, email, region)
     ok = verify_password(password, user.password_hash if user else DUMMY_HASH)
     ok = ok and user is not None and user.is_active
     throttle.record(session, email, ip, ok, AttemptKind.login)

@@ -121,11 +121,12 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
 def verify(session: Session, user: User, code: str, ip: str, policy: ThrottlePolicy) -> bool:
     """Check a login's second step: a TOTP code or an unused recovery code. Throttled per
     account and address like passwords; the attempt is recorded (the caller commits)."""
-    raise_if_locked(throttle.seconds_locked(session, user.email, ip, policy, kind=AttemptKind.otp))
+    login = user.email or ""  # staff always have an address
+    raise_if_locked(throttle.seconds_locked(session, login, ip, policy, kind=AttemptKind.otp))
     now = utcnow()
     code = _normalise(code)
     ok = is_enrolled(user) and (
         _accept_totp(user, code, now) or _accept_recovery(session, user, code, now)
     )
-    throttle.record(session, user.email, ip, ok, AttemptKind.otp)
+    throttle.record(session, user.email or "", ip, ok, AttemptKind.otp)
     return ok

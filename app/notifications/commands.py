@@ -1,4 +1,5 @@
-"""``buddy send-mail`` and the mail part of ``buddy tick`` (queue reminders, then send)."""
+"""``buddy send-mail`` and the mail part of ``buddy tick`` (queue reminders, then send mail and
+the SMS alerts of the inbox)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
+from app.inbox import sms
 from app.notifications import reminders, sender, service
 
 unit_of_work = contextmanager(session_scope)
@@ -57,13 +59,25 @@ def print_report(report: sender.SendReport, console: Console) -> None:
         console.print(f"  {error}")
 
 
+def send_sms(engine: Engine, settings: Settings, console: Console) -> sms.SmsReport:
+    """The inbox's SMS alerts (none while no gateway is configured)."""
+    report = sms.send_due_sms(make_sessionmaker(engine), settings)
+    if settings.sms_url:
+        console.print(f"SMS alerts sent: {report.sent}")
+        if report.retrying or report.failed:
+            console.print(f"[yellow]SMS alerts to retry: {report.retrying}, failed: "
+                          f"{report.failed}[/yellow]")  # fmt: skip
+    return report
+
+
 def send_mail(settings: Settings, console: Console, limit: int | None = None) -> sender.SendReport:
     engine = make_engine(settings.database_url)
     try:
         report = send_all(engine, settings, limit=limit)
+        print_report(report, console)
+        send_sms(engine, settings, console)
     finally:
         engine.dispose()
-    print_report(report, console)
     return report
 
 
@@ -76,6 +90,7 @@ def tick_mail(settings: Settings, console: Console) -> reminders.ReminderReport:
         with unit_of_work(factory) as session:
             queued = reminders.queue_due_reminders(session)
         report = send_all(engine, settings)
+        send_sms(engine, settings, console)
     finally:
         engine.dispose()
     console.print(f"Reminders queued, no meeting for one period: {queued.nomeet1}")

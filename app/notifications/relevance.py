@@ -40,10 +40,17 @@ def register(*kinds: str) -> Callable[[Check], Check]:
 
 def stale_reason(session: Session, row: OutboxEmail, now: datetime) -> str | None:
     """Why ``row`` must not be sent any more, or ``None``: send it."""
-    check = CHECKS.get(row.kind)
-    if check is None or not row.about:
+    return stale_about(session, row.kind, row.about, now)
+
+
+def stale_about(
+    session: Session, kind: str, about: dict[str, Any] | None, now: datetime
+) -> str | None:
+    """The same check for any message of ``kind`` about ``about`` (the inbox uses it too)."""
+    check = CHECKS.get(kind)
+    if check is None or not about:
         return None
-    return check(session, dict(row.about), now)
+    return check(session, dict(about), now)
 
 
 def _contract(session: Session, about: dict[str, Any]) -> Contract | None:

@@ -31,6 +31,7 @@ from app.contracts.ics import ics_for
 from app.contracts.models import Contract
 from app.contracts.rules import local_date
 from app.db import utcnow
+from app.inbox import service as inbox
 from app.matches.models import Panel, PanelStatus
 from app.notifications.emails import render_email
 from app.notifications.models import EmailStatus, OutboxEmail
@@ -112,7 +113,9 @@ def queue(
     about: dict[str, Any] | None = None,
 ) -> bool:
     """Render ``kind`` in the recipient's language and add it to the outbox, once per
-    ``dedupe_key``. Returns whether a new message was queued. Deactivated accounts get none.
+    ``dedupe_key``, and put it in their inbox (``app.inbox.service.deliver``; a person without
+    an email address gets the inbox message only). Returns whether a new message was queued.
+    Deactivated accounts get none.
     ``about`` names what the message is about, for the check of ``kind`` in relevance.py when
     it is sent (none: sent as it is)."""
     if not user.is_active or is_queued(session, dedupe_key):
@@ -124,6 +127,13 @@ def queue(
         locale,
         {"city": settings.city.name, "base_url": settings.base_url.rstrip("/"), **context},
     )
+    # Every message also lands in the inbox on /me: the one channel everyone has.
+    in_inbox = inbox.deliver(
+        session, settings, user=user, kind=kind, dedupe_key=dedupe_key, locale=locale,
+        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html, about=about,
+    )  # fmt: skip
+    if user.email is None:
+        return in_inbox  # no address (registered at the desk with a phone): inbox only
     now = utcnow()
     return _insert(
         session,

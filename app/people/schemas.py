@@ -22,6 +22,7 @@ from pydantic import (
     EmailStr,
     Field,
     field_validator,
+    model_validator,
 )
 
 from app.i18n.catalog import N_
@@ -107,6 +108,22 @@ class NewcomerCreate(_PersonCreate):
     @classmethod
     def _arrived(cls, value: date | None) -> date | None:
         return check_arrival(value)
+
+
+EMAIL_OR_PHONE = N_("Give an email address or a mobile phone number.")
+
+
+class DeskNewcomerCreate(NewcomerCreate):
+    """Registration by staff at the welcome desk: the email address may be missing, then a
+    mobile phone number is the login name (and where SMS alerts go)."""
+
+    email: EmailStr | None = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _email_or_phone(self) -> DeskNewcomerCreate:
+        if self.email is None and not self.phone:
+            raise ValueError(EMAIL_OR_PHONE)
+        return self
 
 
 class VolunteerCreate(_PersonCreate):
@@ -279,14 +296,15 @@ class VolunteerStaffRead(VolunteerRead):
 
 
 class NewcomerStaffRead(NewcomerRead):
-    email: str = _EMAIL
+    email: str | None = _EMAIL  # None: registered at the desk with a phone number only
 
 
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    email: str
+    email: str | None  # None: a newcomer registered at the desk with a phone number only
+    phone: str | None = None  # E.164, their login name then
     role: str
     locale: str
 

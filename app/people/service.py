@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import Role, User
+from app.auth.phones import normalise_phone
 from app.auth.service import create_user
 from app.config import CityProfile
 from app.db import utcnow
@@ -131,9 +132,15 @@ def register_newcomer(
     # At the desk no password staff have seen may stay valid: the account gets one nobody
     # knows, and the newcomer chooses their own with a printed one-time code.
     password = secrets.token_urlsafe(32) if by_staff is not None else data.password
+    # Without an email address (desk only), the phone number is the login name.
+    login_phone = None
+    if data.email is None and data.phone:
+        login_phone = normalise_phone(data.phone, city.country)
+        fields["phone"] = login_phone
     user = create_user(
-        session, email=str(data.email), password=password, role=Role.newcomer, locale=locale,
-        avoid=(data.first_name, data.last_name, city.name),
+        session, email=str(data.email) if data.email else None, password=password,
+        role=Role.newcomer, locale=locale, avoid=(data.first_name, data.last_name, city.name),
+        phone=login_phone,
     )  # fmt: skip
     newcomer = Newcomer(
         user=user,
@@ -153,7 +160,7 @@ def register_newcomer(
             action="newcomer.registered_by_staff",
             subject_type="newcomer",
             subject_id=newcomer.id,
-            personal={"email": user.email},
+            personal={"email": user.email} if user.email else {"phone": user.phone},
         )
     return newcomer
 

@@ -31,6 +31,7 @@ from app.errors import Conflict
 from app.evaluations.models import Evaluation
 from app.followup.models import StaffCall
 from app.i18n.catalog import N_
+from app.inbox.models import InboxMessage, SmsAlert
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.notifications.models import EmailStatus, OutboxEmail
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
@@ -138,17 +139,39 @@ def _scrub_shared_records(session: Session, person: Person, user: User) -> None:
         session.execute(statement.execution_options(synchronize_session=False))
 
 
-def _scrub_mail(session: Session, person: Person, user: User, old_email: str) -> None:
-    session.execute(
-        delete(OutboxEmail).where(OutboxEmail.to_email == old_email,
-                                  OutboxEmail.status == EmailStatus.queued)
-    )  # fmt: skip
-    session.execute(
-        update(OutboxEmail).where(OutboxEmail.to_email == old_email)
-        .values(to_email=user.email, subject=ERASED_NAME, body_text="", body_html=None,
-                attachments=[])
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
+def _scrub_inbox(session: Session, person: Person, user: User) -> None:
+    """The person's own inbox and SMS alerts go; their name goes from their partners' inbox
+    messages, as from their emails."""
+    own = select(InboxMessage.id).where(InboxMessage.user_id == user.id)
+    session.execute(delete(SmsAlert).where(SmsAlert.message_id.in_(own)))
+    session.execute(delete(InboxMessage).where(InboxMessage.user_id == user.id))
+    names = [n for n in {person.display_name, person.first_name} if len(n.strip()) >= 2]
+    partner_ids = _partner_user_ids(session, person)
+    if not names or not partner_ids:
+        return
+    messages = session.scalars(
+        select(InboxMessage).where(InboxMessage.user_id.in_(partner_ids),
+                                   or_(*[InboxMessage.body_text.contains(n) for n in names]))
+    ).all()  # fmt: skip
+    for message in messages:
+        for name in sorted(names, key=len, reverse=True):
+            message.subject = message.subject.replace(name, ERASED_NAME)
+            message.body_text = message.body_text.replace(name, ERASED_NAME)
+            message.body_html = message.body_html.replace(name, ERASED_NAME)
+
+
+def _scrub_mail(session: Session, person: Person, user: User, old_email: str | None) -> None:
+    if old_email is not None:  # None: registered without an address, no mail of theirs
+        session.execute(
+            delete(OutboxEmail).where(OutboxEmail.to_email == old_email,
+                                      OutboxEmail.status == EmailStatus.queued)
+        )  # fmt: skip
+        session.execute(
+            update(OutboxEmail).where(OutboxEmail.to_email == old_email)
+            .values(to_email=user.email, subject=ERASED_NAME, body_text="", body_html=None,
+                    attachments=[])
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
     # Messages to partners name this person: the names go from them too.
     names = [n for n in {person.display_name, person.first_name} if len(n.strip()) >= 2]
     partner_ids = _partner_user_ids(session, person)
@@ -250,9 +273,12 @@ def erase(session: Session, person: Person, *, by: User | None, city: CityProfil
     user.password_hash = hash_password(secrets.token_urlsafe(32))  # nobody knows it
     user.is_active = False
     session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == old_email))
+    old_logins = [name for name in (old_email, user.phone) if name]
+    user.phone, user.sms_alerts = None, False
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(old_logins)))
     session.flush()
     _scrub_mail(session, person, user, old_email)
+    _scrub_inbox(session, person, user)
     completed = select(Contract.id).where(
         Contract.newcomer_id == person.id, Contract.status == ContractStatus.completed
     )

@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.checkins.models import Checkin, Party
 from app.contracts.models import Contract
 from app.evaluations.models import Evaluation
+from app.inbox.models import InboxMessage
 from app.matches.models import Panel, PanelCandidate
 from app.notifications.models import OutboxEmail
 from app.people.models import Newcomer, Person, Volunteer
@@ -39,7 +40,8 @@ def to_json(data: dict[str, Any]) -> str:
 
 def _account(user: User) -> dict[str, Any]:
     return {
-        "email": user.email, "role": user.role.value, "locale": user.locale,
+        "email": user.email, "phone": user.phone, "sms_alerts": user.sms_alerts,
+        "role": user.role.value, "locale": user.locale,
         "created_at": user.created_at, "last_login_at": user.last_login_at,
     }  # fmt: skip
 
@@ -215,6 +217,14 @@ def export(session: Session, user: User, *, full: bool = False) -> dict[str, Any
          "queued_at": m.created_at, "sent_at": m.sent_at,
          "attachments": [a.get("name") for a in m.attachments or []]}
         for m in mails
+    ]  # fmt: skip
+    inbox = session.scalars(
+        select(InboxMessage).where(InboxMessage.user_id == user.id).order_by(InboxMessage.id)
+    ).all()
+    data["messages"] = [
+        {"kind": m.kind, "subject": m.subject, "body": m.body_text, "created_at": m.created_at,
+         "read_at": m.read_at}
+        for m in inbox
     ]  # fmt: skip
     data["audit"] = _audit(session, person, user, full)
     return data

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "privacy.consent_withdrawn": N_("Withdrew consent"),
     "privacy.consent_accepted": N_("Agreed to the privacy notice"),
     "privacy.erased": N_("Personal data erased"),
+    "inbox.letter_printed": N_("A message printed as a letter"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),

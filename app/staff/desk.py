@@ -2,9 +2,11 @@
 
 Same fields and rules as the newcomer's own registration form (the people engineer's form
 partial and ``app.people.forms`` are reused). The newcomer ticks the consent box at the desk.
-No password that staff have seen is ever valid: the account gets a random password nobody knows,
-and the desk prints a one-time code with which the newcomer chooses their own (``/set-password``,
-valid ``setup_code_days``).
+The email address is optional here: a newcomer without one is registered with a mobile phone
+number, which becomes their login name (``app.auth.phones``); their messages reach them in the
+inbox on /me (``app.inbox``). No password that staff have seen is ever valid: the account gets
+a random password nobody knows, and the desk prints a one-time code with which the newcomer
+chooses their own (``/set-password``, valid ``setup_code_days``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from app.i18n.catalog import gettext
 from app.people import forms
 from app.people import service as people
 from app.people.models import Newcomer
-from app.people.schemas import NewcomerCreate
+from app.people.schemas import DeskNewcomerCreate
 from app.web.templating import error_page, render
 
 router = APIRouter()
@@ -64,12 +66,15 @@ async def new_newcomer(
     data = forms.schema_input(values, kind="newcomer", account=True)
     # Unknown to everyone; replaced when the newcomer uses the printed code.
     data.update(password=secrets.token_urlsafe(32), locale=values["locale"])
+    data["email"] = data["email"] or None  # optional here: a mobile number may replace it
     errors: dict[str, str] = {}
-    parsed: NewcomerCreate | None = None
+    parsed: DeskNewcomerCreate | None = None
     try:
-        parsed = NewcomerCreate.model_validate(data)
+        parsed = DeskNewcomerCreate.model_validate(data)
     except ValidationError as exc:
         errors = forms.form_errors(exc, locale, data)
+        if "form" in errors and not data["email"] and not data.get("phone"):
+            errors["phone"] = errors.pop("form")  # "an email address or a phone": say it here
     if parsed is not None and not errors:
         try:
             newcomer = people.register_newcomer(session, parsed, city=city, by_staff=staff)

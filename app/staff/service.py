@@ -72,7 +72,7 @@ def get_person(session: Session, person_id: int) -> Person:
     return person
 
 
-QUIET_ACTIONS = frozenset({"privacy.file_read", "privacy.exported"})
+QUIET_ACTIONS = frozenset({"privacy.file_read", "privacy.exported", "inbox.read_by_staff"})
 
 
 def history(session: Session, person: Person) -> list[HistoryItem]:
@@ -83,7 +83,7 @@ def history(session: Session, person: Person) -> list[HistoryItem]:
         if e.action not in QUIET_ACTIONS
     ]
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
-    emails: dict[int, str] = {}
+    emails: dict[int, str | None] = {}
     if actor_ids:
         rows = session.execute(select(User.id, User.email).where(User.id.in_(actor_ids)))
         emails = dict(rows.all())
