@@ -1,16 +1,19 @@
 """Every language the city offers, on a 360 px phone: the public home page, the registration
 form and a newcomer's /me page have the right ``lang`` and ``dir``, never scroll sideways, and
 really draw their script (a screenshot that is not blank; for Tigrinya, Chromium draws the
-Ethiopic text with an Ethiopic font, not with empty boxes).
+Ethiopic text with an Ethiopic font, not with empty boxes), and axe-core finds no violation.
 
 One browser, one context per locale, three pages each: about a second per locale.
 """
 
 from __future__ import annotations
 
+import json
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+import axe_playwright_python
 import pytest
 from PIL import Image
 from sqlalchemy.orm import Session
@@ -23,6 +26,9 @@ from tests.factories import PASSWORD, make_newcomer
 pytestmark = pytest.mark.browser
 
 LOCALES = tuple(load_city(CITIES_DIR / "mechelen.json").locales)
+AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+_AXE = """async () => JSON.stringify(
+  (await axe.run(document, {resultTypes: ['violations']})).violations)"""
 
 
 def _fonts_drawing(page: Any, selector: str) -> dict[str, int]:
@@ -60,6 +66,9 @@ def _check(page: Any, locale: str, path: str) -> None:
     used = _fonts_drawing(page, "h1")
     assert used, (locale, path)
     assert all(count > 0 for count in used.values()), (locale, path, used)
+    violations = [(v["id"], [n["target"] for n in v["nodes"][:3]])
+                  for v in json.loads(page.evaluate(_AXE))]  # fmt: skip
+    assert not violations, (locale, path, violations)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -70,8 +79,10 @@ def test_newcomer_pages_in_every_locale(
     newcomer.user.locale = locale
     db.commit()
     context = browser.new_context(
-        base_url=server_url, viewport={"width": 360, "height": 740}, locale="en-GB"
+        base_url=server_url, viewport={"width": 360, "height": 740}, locale="en-GB",
+        bypass_csp=True,  # axe-core is injected by the test, not served by the app
     )
+    context.add_init_script(path=str(AXE_JS))
     context.add_cookies([{"name": "buddy_locale", "value": locale, "url": server_url}])
     page = context.new_page()
     try:
