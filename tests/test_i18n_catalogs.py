@@ -320,7 +320,7 @@ SAME_AS_ENGLISH = {
     "fr": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "Table", "Code", "Date", "Minutes",
            "Note", "Signatures", "Exports", "Invitations", "Places", "Tables", "Distance",
            "Latitude", "Longitude", "%(day)s %(part)s", "Version", "Pages", "Football",
-           "Nature", "Question", "Yoga"},
+           "Nature", "Question", "Yoga", "Messages"},
     "es": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "No", "Yoga"},
     "tr": {"Yoga"},
 }  # fmt: skip
