@@ -85,6 +85,6 @@ def test_cohorts_in_the_api_and_on_the_dashboard(client: TestClient, db: Session
     assert page.status_code == 200
     html = page.text.split('id="chart-entries"')[1].split("</figure>")[0]
     assert "<svg" in html  # the chart, server-rendered
-    assert "<td>2026-02</td><td>3</td><td>2</td>" in html  # and its table
+    assert "<td>Feb 2026</td><td>3</td><td>2</td>" in html  # and its table
     empty = client.get("/staff/dashboard", params={"from": "2024-01-01", "to": "2024-02-01"})
     assert "No newcomer registered in this period." in empty.text
