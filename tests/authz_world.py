@@ -185,6 +185,27 @@ def _half_login(enrolled: bool) -> Callable[..., None]:
     return build
 
 
+def _inbox(db: Session, world: World, role: str) -> None:
+    """One unread message for each person. "Own" is the acting party's (the newcomer's for
+    staff and visitors); "another" is the other pair's person on the same side for a party,
+    and the applicant's (the staff pages' ``person_id``) for staff and visitors."""
+    from app.inbox.models import InboxMessage
+
+    def message(user_id: int, key: str) -> int:
+        found = InboxMessage(user_id=user_id, dedupe_key=f"matrix:{key}", kind="panel_ready",
+                             locale="en", subject="Your buddies", body_text="Hello.",
+                             body_html="<p>Hello.</p>")
+        db.add(found)
+        db.flush()
+        return found.id
+
+    mine = world.volunteer if role == "volunteer" else world.newcomer
+    theirs = {"newcomer": world.other_newcomer, "volunteer": world.other_volunteer}.get(
+        role, world.applicant_newcomer)
+    world.records["messages"] = {OWN: message(mine.user_id, "own"),
+                                 OTHER: message(theirs.user_id, "other")}
+
+
 def _you(role: str) -> str:
     return role if role in ("newcomer", "volunteer") else "volunteer"
 
@@ -209,6 +230,7 @@ STATES: dict[str, Callable[[Session, World, str], None]] = {
     "events": _events,
     "intake": _intake,
     "consent_due": _consent_due,
+    "inbox": _inbox,
     "one_time_codes": _one_time_codes,
     "half_login": _half_login(enrolled=True),
     "half_login_new": _half_login(enrolled=False),
@@ -242,4 +264,5 @@ PATH_VALUES: dict[str, Callable[[World, str], object]] = {
     "kind": lambda w, t: "contracts",
     "event_id": lambda w, t: w.records["events"][t],
     "slot_id": lambda w, t: w.records["free_slot"],
+    "message_id": lambda w, t: w.records["messages"][t],
 }

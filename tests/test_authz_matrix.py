@@ -307,6 +307,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     # --- programme: the evaluations summary -----------------------------------------------------
     ("GET", "/api/v1/programme/evaluations"): staff(state="completed"),
     ("GET", "/api/v1/exports/evaluations.csv"): staff(state="completed"),
+    # --- the inbox: one's own messages only (another person's: 404, and it stays unread) ------
+    ("GET", "/api/v1/me/messages"): users(state="inbox"),
+    ("GET", "/api/v1/me/messages/{message_id:int}"): parties(
+        200, state="inbox", refused={"staff": 404}),
     # --- documentation and health -----------------------------------------------------------
     ("GET", "/openapi.json"): public(),
     ("GET", "/docs"): public(),
@@ -410,6 +414,10 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
                                                 "would_again": "yes", "text": "Good."}),
     ("GET", "/contracts/{contract_id:int}/certificate.pdf"): allow(
         newcomer=200, staff=200, own=True, state="completed"),
+    # the inbox: one's own messages only (another person's: 404, and it stays unread)
+    ("GET", "/me/messages"): users(state="inbox"),
+    ("GET", "/me/messages/{message_id:int}"): parties(200, state="inbox", refused={"staff": 404}),
+    ("POST", "/me/messages/alerts"): users(303, location="/me/messages?saved=1"),
     # --- pages: staff -------------------------------------------------------------------------
     ("GET", "/staff"): staff(),
     ("GET", "/staff/vetting"): staff(),
@@ -467,6 +475,11 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/dashboard/pairs"): staff(),
     ("GET", "/staff/exports/{kind}.csv"): staff(),
     ("GET", "/staff/mail"): staff(),
+    # the inbox: who cannot be reached by email; a person's messages, any of them as a letter
+    ("GET", "/staff/unreachable"): staff(),
+    ("GET", "/staff/people/{person_id:int}/messages"): staff(state="inbox"),
+    ("GET", "/staff/people/{person_id:int}/messages/{message_id:int}/letter.pdf"): staff(
+        state="inbox"),
     ("POST", "/staff/mail/{email_id:int}/retry"): staff(303, state="failed_email"),
 }
 
