@@ -102,7 +102,7 @@ def test_api_errors_follow_accept_language_then_the_users_language(
         wrong = client.post(
             "/api/v1/auth/token", data={"username": "x@example.org", "password": "nope"}
         )
-        assert wrong.json()["detail"] == "Wrong email or password."
+        assert wrong.json()["detail"] == "Wrong email, phone number or password."
 
 
 def test_language_chosen_before_login_wins_and_is_saved(client: TestClient, db: Session) -> None:

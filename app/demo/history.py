@@ -240,8 +240,10 @@ class History:
         user = by.get(story.ended_by, self.staff)
         contracts.end_early(self.session, contract, user, story.reason, story.note, now=when)
         contract.updated_at = when  # the service stamps the wall clock
-        if story.ended_by == "volunteer" and story.reason.value == "moved_away":
-            # Moving away, the volunteer also pauses: not proposed to newcomers any more.
+        moved = story.ended_by == "volunteer" and story.reason.value == "moved_away"
+        # Moving away, the volunteer also pauses: not proposed to newcomers any more. Never the
+        # demo login's volunteer, whom the printed "try this" needs on the newcomer's panel.
+        if moved and contract.volunteer.id != self._login_person_id("volunteer"):
             people.set_volunteer_paused(self.session, contract.volunteer, True)
 
     def _evaluate(self, contract_id: int, side: int, when: datetime) -> None:
