@@ -149,7 +149,8 @@ def _arrange(engine: Engine, settings: Settings) -> Site:
                   "/password-reset", f"/password-reset/confirm?token={reset[1]}",
                   f"/set-password?code={setup_code}"]  # fmt: skip
         mine = ["/me", "/me/edit", "/me/contracts", f"/contracts/{c}", f"/contracts/{c}/meetings",
-                f"/contracts/{c}/meetings/new", f"/contracts/{c}/evaluation", "/me/password", "/me/messages"]  # fmt: skip
+                f"/contracts/{c}/meetings/new", f"/contracts/{c}/evaluation", "/me/password",
+                "/me/messages"]  # fmt: skip
         e = event.id
         staff = ["/staff", "/staff/vetting", "/staff/volunteers", "/staff/newcomers",
                  f"/staff/people/{person}", f"/staff/people/{contract.volunteer_id}",
