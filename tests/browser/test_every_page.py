@@ -20,21 +20,27 @@ from pathlib import Path
 from typing import Any
 
 import axe_playwright_python
+import pyotp
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app.auth.models import TokenKind, User
+from app.auth import onetime
+from app.auth.models import Role, TokenKind, User
 from app.auth.service import issue_token
-from app.checkins.models import Checkin
+from app.checkins.models import Checkin, Party
 from app.config import Settings
 from app.contracts.models import Contract, ContractStatus
-from app.db import make_sessionmaker
+from app.db import make_sessionmaker, utcnow
 from app.demo.generate import DEMO_LOGINS
 from app.demo.service import load_demo
 from app.deps import SESSION_COOKIE
+from app.events.models import Event, EventKind, Invitation
+from app.inbox.models import InboxMessage
+from app.inbox.service import deliver
+from app.intake.models import IntakeBooking, IntakeSlot
 from app.matches.models import Panel, PanelStatus
-from app.people.models import Newcomer, Volunteer
+from app.people.models import IntakeStatus, Newcomer, Volunteer
 from tests.browser.conftest import PHONE
 from tests.conftest import _wipe
 
@@ -50,7 +56,9 @@ AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 LOCALES = ("nl", "en", "fr", "ar")
 LONG_WORD = "Wolfeschlegelsteinhausenbergerdorff"
 # Not pages of the site: files, the third-party API docs, the JSON schema, health probes.
-NOT_PAGES = {"/docs", "/redoc", "/docs/oauth2-redirect", "/openapi.json", "/healthz", "/readyz"}
+# The data exports are JSON downloads, /metrics is for Prometheus.
+NOT_PAGES = {"/docs", "/redoc", "/docs/oauth2-redirect", "/openapi.json", "/healthz", "/readyz",
+             "/metrics", "/me/export", "/staff/people/{person_id}/export"}
 NOT_PAGE_SUFFIXES = (".pdf", ".ics", ".csv")
 
 
@@ -89,42 +97,124 @@ def _arrange(engine: Engine, settings: Settings) -> Site:
             .where(Contract.id.in_(select(Checkin.contract_id)))
         ).first()
         assert contract is not None, "the demo city has an active contract with meetings"
-        checkin = session.scalars(
+        checkins = session.scalars(
             select(Checkin).where(Checkin.contract_id == contract.id).order_by(Checkin.id)
-        ).first()
-        assert checkin is not None
+        ).all()
+        assert len(checkins) >= 2, "the demo pair has met at least twice"
+        # Each side may change a meeting it logged itself, within the edit window.
+        edits: dict[str, int] = {}
+        for checkin, side in zip(checkins[-2:], Party, strict=True):
+            checkin.logged_by_side, checkin.created_at = side, utcnow()
+            checkin.logged_by_id = getattr(contract, side.value).user_id
+            edits[side.value] = checkin.id
         users = {
             "panel": session.get_one(Newcomer, panel.newcomer_id).user,
             "newcomer": contract.newcomer.user,
             "volunteer": contract.volunteer.user,
             "staff": session.scalars(select(User).where(User.email == DEMO_LOGINS["staff"])).one(),
         }
+        taken = {user.id for user in users.values()}
+        newcomers = session.scalars(
+            select(Newcomer).where(Newcomer.user_id.not_in(taken)).order_by(Newcomer.id)
+        ).all()
+        applicant = next(n for n in newcomers if n.intake_status is IntakeStatus.pending)
+        others = [n for n in newcomers if n is not applicant]
+        users["applicant"] = applicant.user  # waits for the intake talk, booked in a slot
+        users["consent"] = others[0].user  # accepted an older privacy notice: asked again
+        others[0].consent_version = "2000-01"
+        # Staff half-way through logging in: the code page, and the first-time setup page.
+        for role, enrolled in (("code", True), ("code_setup", False)):
+            half = User(email=f"{role}.{LONG_WORD}@city.example.org".lower(), role=Role.staff,
+                        locale="nl", password_hash=users["staff"].password_hash,
+                        totp_secret=pyotp.random_base32(),
+                        totp_enabled_at=utcnow() if enrolled else None)  # fmt: skip
+            session.add(half)
+            users[role] = half
+        session.flush()
         site.user_ids = [user.id for user in users.values()]
         for n, user in enumerate(users.values()):
             _lengthen(session, user, n)
         for role, user in users.items():
-            site.tokens[role] = issue_token(session, user, TokenKind.session, timedelta(hours=2))
+            second = user.role is Role.staff and role not in ("code", "code_setup")
+            site.tokens[role] = issue_token(session, user, TokenKind.session, timedelta(hours=2),
+                                            second_factor=second)  # fmt: skip
+        event, slot = _events_and_slots(session, contract, applicant)
+        messages = {role: _message(session, settings, users[role], role)
+                    for role in ("newcomer", "volunteer")}  # fmt: skip
+        setup_code = onetime.issue_setup_code(session, others[1].user, timedelta(days=7))
+        reset = onetime.request_reset(session, others[2].user.email, timedelta(hours=1))
+        assert reset is not None
         c, person = contract.id, contract.newcomer_id
-        public = ["/", "/login", "/register/newcomer", "/register/volunteer", "/no-such-page"]
+        public = ["/", "/login", "/register/newcomer", "/register/volunteer", "/no-such-page",
+                  "/password-reset", f"/password-reset/confirm?token={reset[1]}",
+                  f"/set-password?code={setup_code}"]  # fmt: skip
         mine = ["/me", "/me/edit", "/me/contracts", f"/contracts/{c}", f"/contracts/{c}/meetings",
-                f"/contracts/{c}/meetings/new", f"/meetings/{checkin.id}/edit",
-                f"/contracts/{c}/evaluation"]  # fmt: skip
+                f"/contracts/{c}/meetings/new", f"/contracts/{c}/evaluation", "/me/password",
+                "/me/messages"]  # fmt: skip
+        e = event.id
         staff = ["/staff", "/staff/vetting", "/staff/volunteers", "/staff/newcomers",
                  f"/staff/people/{person}", f"/staff/people/{contract.volunteer_id}",
+                 f"/staff/people/{applicant.id}", f"/staff/people/{person}/messages",
                  "/staff/newcomers/new", "/staff/rounds", "/staff/contracts",
                  f"/staff/contracts/{c}/calls/new", "/staff/dashboard", "/staff/dashboard/pairs",
-                 "/staff/mail", f"/contracts/{c}", f"/contracts/{c}/meetings"]  # fmt: skip
+                 "/staff/mail", f"/contracts/{c}", f"/contracts/{c}/meetings",
+                 "/staff/evaluations", "/staff/unreachable", "/staff/events", "/staff/events/new",
+                 f"/staff/events/{e}", f"/staff/events/{e}/attendance",
+                 f"/staff/events/{e}/timetable", "/staff/intake-slots",
+                 f"/staff/intake-slots/{slot.id}", "/me/password"]  # fmt: skip
         site.pages = [
             *(("visitor", url) for url in public),
+            ("code", "/login/code"),
+            ("code_setup", "/login/code/setup"),
+            ("consent", "/privacy/consent"),
             ("panel", "/me"),
             ("panel", "/me/panel"),
             ("panel", f"/me/panel/confirm?volunteer_id={candidate_id}"),
+            ("applicant", "/me"),
             *(("newcomer", url) for url in mine),
+            ("newcomer", f"/me/messages/{messages['newcomer']}"),
+            ("newcomer", f"/meetings/{edits['newcomer']}/edit"),
             *(("volunteer", url) for url in mine),
+            ("volunteer", f"/me/messages/{messages['volunteer']}"),
+            ("volunteer", f"/meetings/{edits['volunteer']}/edit"),
             *(("staff", url) for url in staff),
         ]
         session.commit()
     return site
+
+
+def _events_and_slots(
+    session: Session, contract: Contract, applicant: Newcomer
+) -> tuple[Event, IntakeSlot]:
+    """A speed-dating session with long texts, everyone answered differently, and an intake
+    slot with the applicant booked in it."""
+    start = utcnow().replace(microsecond=0) + timedelta(days=10)
+    event = Event(kind=EventKind.speed_dating, title=f"Speed dating {LONG_WORD} " * 2,
+                  starts_at=start, ends_at=start + timedelta(hours=2), slot_minutes=10,
+                  place=f"{LONG_WORD}straat 1234, {LONG_WORD}zaal", languages=["ar", "fr"])
+    event.invitations = [Invitation(person_id=contract.newcomer_id, attending=True),
+                         Invitation(person_id=contract.volunteer_id, attending=True),
+                         Invitation(person_id=applicant.id)]  # fmt: skip
+    slot = IntakeSlot(starts_at=start, minutes=30, place=f"{LONG_WORD}loket 2", capacity=3,
+                      booked=1)  # fmt: skip
+    session.add_all([event, slot])
+    session.flush()
+    session.add(IntakeBooking(slot_id=slot.id, newcomer_id=applicant.id))
+    session.flush()
+    return event, slot
+
+
+def _message(session: Session, settings: Settings, user: User, role: str) -> int:
+    """An inbox message with a long subject and body; its id."""
+    text = f"{LONG_WORD} " * 20 + "https://example.org/" + "x" * 80
+    assert deliver(session, settings, user=user, kind="sweep", dedupe_key=f"sweep-{role}",
+                   locale="nl", subject=f"{LONG_WORD} " * 3, body_text=text,
+                   body_html=f"<p>{text}</p>", about=None)  # fmt: skip
+    found = session.scalar(
+        select(InboxMessage.id).where(InboxMessage.dedupe_key == f"sweep-{role}")
+    )
+    assert found is not None
+    return found
 
 
 def _page_routes(settings: Settings) -> set[str]:
