@@ -88,7 +88,7 @@ def test_ids_no_database_can_hold_are_404(loose: TestClient, db: Session, number
     auth = bearer(loose, staff.email)
     browser_login(loose, staff.email)
     names = ("contract_id", "checkin_id", "newcomer_id", "volunteer_id", "person_id",
-             "round_id", "email_id", "event_id", "slot_id")  # fmt: skip
+             "round_id", "email_id", "event_id", "slot_id", "message_id")  # fmt: skip
     values: dict[str, list[object]] = {name: [number] for name in names}
     values["kind"] = ["contracts"]
     tried = 0
