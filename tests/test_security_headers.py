@@ -70,7 +70,8 @@ def test_every_route_carries_the_headers(app: FastAPI, client: TestClient, db: S
     values: dict[str, list[object]] = {
         "contract_id": [ids], "checkin_id": [checkin.id], "newcomer_id": [contract.newcomer_id],
         "volunteer_id": [contract.volunteer_id], "person_id": [contract.newcomer_id],
-        "round_id": [1], "email_id": [1], "kind": ["contracts"], "event_id": [1], "slot_id": [1], "message_id": [1],
+        "round_id": [1], "email_id": [1], "kind": ["contracts"], "event_id": [1], "slot_id": [1],
+        "message_id": [1],
     }  # fmt: skip
     checked = 0
     for method, path in _routes(app):
@@ -127,7 +128,8 @@ def test_rendered_pages_have_no_inline_script_or_style(
     values: dict[str, list[object]] = {
         "contract_id": [contract.id], "checkin_id": [1], "newcomer_id": [contract.newcomer_id],
         "volunteer_id": [contract.volunteer_id], "person_id": [contract.newcomer_id],
-        "round_id": [1], "email_id": [1], "kind": ["contracts"], "event_id": [1], "slot_id": [1], "message_id": [1],
+        "round_id": [1], "email_id": [1], "kind": ["contracts"], "event_id": [1], "slot_id": [1],
+        "message_id": [1],
     }  # fmt: skip
     walk = walk_pages(client, ["/", *page_seeds(app, values)], [])
     html = {u: t for u, t in walk.texts.items() if "<html" in t}
