@@ -21,9 +21,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.db import make_sessionmaker
 from app.matches.models import MatchingRound
 from app.notifications.models import EmailStatus, OutboxEmail
-from tests.factories import PASSWORD, make_newcomer, make_staff, make_volunteer
+from tests.factories import PASSWORD, make_newcomer, make_staff, make_volunteer, staff_otp
 from tests.test_notifications_outbox import Inbox, SmtpServer, free_port
 
 pytestmark = pytest.mark.postgres_only
@@ -92,10 +93,13 @@ def instances(
                 proc.kill()
 
 
-def _token(url: str, email: str) -> str:
-    response = httpx.post(
-        f"{url}/api/v1/auth/token", data={"username": email, "password": PASSWORD}
-    )
+def _token(url: str, email: str, engine: Engine | None = None) -> str:
+    data = {"username": email, "password": PASSWORD}
+    if engine is not None:  # staff send their second-factor code too
+        code = staff_otp(make_sessionmaker(engine), email)
+        assert code is not None
+        data["otp"] = code
+    response = httpx.post(f"{url}/api/v1/auth/token", data=data)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 
@@ -126,7 +130,7 @@ def test_a_login_on_one_instance_is_valid_on_the_other(
 
 
 def test_a_round_started_on_both_instances_at_once_runs_once(
-    instances: list[str], db: Session
+    instances: list[str], db: Session, clean_db: Engine
 ) -> None:
     staff = make_staff(db)
     for _ in range(150):
@@ -134,7 +138,7 @@ def test_a_round_started_on_both_instances_at_once_runs_once(
     for _ in range(200):
         make_volunteer(db)
     db.commit()
-    tokens = [_token(url, staff.email) for url in instances]
+    tokens = [_token(url, staff.email, clean_db) for url in instances]
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
@@ -159,7 +163,8 @@ def test_a_round_started_on_both_instances_at_once_runs_once(
 
 
 def test_mail_sent_by_two_processes_at_once_arrives_once(
-    instances: list[str], instance_env: dict[str, str], db: Session, tmp_path: Path
+    instances: list[str], instance_env: dict[str, str], db: Session, clean_db: Engine,
+    tmp_path: Path,
 ) -> None:
     staff = make_staff(db)
     for _ in range(30):
@@ -167,7 +172,7 @@ def test_mail_sent_by_two_processes_at_once_arrives_once(
     for _ in range(45):
         make_volunteer(db)
     db.commit()
-    token = _token(instances[0], staff.email)
+    token = _token(instances[0], staff.email, clean_db)
     made = httpx.post(
         f"{instances[0]}/api/v1/matching/rounds",
         headers={"Authorization": f"Bearer {token}"},
