@@ -79,7 +79,7 @@ def test_nul_in_query_and_path(loose: TestClient, db: Session) -> None:
     _refused(loose.get("/staff/volunteers?q=%00"), 400, NUL_MESSAGE)
 
 
-@pytest.mark.parametrize("number", [MAX_ID + 1, 2**63, 2**64 + 7, 10**40])
+@pytest.mark.parametrize("number", [MAX_ID + 1, 2**63, 2**64 + 7, 10**40, -(MAX_ID + 1), -(2**63)])
 def test_ids_no_database_can_hold_are_404(loose: TestClient, db: Session, number: int) -> None:
     """Every route with a numeric path parameter, GET and POST, as staff (who pass every
     access check and so reach the database with the id)."""

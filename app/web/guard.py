@@ -37,7 +37,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # The largest id PostgreSQL's INTEGER holds (our primary keys); a bigger one cannot exist.
 MAX_ID = 2**31 - 1
-_LEADING_NUMBER = re.compile(r"^(\d+)")
+# Signed: FastAPI's int path parameters take "-3000000000" too, which PostgreSQL's integer
+# columns cannot hold either.
+_LEADING_NUMBER = re.compile(r"^(-?\d+)")
 
 TOO_LARGE = N_("The request is too large.")
 NUL_CHARACTER = N_("The text contains a character that is not allowed (NUL).")
@@ -58,7 +60,7 @@ class _Bad(Exception):
 def _path_ids_fit(path: str) -> bool:
     for segment in path.split("/"):
         found = _LEADING_NUMBER.match(segment)
-        if found and int(found.group(1)) > MAX_ID:
+        if found and abs(int(found.group(1))) > MAX_ID:
             return False
     return True
 
