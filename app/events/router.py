@@ -85,7 +85,11 @@ def rsvp(
     return InvitationRead.model_validate(invitation)
 
 
-@router.get("/events/{event_id}/timetable", response_model=TimetableRead)
+@router.get(
+    "/events/{event_id}/timetable",
+    response_model=TimetableRead,
+    responses={409: {"description": "Not a speed-dating session, or nobody has said yes yet"}},
+)
 def get_timetable(
     event_id: int, user: ApiStaff, session: SessionDep, city: CityDep
 ) -> TimetableRead:
