@@ -101,7 +101,18 @@ def test_newcomer_pages_in_every_locale(
                 " '<p id=\"ethiopic\">' + document.querySelector("
                 " '#lang-select option[value=ti]').textContent + '</p>')"
             )
-            used = _fonts_drawing(page, "#ethiopic")
+            # The new paragraph is drawn at the next frame, with its font loaded: wait for both
+            # (on a busy machine Chromium may not have laid it out when asked at once).
+            page.wait_for_function(
+                "document.fonts.status === 'loaded'"
+                " && document.querySelector('#ethiopic').getBoundingClientRect().width > 0"
+            )
+            used: dict[str, int] = {}
+            for _ in range(20):
+                used = _fonts_drawing(page, "#ethiopic")
+                if used:
+                    break
+                page.wait_for_timeout(100)
             assert any("Ethiopic" in name for name in used), used
     finally:
         context.close()
