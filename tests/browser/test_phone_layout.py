@@ -93,6 +93,13 @@ def test_collapsible_sections_show_an_open_close_marker(
         assert closed["cursor"] == "pointer"
         summary.click()
         assert page.locator("details#end").evaluate("d => d.open")
+        # The marker turns with a short CSS transition: wait for it to leave the closed angle
+        # (on a busy machine the first frame can still show it).
+        page.wait_for_function(
+            "before => getComputedStyle(document.querySelector('details#end > summary'),"
+            " '::before').transform !== before",
+            arg=closed["transform"], timeout=5000,
+        )
         opened = summary.evaluate(marker)
         assert opened["transform"] != closed["transform"]  # the marker turns
     finally:
