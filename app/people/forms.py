@@ -61,10 +61,6 @@ GOAL_LABELS = {
     "leisure": N_("Leisure and sports"),
 }
 
-# Interests are typed as a list: the Latin comma, the Arabic comma "،" (U+060C) and semicolons
-# (Latin and Arabic "؛") all separate items, whatever keyboard the person uses.
-_LIST_SEPARATORS = re.compile(r"[,،;؛]")
-
 VOCABULARY = {
     "days": DAYS,
     "parts": PARTS,
