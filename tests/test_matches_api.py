@@ -64,7 +64,8 @@ def test_round_panel_and_choice(client: TestClient, db: Session) -> None:
     assert "You both like cooking." in first["reasons"]  # both listed it (tests/factories.py)
     levels = [line for line in first["reasons"] if "Dutch" in line]
     assert len(levels) == 1
-    assert levels[0].startswith("Jan speaks Dutch")
+    # The typed name is bidi-isolated (FSI … PDI) inside the sentence, for right-to-left readers.
+    assert levels[0].startswith("\u2068Jan\u2069 speaks Dutch")
     assert "You speak a little of it." in levels[0]
     assert "Peeters" not in panel.text
     assert "@" not in panel.text

@@ -55,7 +55,7 @@ def test_reasons_in_english() -> None:
         "Griet speaks Arabic fluently. You speak it as your mother tongue.",
         "Griet speaks Dutch as a mother tongue. You speak a little of it.",
         "You are both free on Monday evening and Saturday morning.",
-        "Lives about 2 km from you.",
+        "Griet lives about 2 km from you.",
         "You both like cooking and football.",
         "You both chose: bank and paperwork.",
     ]
@@ -88,6 +88,28 @@ def test_reasons_in_dutch_and_french_name_both_levels() -> None:
     assert fr[1] == "Griet parle néerlandais depuis l’enfance : c’est sa langue maternelle. " \
         "Vous la parlez un peu."
     assert fr[-2] == "Vous aimez tous les deux : cuisine et football."
+
+
+def test_reasons_are_whole_sentences_in_every_locale() -> None:
+    """No translated phrase is glued into another, and no translation is lower-cased by code:
+    Turkish keeps its dotted "i", Russian counts kilometres, Arabic verbs agree with the
+    volunteer's gender in the distance sentence too."""
+    work = {**REASONS, "shared_interests": ["goal:work"]}
+    assert reason_sentences(work, "tr", first_name="Ayşe")[-1] == "İkiniz de şunları seçtiniz: iş."
+    near = {**REASONS, "distance_km": 0.4}
+    near_en = reason_sentences(near, "en", first_name="Griet")
+    assert "Griet lives less than 1 km from you." in near_en
+    ru = {km: reason_sentences({**REASONS, "distance_km": km}, "ru", first_name="Оля")[3]
+          for km in (1.2, 3.0, 5.0)}
+    assert ru[1.2] == "Оля живёт примерно в 1 км от вас."
+    assert ru[5.0] == "Оля живёт примерно в 5 км от вас."
+    she = reason_sentences(REASONS, "ar", first_name="سمية", volunteer_gender="female")[3]
+    he = reason_sentences(REASONS, "ar", first_name="سمير", volunteer_gender="male")[3]
+    assert "تسكن" in she
+    assert "يسكن" in he
+    neutral = reason_sentences(REASONS, "ar", first_name="سام", volunteer_gender="other")[3]
+    assert "تسكن" not in neutral
+    assert "يسكن" not in neutral
 
 
 def test_old_panels_without_interests_still_read() -> None:

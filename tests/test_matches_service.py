@@ -251,7 +251,7 @@ def test_candidate_views_show_no_private_details(db: Session, settings: Settings
     assert view.shared_slots == ["mon-evening", "sat-morning"]
     assert view.distance_km == 0.5  # same neighbourhood: rounded up to half a kilometre
     assert "You are both free on Monday evening and Saturday morning." in view.reasons
-    assert "Lives less than 1 km from you." in view.reasons
+    assert "\u2068Jan\u2069 lives less than 1 km from you." in view.reasons
     text = repr(view)
     assert "Peeters" not in text
     assert "@" not in text

@@ -20,6 +20,7 @@ from babel import Locale, localedata, negotiate_locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -95,6 +96,22 @@ def pgettext(locale: str, context: str, message: str, **params: object) -> str:
     The panel reasons use contexts "female"/"male"/"other" (mark them with ``NP_``)."""
     text = str(translations(locale).pgettext(context, message))
     return text % localised_params(params, locale) if params else text
+
+
+def npgettext(
+    locale: str, context: str, singular: str, plural: str, n: int, **params: object
+) -> str:
+    """A plural message with a context (the gender of the person it is about); ``num`` is
+    filled in with ``n`` in the locale's number format."""
+    text = str(translations(locale).npgettext(context, singular, plural, n))
+    return text % {"num": format_decimal(n, locale=cldr_locale(locale)),
+                   **localised_params(params, locale)}
+
+
+def isolate(text: str) -> str:
+    """Typed text inside a plain-text sentence, wrapped in Unicode isolates (FSI … PDI): a Latin
+    name in an Arabic sentence keeps its place and its punctuation (HTML uses ``<bdi>``)."""
+    return f"\u2068{text}\u2069"
 
 
 def text_direction(locale: str) -> str:
@@ -184,3 +201,8 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
 def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - gettext marker style
     """Mark a message with a context (``msgctxt``) for extraction; translate with pgettext."""
     return context, message
+
+
+def NNP_(context: str, singular: str, plural: str) -> tuple[str, str, str]:  # noqa: N802
+    """Mark a plural message with a context for extraction; translate with npgettext."""
+    return context, singular, plural

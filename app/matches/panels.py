@@ -14,7 +14,7 @@ from app.contracts import service as contracts
 from app.contracts.models import Contract
 from app.db import utcnow
 from app.errors import Conflict, Invalid
-from app.i18n.catalog import N_
+from app.i18n.catalog import N_, isolate
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.reasons import reason_sentences, usable_languages
 from app.notifications import service as notifications
@@ -86,7 +86,7 @@ def candidate_views(
                 shared_languages=usable_languages(c.reasons),
                 shared_slots=slots,
                 distance_km=rough_km(c.distance_km),
-                reasons=reason_sentences(c.reasons, locale, first_name=v.first_name,
+                reasons=reason_sentences(c.reasons, locale, first_name=isolate(v.first_name),
                                          volunteer_gender=v.gender.value,
                                          newcomer_gender=newcomer.gender.value),
                 available=v.vetting_status is VettingStatus.approved

@@ -16,9 +16,9 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-from app.i18n.catalog import N_, NP_, gettext, pgettext
+from app.i18n.catalog import N_, NNP_, NP_, gettext, npgettext, pgettext
 from app.people import interests
-from app.people.forms import GOAL_LABELS
+from app.people.forms import GOAL_IN_SENTENCE
 from app.people.vocabulary import DAYS, SLOTS, language_name
 
 PART_LABELS = {
@@ -61,6 +61,21 @@ YOUR_LEVEL: dict[tuple[str, str], tuple[str, str]] = {
     ("male", "basic"): NP_("male", "You speak a little of it."),
     ("other", "basic"): NP_("other", "You speak a little of it."),
 }  # fmt: skip
+# Where the volunteer lives, as a whole sentence about them (Arabic verbs agree with the
+# gender; "km" takes plural forms in Russian, Ukrainian and Arabic). Keys: gender.
+LIVES_NEAR: dict[str, tuple[str, str]] = {
+    "female": NP_("female", "%(name)s lives less than 1 km from you."),
+    "male": NP_("male", "%(name)s lives less than 1 km from you."),
+    "other": NP_("other", "%(name)s lives less than 1 km from you."),
+}
+LIVES_AT: dict[str, tuple[str, str, str]] = {
+    "female": NNP_("female", "%(name)s lives about %(num)s km from you.",
+                   "%(name)s lives about %(num)s km from you."),
+    "male": NNP_("male", "%(name)s lives about %(num)s km from you.",
+                 "%(name)s lives about %(num)s km from you."),
+    "other": NNP_("other", "%(name)s lives about %(num)s km from you.",
+                  "%(name)s lives about %(num)s km from you."),
+}
 # A named key, not a literal: pybabel would take a string inside gettext(...) for a msgid.
 _VOLUNTEER_LEVEL = "volunteer_level"
 
@@ -97,6 +112,14 @@ def distance_phrase(km: float | None, locale: str) -> str:
     return gettext(locale, "about %(km)s km", km=format_decimal(round(km), locale=locale))
 
 
+def distance_sentence(km: float, locale: str, *, first_name: str, gender: str) -> str:
+    """"Griet lives about 3 km from you." as one translated sentence (never a glued phrase):
+    the verb agrees with the volunteer's gender and "km" takes the number's plural form."""
+    if km < 1:
+        return pgettext(locale, *LIVES_NEAR[_gender(gender)], name=first_name)
+    return npgettext(locale, *LIVES_AT[_gender(gender)], round(km), name=first_name)
+
+
 def languages_phrase(codes: Iterable[str], locale: str) -> str:
     return format_list([language_name(c, locale) for c in codes], locale=locale)
 
@@ -118,7 +141,7 @@ def interest_sentences(shared: Iterable[str], locale: str) -> list[str]:
     if liked:
         out.append(gettext(locale, "You both like %(interests)s.",
                            interests=format_list(liked, locale=locale)))
-    labels = [gettext(locale, GOAL_LABELS[g]).lower() for g in goals if g in GOAL_LABELS]
+    labels = [pgettext(locale, *GOAL_IN_SENTENCE[g]) for g in goals if g in GOAL_IN_SENTENCE]
     if labels:
         out.append(gettext(locale, "You both chose: %(goals)s.",
                            goals=format_list(labels, locale=locale)))
@@ -158,8 +181,6 @@ def reason_sentences(reasons: Mapping[str, Any], locale: str, *, first_name: str
         )
     km = reasons.get("distance_km")
     if km is not None:
-        out.append(
-            gettext(locale, "Lives %(distance)s from you.", distance=distance_phrase(km, locale))
-        )
+        out.append(distance_sentence(km, locale, first_name=first_name, gender=volunteer_gender))
     out += interest_sentences(reasons.get("shared_interests") or [], locale)
     return out

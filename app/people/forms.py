@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.config import CityProfile
-from app.i18n.catalog import N_, gettext
+from app.i18n.catalog import N_, NP_, gettext
 from app.people import interests
 from app.people.models import Newcomer, Person, Volunteer
 from app.people.vocabulary import (
@@ -59,6 +59,16 @@ GOAL_LABELS = {
     "work": N_("Work"),
     "school": N_("School"),
     "leisure": N_("Leisure and sports"),
+}
+# The same goals inside a sentence ("You both chose: bank and paperwork."): their own messages,
+# because lower-casing a translation breaks some languages (Turkish "İ") and others decline it.
+GOAL_IN_SENTENCE = {
+    "dutch": NP_("in a sentence", "practise Dutch"),
+    "paperwork": NP_("in a sentence", "bank and paperwork"),
+    "shopping": NP_("in a sentence", "shopping"),
+    "work": NP_("in a sentence", "work"),
+    "school": NP_("in a sentence", "school"),
+    "leisure": NP_("in a sentence", "leisure and sports"),
 }
 
 VOCABULARY = {

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
-from app.i18n.catalog import N_, gettext
+from app.i18n.catalog import N_, NP_, gettext, isolate, pgettext
 
 COMMON_INTERESTS: dict[str, str] = {
     "cooking": N_("Cooking"),
@@ -44,6 +44,36 @@ COMMON_INTERESTS: dict[str, str] = {
     "markets": N_("Markets"),
 }
 """Key → English label (a gettext message id). Keys never change: they are stored."""
+
+# The same names inside a sentence ("You both like cooking and football."): their own messages,
+# because lower-casing a translation is wrong in some languages (Turkish "İ") and others decline.
+IN_SENTENCE: dict[str, tuple[str, str]] = {
+    "cooking": NP_("in a sentence", "cooking"),
+    "baking": NP_("in a sentence", "baking"),
+    "walking": NP_("in a sentence", "walking"),
+    "cycling": NP_("in a sentence", "cycling"),
+    "running": NP_("in a sentence", "running"),
+    "football": NP_("in a sentence", "football"),
+    "swimming": NP_("in a sentence", "swimming"),
+    "volleyball": NP_("in a sentence", "volleyball"),
+    "yoga": NP_("in a sentence", "yoga"),
+    "music": NP_("in a sentence", "music"),
+    "dancing": NP_("in a sentence", "dancing"),
+    "films": NP_("in a sentence", "films"),
+    "theatre": NP_("in a sentence", "theatre"),
+    "reading": NP_("in a sentence", "reading"),
+    "history": NP_("in a sentence", "history and museums"),
+    "drawing": NP_("in a sentence", "drawing and painting"),
+    "photography": NP_("in a sentence", "photography"),
+    "gardening": NP_("in a sentence", "gardening"),
+    "nature": NP_("in a sentence", "nature"),
+    "fishing": NP_("in a sentence", "fishing"),
+    "chess": NP_("in a sentence", "chess"),
+    "board-games": NP_("in a sentence", "board games"),
+    "sewing": NP_("in a sentence", "sewing"),
+    "computers": NP_("in a sentence", "computers"),
+    "markets": NP_("in a sentence", "markets"),
+}
 
 # Both commas (Latin and Arabic), both semicolons, and line breaks separate interests.
 _SEPARATORS = re.compile(r"[,،;؛\n]")
@@ -113,14 +143,13 @@ def matching_keys(interests: Iterable[str], goals: Iterable[str]) -> frozenset[s
 def label(value: str, locale: str, *, in_sentence: bool = False) -> str:
     """A stored interest as the reader sees it: a key translated, free text as typed.
 
-    ``in_sentence``: a listed name in lower case ("you both like cooking"), free text wrapped
-    in Unicode isolates (FSI … PDI) so a Latin word in an Arabic sentence keeps its place.
+    ``in_sentence``: a listed name in its in-sentence form ("you both like cooking"), free text
+    wrapped in Unicode isolates (FSI … PDI) so a Latin word in an Arabic sentence keeps its place.
     """
     english = COMMON_INTERESTS.get(value)
     if english:
-        text = gettext(locale, english)
-        return text.lower() if in_sentence else text
-    return f"\u2068{value}\u2069" if in_sentence else value
+        return pgettext(locale, *IN_SENTENCE[value]) if in_sentence else gettext(locale, english)
+    return isolate(value) if in_sentence else value
 
 
 def split_stored(interests: Iterable[str]) -> tuple[list[str], list[str]]:
