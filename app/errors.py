@@ -7,16 +7,31 @@ them in their own language.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from app.i18n.catalog import gettext, pgettext
 
 
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, context: str | None = None,
+        **params: object,
+    ) -> None:
         super().__init__(message % params if params else message)
         self.message = message
         self.field = field
+        # A gettext context (``"feminine"``): the message speaks about a person whose gender
+        # the words agree with; the variant is marked next to the raise with ``NP_``.
+        self.context = context
         self.params = params
+
+    def translated(self, locale: str) -> str:
+        """The message in ``locale``, in its gendered variant when it has a context."""
+        if self.context:
+            return pgettext(locale, self.context, self.message, **self.params)
+        return gettext(locale, self.message, **self.params)
 
 
 class NotFound(DomainError):
@@ -43,13 +58,13 @@ class Invalids(Invalid):
 
     def __init__(self, problems: Sequence[DomainError]) -> None:
         first = problems[0]
-        super().__init__(first.message, field=first.field, **first.params)
+        super().__init__(first.message, field=first.field, context=first.context, **first.params)
         self.problems = list(problems)
 
 
 class Throttled(DomainError):
     status_code = 429
 
-    def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
+    def __init__(self, message: str, *, retry_after: int, **params: Any) -> None:
         super().__init__(message, field=None, **params)
         self.retry_after = retry_after

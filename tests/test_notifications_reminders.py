@@ -170,7 +170,7 @@ def test_round_pick_and_signatures_queue_their_emails(db: Session, settings: Set
     db.commit()
     by_kind = {r.kind: r for r in outbox(db)}
     assert by_kind["chosen"].to_email == volunteers[2].user.email
-    assert by_kind["chosen"].subject == "Amina chose you as a buddy"
+    assert by_kind["chosen"].subject == "\u2068Amina\u2069 chose you as a buddy"  # name isolated
     assert by_kind["please_sign"].to_email == newcomer.user.email
     assert f"/contracts/{contract.id}" in by_kind["please_sign"].body_text
 

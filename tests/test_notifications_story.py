@@ -114,7 +114,7 @@ def test_the_whole_story_email_by_email(db: Session, clean_db: Engine, settings:
     text = declined.get_body(("plain",))
     assert text is not None
     body = text.get_content()
-    assert "Ann cannot be your buddy" in declined["Subject"]
+    assert "\u2068Ann\u2069 cannot be your buddy" in declined["Subject"]  # name isolated
     assert "Ghent" not in body
     assert "choose another buddy from your candidates" in body
     assert f"{settings.base_url}/me/panel" in body

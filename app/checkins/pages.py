@@ -22,7 +22,7 @@ from app.contracts.models import Contract
 from app.db import utcnow
 from app.deps import CityDep, PageUser, SessionDep
 from app.errors import DomainError, NotFound
-from app.i18n.catalog import N_, gettext
+from app.i18n.catalog import N_, NP_, gettext
 from app.people.models import Person
 from app.web.templating import (
     done_flash,
@@ -35,6 +35,8 @@ from app.web.templating import (
 
 router = APIRouter(include_in_schema=False)
 
+# Notes that speak about the buddy, in the wording for a woman (see done_flash).
+_DONE_FEMININE = {"logged": NP_("feminine", "Meeting saved. Your buddy is asked to confirm it.")}
 _DONE = {
     "logged": N_("Meeting saved. Your buddy is asked to confirm it."),
     "changed": N_("Meeting changed."),
@@ -108,7 +110,8 @@ def meetings(
     if contract is None:
         return not_found(request)
     context = _list_context(request, session, contract, user, city)
-    context["flash"] = done_flash(request, _DONE, done)
+    context["flash"] = done_flash(request, _DONE, done, feminine=_DONE_FEMININE,
+                                  female=contracts.other_party_is_female(contract, user))
     context["just_logged"] = done == "logged"
     return render(request, "checkins/meetings.html", context)
 

@@ -23,7 +23,7 @@ from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndRea
 from app.contracts.text import STATUS_LABELS, contract_text, long_date
 from app.deps import CityDep, PageStaff, PageUser, SessionDep
 from app.errors import DomainError, Invalid
-from app.i18n.catalog import N_, gettext
+from app.i18n.catalog import N_, NP_, gettext
 from app.matches.reasons import languages_phrase
 from app.people.models import Person
 from app.people.pages import add_me_section
@@ -46,6 +46,10 @@ END_REASON_LABELS = {
     EndReason.found_work: N_("Found work or a course"),
     EndReason.not_meeting: N_("We stopped meeting"),
     EndReason.other: N_("Another reason"),
+}
+# Notes that speak about the other party, in the wording for a woman (see done_flash).
+_DONE_FEMININE = {
+    "declined": NP_("feminine", "You declined. The newcomer can choose another buddy."),
 }
 _DONE = {
     "signed": N_("Thank you: your signature is saved. The contract starts when both have signed."),
@@ -148,7 +152,8 @@ def contract_page(
     contract = service.find_for_user(session, user, contract_id)
     if contract is None:
         return not_found(request)
-    flash = done_flash(request, _DONE, done)
+    flash = done_flash(request, _DONE, done, feminine=_DONE_FEMININE,
+                       female=service.other_party_is_female(contract, user))
     return render(request, "contracts/detail.html",
                   _context(request, contract, user, city, flash=flash))
 

@@ -30,6 +30,14 @@ def side_of(contract: Contract, user: User) -> str | None:
     return None
 
 
+def other_party_is_female(contract: Contract, user: User) -> bool:
+    """Whether the other party of ``user`` is a woman: notes about them use the feminine
+    wording where a language needs it (Arabic verbs, French participles)."""
+    side = side_of(contract, user)
+    other = contract.volunteer if side == Side.newcomer else contract.newcomer
+    return side is not None and other.gender.value == "female"
+
+
 def get_for_user(session: Session, user: User, contract_id: int) -> Contract:
     """A contract the user may see: their own, or any for staff. Others' are 404 (no probing)."""
     contract = session.get(Contract, contract_id)

@@ -26,11 +26,12 @@ from app.contracts.queries import find_for_user as find_for_user
 from app.contracts.queries import get_for_user as get_for_user
 from app.contracts.queries import list_for_user as list_for_user
 from app.contracts.queries import live_contract_of_newcomer as live_contract_of_newcomer
+from app.contracts.queries import other_party_is_female as other_party_is_female
 from app.contracts.queries import side_of as side_of
 from app.contracts.rules import ContractEvent
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.i18n.catalog import N_
+from app.i18n.catalog import N_, NP_
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.rules import panel_is_expired
 from app.notifications import service as notifications
@@ -111,9 +112,12 @@ def create_pending(
     if live_contract_of_newcomer(session, newcomer.id) is not None:
         raise Conflict(N_("You already have a buddy contract."))
     if not claim_capacity(session, volunteer.id):
+        # The feminine wording (Arabic, French, Russian… agree with the volunteer's gender):
+        NP_("feminine", "%(name)s has just been chosen by someone else. Please pick another buddy.")
         raise Conflict(
             N_("%(name)s has just been chosen by someone else. Please pick another buddy."),
             field="volunteer_id",
+            context="feminine" if volunteer.gender.value == "female" else None,
             name=volunteer.first_name,
         )
     theirs = set(volunteer.availability)

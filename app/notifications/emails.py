@@ -23,8 +23,10 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from app.i18n.catalog import gettext, ngettext, text_direction
+from app.i18n.catalog import gettext, isolate, ngettext, pgettext, text_direction
 
+# Context keys that hold a person's typed name.
+NAME_KEYS = frozenset({"name", "newcomer", "volunteer", "buddy"})
 TEMPLATES = Path(__file__).resolve().parents[2] / "frontend" / "templates"
 KINDS = (
     "panel_ready",
@@ -110,10 +112,13 @@ def translators(locale: str) -> dict[str, Callable[..., str]]:
     def _n(singular: str, plural: str, n: int, **params: Any) -> str:
         return ngettext(locale, singular, plural, n, **params)
 
+    def _p(context: str, message: str, **params: Any) -> str:
+        return pgettext(locale, context, message, **params)
+
     def long_date(value: date) -> str:
         return format_date(value, "long", locale=locale)
 
-    return {"_": _, "gettext": _, "ngettext": _n, "long_date": long_date}
+    return {"_": _, "gettext": _, "ngettext": _n, "pgettext": _p, "long_date": long_date}
 
 
 def render_email(kind: str, locale: str, context: dict[str, Any]) -> Rendered:
@@ -121,7 +126,11 @@ def render_email(kind: str, locale: str, context: dict[str, Any]) -> Rendered:
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     name = f"notifications/{kind}.html"
-    base = {**translators(locale), **context, "locale": locale, "dir": text_direction(locale)}
+    # Typed names sit inside translated sentences: isolated, a Latin name keeps its place in an
+    # Arabic sentence and an Arabic name in a Dutch one (plain text and HTML alike).
+    names = {k: isolate(v) for k, v in context.items() if k in NAME_KEYS and isinstance(v, str)}
+    base = {**translators(locale), **context, **names, "locale": locale,
+            "dir": text_direction(locale)}
 
     text_template = _environment(False).get_template(name)
     text_context = text_template.new_context({**base, **_text_helpers(), "html": False})

@@ -198,6 +198,11 @@ def _pair(contract: Contract) -> tuple[tuple[str, Person, Person], ...]:
     )
 
 
+def _female(person: Person) -> bool:
+    """Sentences about ``person`` take the feminine wording (``pgettext("feminine", …)``)."""
+    return person.gender.value == "female"
+
+
 def queue_contract_proposed(session: Session, contract: Contract) -> None:
     """The newcomer picked: "you were chosen — please sign" to the volunteer, "please sign"
     to the newcomer."""
@@ -207,14 +212,16 @@ def queue_contract_proposed(session: Session, contract: Contract) -> None:
         session, user=contract.volunteer.user, kind="chosen",
         dedupe_key=f"chosen:{contract.id}",
         context={"name": contract.volunteer.first_name,
-                 "newcomer": contract.newcomer.first_name, "url": url},
+                 "newcomer": contract.newcomer.first_name,
+                 "newcomer_female": _female(contract.newcomer), "url": url},
         about={"contract": contract.id, "side": "volunteer"},
     )  # fmt: skip
     queue(
         session, user=contract.newcomer.user, kind="please_sign",
         dedupe_key=f"please_sign:{contract.id}",
         context={"name": contract.newcomer.first_name,
-                 "volunteer": contract.volunteer.first_name, "url": url},
+                 "volunteer": contract.volunteer.first_name,
+                 "volunteer_female": _female(contract.volunteer), "url": url},
         about={"contract": contract.id, "side": "newcomer"},
     )  # fmt: skip
 
@@ -230,6 +237,7 @@ def queue_contract_declined(session: Session, contract: Contract, panel: Panel |
         dedupe_key=f"declined:{contract.id}",
         context={"name": contract.newcomer.first_name,
                  "volunteer": contract.volunteer.first_name,
+                 "volunteer_female": _female(contract.volunteer),
                  "panel_until": local_date(panel.expires_at, settings.city.timezone)
                  if reopened and panel is not None else None,
                  "url": link(settings, "/me/panel" if reopened else "/me")},

@@ -22,7 +22,7 @@ from app.deps import CityDep, PageStaff, SessionDep
 from app.errors import DomainError, NotFound
 from app.events import service as events
 from app.events.forms import KIND_LABELS
-from app.i18n.catalog import N_, gettext
+from app.i18n.catalog import N_, NP_, gettext, pgettext
 from app.intake import pages as intake_pages
 from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
@@ -46,6 +46,10 @@ router.include_router(lists.router)
 QUEUE_SIZE = 100
 
 # Shown on the page staff return to after a decision (``?done=…&who=<person id>``).
+_DONE_FEMININE = {
+    "approved": NP_("feminine", "%(name)s: approved."),
+    "rejected": NP_("feminine", "%(name)s: rejected."),
+}
 _DONE = {
     "approved": N_("%(name)s: approved."),
     "rejected": N_("%(name)s: rejected."),
@@ -57,6 +61,8 @@ def _flash(request: Request, session: Session, done: str | None, who: int | None
         return None
     person = session.get(Person, who)
     name = person.display_name if person else "?"
+    if person is not None and person.gender.value == "female":
+        return pgettext(request.state.locale, *_DONE_FEMININE[done], name=name)
     return gettext(request.state.locale, _DONE[done], name=name)
 
 

@@ -98,7 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         locale = _locale(request)
-        body: dict[str, Any] = {"detail": gettext(locale, exc.message, **exc.params)}
+        body: dict[str, Any] = {"detail": exc.translated(locale)}
         headers = {}
         if isinstance(exc, Throttled):
             headers["Retry-After"] = str(exc.retry_after)
@@ -111,7 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["field"] = exc.field
             body["errors"] = [
                 {"field": p.field, "loc": [p.field], "type": "rule",
-                 "message": gettext(locale, p.message, **p.params)}
+                 "message": p.translated(locale)}
                 for p in getattr(exc, "problems", None) or [exc]
                 if p.field
             ]  # fmt: skip

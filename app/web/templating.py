@@ -132,7 +132,7 @@ def not_found(request: Request) -> HTMLResponse:
 
 def error_message(request: Request, exc: DomainError) -> str:
     """A refused action's message in the reader's language."""
-    return gettext(request.state.locale, exc.message, **exc.params)
+    return exc.translated(request.state.locale)
 
 
 def field_errors(request: Request, exc: DomainError, default_field: str = "form") -> dict[str, str]:
@@ -144,7 +144,19 @@ def field_errors(request: Request, exc: DomainError, default_field: str = "form"
     return errors
 
 
-def done_flash(request: Request, messages: Mapping[str, str], done: str | None) -> str | None:
-    """The note shown after a redirect with ``?done=<key>``; unknown keys show nothing."""
+def done_flash(
+    request: Request,
+    messages: Mapping[str, str],
+    done: str | None,
+    *,
+    feminine: Mapping[str, tuple[str, str]] | None = None,
+    female: bool = False,
+    **params: Any,
+) -> str | None:
+    """The note shown after a redirect with ``?done=<key>``; unknown keys show nothing.
+    ``feminine`` holds the variants (``NP_("feminine", …)``) used when the person the note
+    speaks about is a woman (``female``)."""
+    if done and female and feminine and done in feminine:
+        return pgettext(request.state.locale, *feminine[done], **params)
     message = messages.get(done) if done else None
-    return gettext(request.state.locale, message) if message else None
+    return gettext(request.state.locale, message, **params) if message else None
