@@ -42,6 +42,20 @@ def test_both_sign_on_the_page(client: TestClient, db: Session) -> None:
     assert 'value="Amina Haddad"' in r.text  # type: ignore[attr-defined]
     assert _fresh(db, contract.id).newcomer_signed_at is None
 
+    # Everything wrong at once: each error beside its field, what was typed kept.
+    r = _post(client, f"/contracts/{contract.id}/sign",
+              {"full_name": " ", "start_date": "31-02-2026"})
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    for message in ("Tick the box to confirm your commitment.", "Enter a valid date.",
+                    "Type your full name to sign."):
+        assert message in r.text  # type: ignore[attr-defined]
+    assert 'value="31-02-2026"' in r.text  # type: ignore[attr-defined]
+    r = _post(client, f"/contracts/{contract.id}/sign",
+              {"full_name": "A", "commitment": "yes", "start_date": "2020-01-01"})
+    assert "Type your full name to sign." in r.text  # type: ignore[attr-defined]
+    assert "The start date cannot be in the past." in r.text  # type: ignore[attr-defined]
+    assert _fresh(db, contract.id).newcomer_signed_at is None
+
     r = _post(client, f"/contracts/{contract.id}/sign",
               {"full_name": "Amina Haddad", "commitment": "yes"})
     assert r.status_code == 303  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from app.contracts.rules import (
     end_date,
     is_due_to_complete,
     local_date,
+    signature_problems,
     sources,
     start_date,
 )
@@ -99,3 +100,11 @@ def test_contact_visible_only_once_signed() -> None:
     assert contact_visible(S.active)
     assert contact_visible(S.completed)
     assert not any(contact_visible(s) for s in (S.pending, S.declined, S.ended_early))
+
+
+def test_signature_problems_are_all_reported_at_once() -> None:
+    today = date(2026, 12, 2)
+    problems = signature_problems(" A ", date(2026, 12, 1), today)
+    assert [p.field for p in problems] == ["full_name", "start_date"]
+    assert signature_problems("Amina Haddad", today, today) == []  # today is not the past
+    assert signature_problems("Amina Haddad", None, today) == []

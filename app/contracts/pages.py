@@ -21,8 +21,9 @@ from app.config import CityProfile
 from app.contracts import rules, service
 from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndReason
 from app.contracts.text import STATUS_LABELS, contract_text, long_date
+from app.db import utcnow
 from app.deps import CityDep, PageStaff, PageUser, SessionDep
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, Invalids
 from app.i18n.catalog import N_, NP_, gettext
 from app.matches.reasons import languages_phrase
 from app.people.models import Person
@@ -174,12 +175,20 @@ def sign(
         return not_found(request)
     values = {"full_name": full_name, "commitment": bool(commitment), "start_date": start_date}
     try:
+        # Every problem at once: the box, the date as typed, then the signature's own rules.
+        problems: list[DomainError] = []
         if not commitment:
-            raise Invalid(N_("Tick the box to confirm your commitment."), field="commitment")
+            problems.append(
+                Invalid(N_("Tick the box to confirm your commitment."), field="commitment")
+            )
+        start = None
         try:
-            start = date.fromisoformat(start_date) if start_date.strip() else None
+            start = date.fromisoformat(start_date.strip()) if start_date.strip() else None
         except ValueError:
-            raise Invalid(N_("Enter a valid date."), field="start_date") from None
+            problems.append(Invalid(N_("Enter a valid date."), field="start_date"))
+        if problems:
+            today = rules.local_date(utcnow(), city.timezone)
+            raise Invalids(problems + list(rules.signature_problems(full_name, start, today)))
         signature = service.Signature(full_name, client_ip(request), start)
         service.sign(session, contract, user, signature, city=city)
     except DomainError as exc:

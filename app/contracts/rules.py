@@ -13,7 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app.contracts.models import ContractStatus
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
 from app.i18n.catalog import N_
 
 
@@ -75,6 +75,16 @@ def end_date(start: date, months: int) -> date:
 def start_date(second_signature_on: date, requested: date | None) -> date:
     """The pair starts on the day the contract becomes active, or later if they asked so."""
     return max(second_signature_on, requested) if requested else second_signature_on
+
+
+def signature_problems(full_name: str, start_on: date | None, today: date) -> list[Invalid]:
+    """Everything wrong with a signature at once (a form shows each beside its field)."""
+    problems = []
+    if len(" ".join(full_name.split())) < 2:
+        problems.append(Invalid(N_("Type your full name to sign."), field="full_name"))
+    if start_on is not None and start_on < today:
+        problems.append(Invalid(N_("The start date cannot be in the past."), field="start_date"))
+    return problems
 
 
 def local_date(moment: datetime, timezone: str) -> date:

@@ -30,7 +30,7 @@ from app.contracts.queries import other_party_is_female as other_party_is_female
 from app.contracts.queries import side_of as side_of
 from app.contracts.rules import ContractEvent
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, Invalids, NotFound
 from app.i18n.catalog import N_, NP_
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.rules import panel_is_expired
@@ -157,12 +157,11 @@ def sign(
     if side is None:
         raise Forbidden(N_("Only the two people in this contract can sign it."))
     name = " ".join(signature.full_name.split())
-    if len(name) < 2:
-        raise Invalid(N_("Type your full name to sign."), field="full_name")
     now = now or utcnow()
     today = rules.local_date(now, city.timezone)
-    if signature.start_on is not None and signature.start_on < today:
-        raise Invalid(N_("The start date cannot be in the past."), field="start_date")
+    problems = rules.signature_problems(name, signature.start_on, today)
+    if problems:
+        raise Invalids(problems)
     rules.contract_transition(contract.status, ContractEvent.first_signature)
     if getattr(contract, f"{side}_signed_at") is not None:
         raise Conflict(N_("You have already signed this contract."))
