@@ -258,6 +258,7 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/programme/at-risk"): staff(),
     ("GET", "/api/v1/exports/contracts.csv"): staff(),
     ("GET", "/api/v1/exports/checkins.csv"): staff(),
+    ("GET", "/api/v1/exports/people.csv"): staff(),
     # --- accounts: passwords, reset, the desk's setup code -----------------------------------
     ("POST", "/api/v1/me/password"): users(204, body=lambda c: {
         "current_password": PASSWORD, "new_password": NEW_PASSWORD}),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.contracts.models import Contract, ContractStatus, EndReason
+from app.exports import people as service_people
 from app.exports import service
 from tests.factories import (
     bearer,
@@ -119,7 +120,7 @@ def test_staff_download_from_the_dashboard(client: TestClient, db: Session) -> N
     bad = client.get("/staff/exports/checkins.csv", params={"to": "2026-02-31"})
     assert bad.status_code == 422
     assert "to:" in bad.text
-    assert client.get("/staff/exports/people.csv").status_code == 404
+    assert client.get("/staff/exports/persons.csv").status_code == 404
     # Only the download that happened is audited: who, which export, which period.
     (entry,) = db.scalars(select(AuditEntry).where(AuditEntry.action == "export.csv")).all()
     assert entry.actor_id == staff.id
@@ -133,3 +134,26 @@ def test_formula_cells_are_neutralised() -> None:
     assert service.safe(-3) == -3  # numbers are numbers, not text
     assert service.safe(None) == ""
     assert service.safe(True) == "yes"
+
+
+def test_people_by_state_today(client: TestClient, db: Session) -> None:
+    contract, _, staff = arrange(db)
+    elsewhere = make_newcomer(db, neighbourhood="nekkerspoel", phone="+32 470 99 88 77")
+    db.commit()
+    headers = bearer(client, staff.email)
+    answer = client.get("/api/v1/exports/people.csv", headers=headers)
+    assert answer.status_code == 200
+    assert "people-" in answer.headers["content-disposition"]
+    rows = rows_of(answer.content)
+    assert list(rows[0]) == service_people.PEOPLE_COLUMNS
+    states = {(r["role"], int(r["person_id"])): r["state"] for r in rows}
+    assert states[("newcomer", contract.newcomer_id)] == "active"
+    assert states[("volunteer", contract.volunteer_id)] in ("full", "available")
+    assert states[("newcomer", elsewhere.id)] == "waiting_for_round"
+    # Never contact details: the file is for following people up, not for mailing them.
+    assert b"+32 470" not in answer.content
+    assert b"@" not in answer.content
+    # The neighbourhood filter applies; the period does not (a state is today's).
+    one = rows_of(client.get("/api/v1/exports/people.csv", headers=headers,
+                             params={"neighbourhood": "nekkerspoel"}).content)
+    assert [int(r["person_id"]) for r in one] == [elsewhere.id]

@@ -4,6 +4,7 @@ SQL agree, and every page and endpoint that shows the same number shows the same
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -27,6 +28,7 @@ from app.programme.states import (
     volunteer_state_sql,
 )
 from tests.factories import bearer, browser_login, make_contract, make_newcomer, make_volunteer
+from tests.test_exports_csv import rows_of
 
 MECHELEN = load_city(CITIES_DIR / "mechelen.json")
 
@@ -130,6 +132,13 @@ def test_every_page_and_endpoint_agrees_on_the_demo_city(client: TestClient, db:
     rounds = client.get("/staff/rounds").text
 
     assert api["newcomers_by_state"] == {s.value: n for s, n in expected.items()}
+    # The people-by-state export: its rows of each state add up to the same numbers.
+    people = rows_of(client.get("/api/v1/exports/people.csv",
+                                headers=bearer(client, staff, DEMO_PASSWORD)).content)
+    by_role = {role: Counter(r["state"] for r in people if r["role"] == role)
+               for role in ("newcomer", "volunteer")}
+    assert by_role["newcomer"] == {s.value: n for s, n in expected.items() if n}
+    assert by_role["volunteer"] == {s.value: n for s, n in expected_v.items() if n}
     assert api["volunteers_by_state"] == {s.value: n for s, n in expected_v.items()}
     for state, n in expected.items():
         assert _number(rf'id="newcomers-{state.value}">.*?<td>(\d+)</td>', overview) == n

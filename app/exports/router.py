@@ -23,7 +23,7 @@ from app.dashboard.router import Area, From, To
 from app.db import utcnow
 from app.deps import ApiStaff, SessionDep, SettingsDep
 from app.evaluations import summary as evaluations
-from app.exports import service
+from app.exports import people, service
 
 router = APIRouter(prefix="/api/v1/exports", tags=["programme"])
 
@@ -38,7 +38,10 @@ KINDS: dict[str, tuple[list[str], Rows]] = {
     "contracts": (service.CONTRACT_COLUMNS, service.contract_rows),
     "checkins": (service.CHECKIN_COLUMNS, service.checkin_rows),
     "evaluations": (evaluations.CSV_COLUMNS, evaluations.csv_rows),
+    "people": (people.PEOPLE_COLUMNS, people.people_rows),
 }
+# Exports of today's state rather than of a period: named by the day they were taken.
+SNAPSHOTS = frozenset({"people"})
 
 
 def today_in(city: CityProfile) -> date:
@@ -61,7 +64,8 @@ def csv_response(
            subject_id=None, kind=kind, **period)  # fmt: skip
     header, rows = KINDS[kind]
     factory = request.app.state.sessionmaker
-    name = f"{kind}-{chosen.start.isoformat()}-{chosen.end.isoformat()}.csv"
+    name = (f"{kind}-{chosen.today.isoformat()}.csv" if kind in SNAPSHOTS
+            else f"{kind}-{chosen.start.isoformat()}-{chosen.end.isoformat()}.csv")
     body = service.stream(factory, header, lambda session: rows(session, city, chosen))
     return StreamingResponse(
         body,
@@ -103,3 +107,15 @@ def export_evaluations(
     city = settings.city
     chosen = filters.parse(city, today_in(city), from_, to, neighbourhood)
     return csv_response(request, "evaluations", city, chosen, session=session, staff=staff)
+
+
+@router.get("/people.csv", response_class=StreamingResponse, responses=_CSV)
+def export_people(
+    request: Request, staff: ApiStaff, session: SessionDep, settings: SettingsDep,
+    neighbourhood: Area = None,
+) -> StreamingResponse:  # fmt: skip
+    """Every newcomer and volunteer with today's programme state (the states the dashboard
+    and `/api/v1/programme/stats` count), neighbourhood and registration day."""
+    city = settings.city
+    chosen = filters.parse(city, today_in(city), None, None, neighbourhood)
+    return csv_response(request, "people", city, chosen, session=session, staff=staff)
