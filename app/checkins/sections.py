@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, object_session
 from app.auth.models import User
 from app.checkins import labels, queries, rules
 from app.config import CityProfile
-from app.contracts import service as contracts
 from app.contracts.models import Contract, ContractStatus
+from app.contracts.pages import own_contracts
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.web.templating import templates
@@ -42,7 +42,7 @@ def _me_section(
     """The meetings of EVERY running pair (a volunteer may have several buddies); with none
     running, the newest pair that has started (to see its hours after the end)."""
     city: CityProfile = request.app.state.settings.city
-    started = [c for c in contracts.list_for_user(session, user)
+    started = [c for c in own_contracts(request, session, user)
                if c.start_date is not None and c.status is not ContractStatus.pending]  # fmt: skip
     running = [c for c in started if c.status is ContractStatus.active] or started[:1]
     minutes = (

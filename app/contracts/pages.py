@@ -296,10 +296,18 @@ def staff_contracts(
     })  # fmt: skip
 
 
+def own_contracts(request: Request, session: Session, user: User) -> list[Contract]:
+    """The reader's contracts, read once per request (several /me sections list them)."""
+    cached: list[Contract] | None = getattr(request.state, "own_contracts", None)
+    if cached is None:
+        cached = request.state.own_contracts = service.list_for_user(session, user)
+    return cached
+
+
 def _me_section(
     request: Request, session: Session, user: User, person: Person
 ) -> dict[str, Any] | None:
-    contracts = [c for c in service.list_for_user(session, user) if c.status in LIVE_STATUSES]
+    contracts = [c for c in own_contracts(request, session, user) if c.status in LIVE_STATUSES]
     return {"rows": _rows(request, contracts, user)} if contracts else None
 
 

@@ -197,7 +197,17 @@ def person_for_user(session: Session, user: User) -> Person | None:
         model = Volunteer
     else:
         return None
-    return session.scalar(select(model).where(model.user_id == user.id))
+    # A page asks this several times (the handler, each /me section, each contract list):
+    # remember the answer for the session (one request), and let the identity map answer.
+    known: dict[int, int] = session.info.setdefault("person_of_user", {})
+    if user.id in known:
+        found = session.get(model, known[user.id])
+        if found is not None:
+            return found
+    person = session.scalar(select(model).where(model.user_id == user.id))
+    if person is not None:
+        known[user.id] = person.id
+    return person
 
 
 def update_profile(
