@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -204,7 +204,9 @@ def person_for_user(session: Session, user: User) -> Person | None:
         found = session.get(model, known[user.id])
         if found is not None:
             return found
-    person = session.scalar(select(model).where(model.user_id == user.id))
+    # Languages in the same round trip: every page and answer about the person shows them.
+    stmt = select(model).where(model.user_id == user.id).options(joinedload(model.languages))
+    person = session.scalars(stmt).unique().first()
     if person is not None:
         known[user.id] = person.id
     return person

@@ -143,11 +143,17 @@ def open_panel_condition(now: datetime) -> ColumnElement[bool]:
 
 
 def state_of_newcomer(session: Session, newcomer: Newcomer, now: datetime) -> NewcomerState:
-    statuses = session.scalars(select(Contract.status).where(Contract.newcomer_id == newcomer.id))
-    panel = session.scalar(
-        select(Panel.id).where(Panel.newcomer_id == newcomer.id, open_panel_condition(now))
-    )
-    return newcomer_state(newcomer.intake_status, statuses, panel is not None)
+    # The facts in one round trip: a row per contract (or one with NULL), each saying whether
+    # an open panel exists.
+    has_panel = exists().where(Panel.newcomer_id == newcomer.id, open_panel_condition(now))
+    rows = session.execute(
+        select(Contract.status, has_panel)
+        .select_from(Newcomer)
+        .outerjoin(Contract, Contract.newcomer_id == Newcomer.id)
+        .where(Newcomer.id == newcomer.id)
+    ).all()
+    statuses = [status for status, _ in rows if status is not None]
+    return newcomer_state(newcomer.intake_status, statuses, bool(rows and rows[0][1]))
 
 
 def _shown_volunteer_ids(now: datetime) -> Any:
