@@ -239,11 +239,9 @@ def test_simultaneous_bookings_never_overfill_a_slot(
 
 
 def test_buddy_tick_queues_the_reminder_once(db: Session, settings: Settings) -> None:
-    from io import StringIO
     from zoneinfo import ZoneInfo
 
-    from rich.console import Console
-
+    from app.db import make_engine
     from app.events.commands import tick_events
 
     zone = ZoneInfo(settings.city.timezone)
@@ -253,11 +251,11 @@ def test_buddy_tick_queues_the_reminder_once(db: Session, settings: Settings) ->
     slot = slots.create_slots(db, starts_at=noon, minutes=30, place="Desk", created_by_id=None)[0]
     slots.book(db, amina, slot.id, actor_id=staff.id, staff=True, city=settings.city)
     db.commit()
-    outputs = []
-    for _ in range(2):
-        out = StringIO()
-        tick_events(settings, Console(file=out, width=200))
-        outputs.append(out.getvalue())
+    engine = make_engine(settings.database_url)
+    try:
+        outputs = [tick_events(engine, settings) for _ in range(2)]
+    finally:
+        engine.dispose()
     assert "Intake talk reminders queued: 1" in outputs[0]
     assert "Intake talk reminders queued: 0" in outputs[1]
     db.expire_all()

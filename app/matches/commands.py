@@ -15,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy import Engine
 
 from app.audit.service import record
 from app.config import Settings
@@ -100,27 +101,22 @@ def match(settings: Settings, console: Console, err: Console) -> None:
     print_summary(done, console)
 
 
-def tick_rounds(settings: Settings, console: Console) -> MatchingRound | None:
-    """The scheduled round, if one is due and nobody ran it yet (exactly once per slot)."""
+def tick_rounds(engine: Engine, settings: Settings) -> list[str]:
+    """The scheduled round, if one is due and nobody ran it yet (exactly once per slot); the
+    lines to report."""
     from app.matches.schedule import run_due_round
     from app.notifications.service import bind_settings
 
-    engine = make_engine(settings.database_url)
+    factory = make_sessionmaker(engine)
+    bind_settings(factory, settings)
     try:
-        factory = make_sessionmaker(engine)
-        bind_settings(factory, settings)
-        try:
-            with unit_of_work(factory) as session:
-                done = run_due_round(session, city=settings.city)
-                if done is not None:
-                    record(session, actor_id=None, action="matching.round",
-                           subject_type="matching_round", subject_id=done.id,
-                           panels=done.panels_made, waiting=done.newcomers_waiting,
-                           scheduled=True)
-        except DomainError as exc:  # a round started by hand is running: next tick retries
-            console.print(f"[yellow]Scheduled round not run now: {exc}[/yellow]")
-            return None
-    finally:
-        engine.dispose()
-    console.print(f"Scheduled round run: {'yes' if done else 'no'}")
-    return done
+        with unit_of_work(factory) as session:
+            done = run_due_round(session, city=settings.city)
+            if done is not None:
+                record(session, actor_id=None, action="matching.round",
+                       subject_type="matching_round", subject_id=done.id,
+                       panels=done.panels_made, waiting=done.newcomers_waiting,
+                       scheduled=True)
+    except DomainError as exc:  # a round started by hand is running: next tick retries
+        return [f"Scheduled round not run now: {exc}"]
+    return [f"Scheduled round run: {'yes' if done else 'no'}"]

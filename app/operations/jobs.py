@@ -6,13 +6,11 @@ row moves once. A job returns the lines it has to report (for the console and th
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from rich.console import Console
 from sqlalchemy import Engine
 
 from app.config import Settings
@@ -28,13 +26,6 @@ class Job:
     name: str
     every: timedelta
     run: JobFn
-
-
-def _reported(step: Callable[[Settings, Console], object], settings: Settings) -> list[str]:
-    """Run a ``buddy tick`` step written for the console and keep what it printed."""
-    buffer = io.StringIO()
-    step(settings, Console(file=buffer, width=200, color_system=None, highlight=False))
-    return [line for line in buffer.getvalue().splitlines() if line.strip()]
 
 
 def housekeeping(engine: Engine, settings: Settings) -> list[str]:
@@ -53,8 +44,8 @@ def housekeeping(engine: Engine, settings: Settings) -> list[str]:
         f"Panels expired: {result.panels_expired}",
         f"Contracts completed: {result.contracts_completed}",
     ]
-    lines += _reported(retention_tick, settings)
-    lines += _reported(tick_events, settings)
+    lines += retention_tick(engine, settings)
+    lines += tick_events(engine, settings)
     with unit_of_work(factory) as session:
         queued = reminders.queue_due_reminders(session)
     return [
@@ -69,7 +60,7 @@ def scheduled_round(engine: Engine, settings: Settings) -> list[str]:
     """The city's scheduled matching round, when one is due (exactly once per slot)."""
     from app.matches.commands import tick_rounds
 
-    return _reported(tick_rounds, settings)
+    return tick_rounds(engine, settings)
 
 
 def mail(engine: Engine, settings: Settings) -> list[str]:
