@@ -340,6 +340,17 @@ def test_sms_alerts_through_the_gateway_never_twice(
     db.expire_all()
     assert db.scalar(select(SmsAlert.status)) is SmsStatus.sent
 
+    # An alert whose every attempt crashed (claimed, never settled) fails for good, unsent,
+    # instead of being claimed forever — the same rule as the email outbox.
+    alert = db.scalar(select(SmsAlert))
+    assert alert is not None
+    alert.status, alert.attempts, alert.next_attempt_at = SmsStatus.queued, 99, utcnow()
+    db.commit()
+    assert sms.send_due_sms(factory, settings, now=later + timedelta(days=1)).failed == 1
+    assert len(_Gateway.received) == 1
+    db.expire_all()
+    assert db.scalar(select(SmsAlert.status)) is SmsStatus.failed
+
 
 def test_no_sms_without_a_gateway(db: Session, settings: Settings) -> None:
     db.info["settings"] = settings

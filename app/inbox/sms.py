@@ -18,16 +18,16 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import httpx
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope, utcnow
-from app.inbox.models import SmsAlert, SmsStatus
-from app.notifications import rules
+from app.inbox.models import SmsAlert
+from app.notifications.leases import LeasedQueue
 
 _sms = cast(Table, SmsAlert.__table__)
 unit_of_work = contextmanager(session_scope)
@@ -83,37 +83,7 @@ class SmsReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _claim(session: Session, alert_id: int, now: datetime) -> SmsAlert | None:
-    result = session.execute(
-        update(_sms)
-        .where(
-            _sms.c.id == alert_id,
-            _sms.c.status == SmsStatus.queued.value,
-            _sms.c.next_attempt_at <= now,
-            _sms.c.attempts < rules.MAX_ATTEMPTS,
-        )
-        .values(attempts=_sms.c.attempts + 1, next_attempt_at=now + rules.CLAIM_LEASE)
-    )
-    if cast(Any, result).rowcount != 1:
-        return None
-    return session.get(SmsAlert, alert_id, populate_existing=True)
-
-
-def _settle(session: Session, alert_id: int, attempts: int, error: str | None, now: datetime,
-            *, final: bool) -> str:  # fmt: skip
-    if error is None:
-        values: dict[str, Any] = {"status": SmsStatus.sent.value, "sent_at": utcnow(),
-                                  "last_error": None}  # fmt: skip
-        outcome = "sent"
-    else:
-        retry = None if final else rules.retry_at(attempts, now)
-        values = {"last_error": error[:2000]}
-        if retry is None:
-            values["status"], outcome = SmsStatus.failed.value, "failed"
-        else:
-            values["next_attempt_at"], outcome = retry, "retrying"
-    session.execute(update(_sms).where(_sms.c.id == alert_id).values(**values))
-    return outcome
+ALERTS = LeasedQueue(SmsAlert)
 
 
 def send_due_sms(
@@ -132,14 +102,11 @@ def send_due_sms(
     now = now or utcnow()
     try:
         with unit_of_work(factory) as session:
-            ids = list(session.scalars(
-                select(SmsAlert.id)
-                .where(SmsAlert.status == SmsStatus.queued, SmsAlert.next_attempt_at <= now)
-                .order_by(SmsAlert.next_attempt_at, SmsAlert.id).limit(limit)
-            ))  # fmt: skip
+            report.failed += ALERTS.give_up_on_crashed(session, now)
+            ids = ALERTS.due_ids(session, now, limit)
         for alert_id in ids:
             with unit_of_work(factory) as session:
-                row = _claim(session, alert_id, now)
+                row = ALERTS.claim(session, alert_id, now)
                 if row is None:
                     continue  # another worker has it
                 attempts, to, text = row.attempts, row.to_phone, row.body_text
@@ -151,8 +118,14 @@ def send_due_sms(
             except Exception as exc:  # a gateway outage must not stop the other alerts
                 error = f"{type(exc).__name__}: {exc}"
             with unit_of_work(factory) as session:
-                outcome = _settle(session, alert_id, attempts, error, now, final=final)
-            setattr(report, outcome, getattr(report, outcome) + 1)
+                if error is None:
+                    ALERTS.mark_sent(session, alert_id, utcnow())
+                    report.sent += 1
+                elif ALERTS.mark_failed_attempt(session, alert_id, attempts, error, now,
+                                                final=final):
+                    report.retrying += 1
+                else:
+                    report.failed += 1
             if error is not None:
                 report.errors.append(error)
     finally:

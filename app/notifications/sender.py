@@ -34,19 +34,19 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope, utcnow
-from app.notifications import relevance, rules
+from app.notifications import relevance
+from app.notifications.leases import LeasedQueue
 from app.notifications.models import EmailStatus, OutboxEmail
 
 _outbox = cast(Table, OutboxEmail.__table__)
-ERROR_MAX = 2000
 OUTBOX_HEADER = "X-Buddy-Outbox-Id"
 unit_of_work = contextmanager(session_scope)
 
@@ -194,54 +194,13 @@ class SendReport:
     errors: list[str] = field(default_factory=list)
 
 
-def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    stmt = (
-        select(OutboxEmail.id)
-        .where(OutboxEmail.status == EmailStatus.queued, OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def give_up_on_crashed(session: Session, now: datetime) -> int:
-    """Messages whose every attempt ended in a crash (claimed, never settled) fail for good
-    instead of being claimed forever."""
-    result = session.execute(
-        update(_outbox)
-        .where(
-            _outbox.c.status == EmailStatus.queued.value,
-            _outbox.c.attempts >= rules.MAX_ATTEMPTS,
-            _outbox.c.next_attempt_at <= now,
-        )
-        .values(status=EmailStatus.failed.value, last_error="gave up: no attempt finished")
-    )
-    return int(cast(Any, result).rowcount or 0)
-
-
-def claim(session: Session, email_id: int, now: datetime) -> OutboxEmail | None:
-    """Reserve one message for this worker (see the module docstring); ``None``: not ours."""
-    result = session.execute(
-        update(_outbox)
-        .where(
-            _outbox.c.id == email_id,
-            _outbox.c.status == EmailStatus.queued.value,
-            _outbox.c.next_attempt_at <= now,
-            _outbox.c.attempts < rules.MAX_ATTEMPTS,
-        )
-        .values(attempts=_outbox.c.attempts + 1, next_attempt_at=now + rules.CLAIM_LEASE)
-    )
-    if cast(Any, result).rowcount != 1:
-        return None
-    return session.get(OutboxEmail, email_id, populate_existing=True)
-
-
-def mark_sent(session: Session, email_id: int, now: datetime) -> None:
-    session.execute(
-        update(_outbox)
-        .where(_outbox.c.id == email_id)
-        .values(status=EmailStatus.sent.value, sent_at=now, last_error=None)
-    )
+# The claim-and-settle steps this module shares with the SMS alerts (app/inbox/sms.py).
+OUTBOX = LeasedQueue(OutboxEmail)
+due_ids = OUTBOX.due_ids
+give_up_on_crashed = OUTBOX.give_up_on_crashed
+claim = OUTBOX.claim
+mark_sent = OUTBOX.mark_sent
+mark_failed_attempt = OUTBOX.mark_failed_attempt
 
 
 def mark_dropped(session: Session, email_id: int, reason: str) -> None:
@@ -250,20 +209,6 @@ def mark_dropped(session: Session, email_id: int, reason: str) -> None:
         .where(_outbox.c.id == email_id)
         .values(status=EmailStatus.dropped.value, dropped_reason=reason[:200])
     )
-
-
-def mark_failed_attempt(
-    session: Session, email_id: int, attempts: int, error: str, now: datetime, *, final: bool
-) -> bool:
-    """Queue again after the back-off, or give up; returns whether it will be retried."""
-    retry = None if final else rules.retry_at(attempts, now)
-    values: dict[str, Any] = {"last_error": error[:ERROR_MAX]}
-    if retry is None:
-        values["status"] = EmailStatus.failed.value
-    else:
-        values["next_attempt_at"] = retry
-    session.execute(update(_outbox).where(_outbox.c.id == email_id).values(**values))
-    return retry is not None
 
 
 def send_due(
