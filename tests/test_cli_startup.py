@@ -16,7 +16,8 @@ from pathlib import Path
 from app import migrate
 from app.db import make_engine
 
-HEAVY = ("scipy", "matching", "app.demo.history", "alembic", "fpdf")
+# The web framework and password hashing are not needed by a background job either.
+HEAVY = ("scipy", "matching", "app.demo.history", "alembic", "fpdf", "fastapi", "pwdlib")
 
 PROBE = f"""
 import json, sys

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import throttle
 from app.auth.models import AttemptKind, OneTimePurpose, OneTimeToken, User
-from app.auth.passwords import DUMMY_HASH, verify_password
+from app.auth.passwords import dummy_hash, verify_password
 from app.auth.service import get_user_by_email, password_words, set_password
 from app.auth.throttle import raise_if_locked
 from app.db import utcnow
@@ -85,7 +85,7 @@ def request_reset(session: Session, email: str, lifetime: timedelta) -> tuple[Us
     does not tell whether the account exists."""
     token = secrets.token_urlsafe(32)
     user = get_user_by_email(session, email)
-    verify_password(token, DUMMY_HASH)  # equal work on every path
+    verify_password(token, dummy_hash())  # equal work on every path
     if user is None or not user.is_active or _recent_resets(session, user) >= RESETS_PER_HOUR:
         return None
     _issue(session, user, OneTimePurpose.password_reset, token, lifetime)

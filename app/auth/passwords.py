@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-
-from pwdlib import PasswordHash
+from typing import TYPE_CHECKING
 
 from app.errors import Invalid
+
+if TYPE_CHECKING:
+    from pwdlib import PasswordHash
 from app.i18n.catalog import N_
 
 MIN_LENGTH = 10
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
-_hasher = PasswordHash.recommended()
+
+
+@cache
+def _hasher() -> PasswordHash:
+    """Built on first use: importing pwdlib and Argon2 costs half a second, which every
+    ``buddy`` command that never hashes (``tick``, ``--help``) would pay at start-up."""
+    from pwdlib import PasswordHash
+
+    return PasswordHash.recommended()
 
 
 @cache
@@ -50,12 +60,15 @@ def check_strength(
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    return _hasher.verify(password, password_hash)
+    return _hasher().verify(password, password_hash)
 
 
-# A hash to verify against when the account does not exist, so timing does not reveal it.
-DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+@cache
+def dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so timing does not reveal
+    it (made on first use, not at import)."""
+    return _hasher().hash("not-a-real-password-0")

@@ -21,7 +21,7 @@ from app.auth.models import (
     TokenKind,
     User,
 )
-from app.auth.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
+from app.auth.passwords import check_strength, dummy_hash, hash_password, verify_password
 from app.auth.phones import looks_like_phone, normalise_phone
 from app.auth.throttle import ThrottlePolicy, raise_if_locked
 from app.db import utcnow
@@ -239,7 +239,7 @@ def authenticate(
     email = login_name(email, region)
     raise_if_locked(throttle.seconds_locked(session, email, ip, policy))
     user = get_user_by_login(session, email, region)
-    ok = verify_password(password, user.password_hash if user else DUMMY_HASH)
+    ok = verify_password(password, user.password_hash if user else dummy_hash())
     ok = ok and user is not None and user.is_active
     throttle.record(session, email, ip, ok, AttemptKind.login)
     if not ok:

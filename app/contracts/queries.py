@@ -12,7 +12,7 @@ from app.auth.models import Role, User
 from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus
 from app.errors import NotFound
 from app.i18n.catalog import N_
-from app.people.service import person_for_user
+from app.people.queries import person_for_user
 
 
 class Side:

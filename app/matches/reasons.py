@@ -18,8 +18,7 @@ from babel.numbers import format_decimal
 
 from app.i18n.catalog import N_, NNP_, NP_, gettext, npgettext, pgettext
 from app.people import interests
-from app.people.forms import GOAL_IN_SENTENCE
-from app.people.vocabulary import DAYS, SLOTS, language_name
+from app.people.vocabulary import DAYS, GOAL_IN_SENTENCE, SLOTS, language_name
 
 PART_LABELS = {
     "morning": N_("%(day)s morning"),

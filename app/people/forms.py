@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.config import CityProfile
-from app.i18n.catalog import N_, NP_, gettext
+from app.i18n.catalog import N_, gettext
 from app.people import interests
 from app.people.models import Newcomer, Person, Volunteer
 from app.people.vocabulary import (
@@ -29,6 +29,8 @@ from app.people.vocabulary import (
     language_codes,
     language_name,
 )
+from app.people.vocabulary import GOAL_IN_SENTENCE as GOAL_IN_SENTENCE
+from app.people.vocabulary import GOAL_LABELS as GOAL_LABELS
 from app.web.errors import translate_validation_error
 
 MIN_LANGUAGE_ROWS = 4
@@ -52,25 +54,6 @@ LEVEL_LABELS = {
 }
 GENDER_LABELS = {"female": N_("Woman"), "male": N_("Man"), "other": N_("Other / rather not say")}
 BUDDY_GENDER_LABELS = {"any": N_("No preference"), "same": N_("Someone of my own gender")}
-GOAL_LABELS = {
-    "dutch": N_("Practise Dutch"),
-    "paperwork": N_("Bank and paperwork"),
-    "shopping": N_("Shopping"),
-    "work": N_("Work"),
-    "school": N_("School"),
-    "leisure": N_("Leisure and sports"),
-}
-# The same goals inside a sentence ("You both chose: bank and paperwork."): their own messages,
-# because lower-casing a translation breaks some languages (Turkish "İ") and others decline it.
-GOAL_IN_SENTENCE = {
-    "dutch": NP_("in a sentence", "practise Dutch"),
-    "paperwork": NP_("in a sentence", "bank and paperwork"),
-    "shopping": NP_("in a sentence", "shopping"),
-    "work": NP_("in a sentence", "work"),
-    "school": NP_("in a sentence", "school"),
-    "leisure": NP_("in a sentence", "leisure and sports"),
-}
-
 VOCABULARY = {
     "days": DAYS,
     "parts": PARTS,

@@ -12,8 +12,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth.models import Role, User
@@ -31,6 +30,7 @@ from app.people.models import (
     VettingStatus,
     Volunteer,
 )
+from app.people.queries import person_for_user as person_for_user
 from app.people.schemas import (
     LanguageIn,
     LocationIn,
@@ -186,30 +186,6 @@ def register_volunteer(session: Session, data: VolunteerCreate, *, city: CityPro
 
 
 # --- own profile ---------------------------------------------------------------------------
-
-
-def person_for_user(session: Session, user: User) -> Person | None:
-    """The user's newcomer or volunteer profile (``None`` for staff)."""
-    model: type[Person]
-    if user.role is Role.newcomer:
-        model = Newcomer
-    elif user.role is Role.volunteer:
-        model = Volunteer
-    else:
-        return None
-    # A page asks this several times (the handler, each /me section, each contract list):
-    # remember the answer for the session (one request), and let the identity map answer.
-    known: dict[int, int] = session.info.setdefault("person_of_user", {})
-    if user.id in known:
-        found = session.get(model, known[user.id])
-        if found is not None:
-            return found
-    # Languages in the same round trip: every page and answer about the person shows them.
-    stmt = select(model).where(model.user_id == user.id).options(joinedload(model.languages))
-    person = session.scalars(stmt).unique().first()
-    if person is not None:
-        known[user.id] = person.id
-    return person
 
 
 def update_profile(

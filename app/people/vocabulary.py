@@ -11,7 +11,7 @@ from functools import cache
 
 from babel import Locale
 
-from app.i18n.catalog import cldr_locale
+from app.i18n.catalog import N_, NP_, cldr_locale
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PARTS = ("morning", "afternoon", "evening")
@@ -78,3 +78,23 @@ def language_name(code: str, locale: str) -> str:
     # CLDR names some languages in few locales (Tarifit has no Arabic name): English beats a code.
     return (Locale.parse(cldr_locale(locale)).languages.get(code)
             or Locale("en").languages.get(code) or code)
+
+
+GOAL_LABELS = {
+    "dutch": N_("Practise Dutch"),
+    "paperwork": N_("Bank and paperwork"),
+    "shopping": N_("Shopping"),
+    "work": N_("Work"),
+    "school": N_("School"),
+    "leisure": N_("Leisure and sports"),
+}
+# The same goals inside a sentence ("You both chose: bank and paperwork."): their own messages,
+# because lower-casing a translation breaks some languages (Turkish "İ") and others decline it.
+GOAL_IN_SENTENCE = {
+    "dutch": NP_("in a sentence", "practise Dutch"),
+    "paperwork": NP_("in a sentence", "bank and paperwork"),
+    "shopping": NP_("in a sentence", "shopping"),
+    "work": NP_("in a sentence", "work"),
+    "school": NP_("in a sentence", "school"),
+    "leisure": NP_("in a sentence", "leisure and sports"),
+}
