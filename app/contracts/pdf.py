@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf.enums import Align, XPos, YPos
-
 from app.config import CityProfile
 from app.contracts.models import Contract
 from app.contracts.text import ContractText, contract_text
 from app.i18n.pdf_fonts import (  # noqa: F401 - re-exported for older imports
     DEJAVU,
     FAMILY,
+    LocaleDocument,
     PdfUnavailable,
     face_paths,
     locale_pdf,
@@ -27,21 +26,8 @@ def font_paths() -> tuple[Path, Path] | None:
 
 
 def contract_pdf(text: ContractText, *, contract_id: int, city_name: str) -> bytes:
-    rtl = text.direction == "rtl"
-    pdf = locale_pdf(text.locale)
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_title(text.title)
-    pdf.set_subject(text.programme)
-    pdf.set_author(city_name)
-    pdf.set_creator("Welcome Buddy")
-    align = Align.R if rtl else Align.L
-    pdf.add_page()
-
-    def para(value: str, size: float = 11, style: str = "", gap: float = 3) -> None:
-        pdf.set_font(FAMILY, style, size)
-        pdf.multi_cell(0, size * 0.55, value, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(gap)
+    doc = LocaleDocument(text.locale, title=text.title, subject=text.programme, author=city_name)
+    para = doc.para
 
     para(text.title, 18, "B", 1)
     para(text.programme, 10, gap=6)
@@ -50,18 +36,17 @@ def contract_pdf(text: ContractText, *, contract_id: int, city_name: str) -> byt
     para(text.cadence)
     if text.slot:
         para(text.slot)
-    pdf.ln(2)
+    doc.pdf.ln(2)
     para(text.commitments_heading, 12, "B", 2)
     for item in text.commitments:
         para(f"•  {item}", gap=1.5)
-    pdf.ln(6)
+    doc.pdf.ln(6)
     para(text.status, 10, "B", 4)
     for signature in text.signatures:
         para(f"{signature.role}: {signature.first_name}", 11, "B", 1)
         para(signature.line, 11, gap=5)
-    pdf.set_y(-25)
-    para(f"#{contract_id} · {city_name}", 8, gap=0)
-    return bytes(pdf.output())
+    doc.footer(f"#{contract_id} · {city_name}")
+    return doc.output()
 
 
 def pdf_for(contract: Contract, *, city: CityProfile, locale: str) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from fpdf.enums import Align, XPos, YPos
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from app.contracts.text import long_date
 from app.db import utcnow
 from app.errors import Conflict
 from app.i18n.catalog import N_, gettext, ngettext
-from app.i18n.pdf_fonts import FAMILY, locale_pdf
+from app.i18n.pdf_fonts import LocaleDocument
 
 
 def certificate_locale(contract: Contract, city: CityProfile) -> str:
@@ -107,24 +106,15 @@ def certificate_pdf(session: Session, contract: Contract, *, city: CityProfile) 
     if contract.status is not ContractStatus.completed:
         raise Conflict(N_("The certificate is available once the contract is completed."))
     locale = certificate_locale(contract, city)
-    pdf = locale_pdf(locale)  # refuses before any work when the fonts are missing
     meetings, minutes = confirmed(session, contract.id)
     lines = lines_for(contract, meetings=meetings, minutes=minutes, city=city, locale=locale,
                       issued_on=local_date(utcnow(), city.timezone))  # fmt: skip
-    pdf.set_margins(25, 30, 25)
-    pdf.set_title(lines[0][0])
-    pdf.set_author(city.name)
-    pdf.set_creator("Welcome Buddy")
-    pdf.add_page()
-    align = Align.C  # centred reads right in both directions
+    doc = LocaleDocument(locale, title=lines[0][0], author=city.name, margins=(25, 30, 25),
+                         centred=True)  # fmt: skip
     for text, size, style in lines:
         if not text:
-            pdf.ln(size)
+            doc.pdf.ln(size)
             continue
-        pdf.set_font(FAMILY, style, size)
-        pdf.multi_cell(0, size * 0.6, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(3)
-    pdf.set_y(-25)
-    pdf.set_font(FAMILY, "", 8)
-    pdf.cell(0, 5, f"#{contract.id} · {city.name}", align=Align.C)
-    return bytes(pdf.output())
+        doc.para(text, size, style, leading=0.6)
+    doc.footer(f"#{contract.id} · {city.name}")
+    return doc.output()

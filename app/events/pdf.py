@@ -10,13 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
-from fpdf.enums import Align, XPos, YPos
 
 from app.config import CityProfile
 from app.events.models import Event
 from app.events.timetable import Round
-from app.i18n.catalog import gettext, text_direction
-from app.i18n.pdf_fonts import FAMILY, locale_pdf
+from app.i18n.catalog import gettext
+from app.i18n.pdf_fonts import FAMILY, LocaleDocument
 from app.matches.reasons import moment_phrase
 from app.people.vocabulary import language_name
 
@@ -25,29 +24,20 @@ def timetable_pdf(
     event: Event, rounds: list[Round], people: dict[int, list[Any]], *, city: CityProfile,
     locale: str,
 ) -> bytes:  # fmt: skip
-    rtl = text_direction(locale) == "rtl"
-    pdf = locale_pdf(locale)
+    doc = LocaleDocument(locale, title=event.title, author=city.name, margins=(15, 15, 15))
+    pdf, align = doc.pdf, doc.align
 
     def _(message: str, **params: Any) -> str:
         return gettext(locale, message, **params)
 
     zone = ZoneInfo(city.timezone)
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(event.title)
-    pdf.set_author(city.name)
-    pdf.set_creator("Welcome Buddy")
-    align = Align.R if rtl else Align.L
 
     def line(value: str, size: float = 10, style: str = "", gap: float = 1.5) -> None:
-        pdf.set_font(FAMILY, style, size)
-        pdf.multi_cell(0, size * 0.5, value, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(gap)
+        doc.para(value, size, style, gap, leading=0.5)
 
     def clock(r: Round) -> str:
         return format_time(r.starts_at.astimezone(zone), "short", locale=locale)
 
-    pdf.add_page()
     line(event.title, 16, "B", 1)
     line(f"{moment_phrase(event.starts_at, city.timezone, locale)} · {event.place}", 10, gap=4)
     for r in rounds:
@@ -72,4 +62,4 @@ def timetable_pdf(
                 line(f"{_('Round %(num)s', num=r.number)} ({clock(r)}), {_('Table')} "
                      f"{s.table}: {other}", 9, gap=0.3)
             pdf.ln(2.5)
-    return bytes(pdf.output())
+    return doc.output()

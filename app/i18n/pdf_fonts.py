@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
 
 from app.errors import DomainError
 from app.i18n.catalog import N_, text_direction
@@ -121,3 +122,45 @@ def locale_pdf(locale: str) -> FPDF:
             language=SHAPING_LANGUAGES.get(locale),
         )
     return pdf
+
+
+class LocaleDocument:
+    """An A4 document in ``locale`` (see ``locale_pdf``) with its metadata set and a first page,
+    written paragraph by paragraph in the locale's direction. One set-up for the contract, the
+    certificate, the timetable, the letters and the hours statement."""
+
+    def __init__(
+        self, locale: str, *, title: str, author: str, subject: str = "",
+        margins: tuple[float, float, float] = (20, 20, 20), centred: bool = False,
+    ) -> None:  # fmt: skip
+        self.pdf = locale_pdf(locale)  # refuses before any work when the fonts are missing
+        left, top, right = margins
+        self.pdf.set_margins(left, top, right)
+        self.pdf.set_auto_page_break(auto=True, margin=top)
+        self.pdf.set_title(title)
+        if subject:
+            self.pdf.set_subject(subject)
+        self.pdf.set_author(author)
+        self.pdf.set_creator("Welcome Buddy")
+        # Centred reads right in both directions; otherwise the text starts on its own side.
+        rtl = text_direction(locale) == "rtl"
+        self.align = Align.C if centred else Align.R if rtl else Align.L
+        self.pdf.add_page()
+
+    def para(
+        self, value: str, size: float = 11, style: str = "", gap: float = 3,
+        leading: float = 0.55,
+    ) -> None:  # fmt: skip
+        """A paragraph (wrapped), then ``gap`` millimetres of space."""
+        self.pdf.set_font(FAMILY, style, size)
+        self.pdf.multi_cell(0, size * leading, value, align=self.align,
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+        self.pdf.ln(gap)
+
+    def footer(self, value: str, size: float = 8) -> None:
+        """A small line at the foot of the current page (a reference, the city)."""
+        self.pdf.set_y(-25)
+        self.para(value, size, gap=0)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
