@@ -23,7 +23,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from app.i18n.catalog import gettext, ngettext, text_direction
+from app.i18n.catalog import gettext, ngettext, pgettext, text_direction
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "frontend" / "templates"
 KINDS = (
@@ -37,6 +37,8 @@ KINDS = (
     "nomeet2",
     "ending_soon",
     "completed",
+    "extension_proposed",  # app/notifications/extensions.py
+    "extension_agreed",
     "event_invitation",
     "event_reminder",
     "event_seat",
@@ -110,10 +112,13 @@ def translators(locale: str) -> dict[str, Callable[..., str]]:
     def _n(singular: str, plural: str, n: int, **params: Any) -> str:
         return ngettext(locale, singular, plural, n, **params)
 
+    def _p(context: str, message: str, **params: Any) -> str:
+        return pgettext(locale, context, message, **params)
+
     def long_date(value: date) -> str:
         return format_date(value, "long", locale=locale)
 
-    return {"_": _, "gettext": _, "ngettext": _n, "long_date": long_date}
+    return {"_": _, "gettext": _, "ngettext": _n, "pgettext": _p, "long_date": long_date}
 
 
 def render_email(kind: str, locale: str, context: dict[str, Any]) -> Rendered:
