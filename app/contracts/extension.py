@@ -56,8 +56,6 @@ def page_facts(
 ) -> dict[str, Any]:
     """What the contract page shows of the extension and of carrying on as friends."""
     allowed = allowed_now(contract, side, city, now)
-    window = rules.extension_window(contract.end_date, city.extension_window_weeks) if (
-        contract.end_date) else None
     proposer = contract.extension_proposed_by if contract.extension_pending else None
     return {
         "extension": {
@@ -67,7 +65,6 @@ def page_facts(
             "can_decline": "decline" in allowed,
             "mine": proposer is not None and proposer == side,
             "theirs": proposer is not None and proposer != side,
-            "last_day": window[1] if window else None,
         },
         "carrying_on": {
             "can_say": side is not None and rules.can_say_carrying_on(contract.status),
