@@ -9,9 +9,10 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
@@ -22,7 +23,8 @@ from app.contracts import extension
 from app.contracts import service as contracts
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.rules import add_months, local_date
-from app.db import utcnow
+from app.db import make_sessionmaker, utcnow
+from app.errors import Conflict
 from app.evaluations.certificate import lines_for
 from app.programme.states import carries_on
 from tests.factories import (
@@ -255,3 +257,48 @@ def test_dashboard_stats_and_export_agree_on_carrying_on(client: TestClient, db:
     found = re.search(r'id="n-carrying-on"><strong>(\d+)', dashboard)
     assert found
     assert int(found.group(1)) == expected
+
+
+def test_two_requests_racing_cannot_both_succeed(db: Session, clean_db: Engine,
+                                                 settings: Settings) -> None:  # fmt: skip
+    """Each request read the contract before the other wrote: the conditional UPDATE refuses
+    the second, with the rules' message on the fresh state (interleaved by hand, so it runs on
+    SQLite too)."""
+    contract = _ending(db)
+    city = settings.city
+    factory = make_sessionmaker(clean_db)
+
+    def stale(session: Session) -> Contract:
+        """The contract as a request read it before the other request's commit."""
+        found = session.get(Contract, contract.id)
+        assert found is not None
+        _ = (found.newcomer.user, found.volunteer.user)
+        session.expunge(found)
+        session.rollback()
+        return found
+
+    # Both sides propose at the same moment: one proposal waits, the other is told so.
+    with factory() as first, factory() as second:
+        mine, theirs = stale(first), stale(second)
+        first.add(mine)
+        extension.propose(first, mine, mine.newcomer.user, city=city)
+        first.commit()
+        late = second.merge(theirs, load=False)
+        with pytest.raises(Conflict) as refused:
+            extension.propose(second, late, late.volunteer.user, city=city)
+        assert refused.value.message == "An extension is already waiting for an answer."
+        second.rollback()
+
+    # The volunteer accepts twice (a double tap on two devices): extended once.
+    with factory() as first, factory() as second:
+        mine, theirs = stale(first), stale(second)
+        first.add(mine)
+        extension.accept(first, mine, mine.volunteer.user, city=city)
+        first.commit()
+        late = second.merge(theirs, load=False)
+        with pytest.raises(Conflict) as refused:
+            extension.accept(second, late, late.volunteer.user, city=city)
+        assert refused.value.message == "This contract has already been extended once."
+        second.rollback()
+    db.expire_all()
+    assert contract.extended_months == 3

@@ -7,6 +7,7 @@ other's withdrawal, an accept against the completing tick) cannot both succeed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -92,9 +93,15 @@ def _check(
     return side
 
 
-def _changed(session: Session, contract: Contract, result: Any) -> None:
+def _changed(
+    session: Session, contract: Contract, result: Any, recheck: Callable[[], object] | None = None
+) -> None:
+    """After the conditional UPDATE: re-read the row; if another request got there first, say
+    why with the rules' own message on the fresh state (``recheck``), else a general one."""
     session.refresh(contract)
     if cast(Any, result).rowcount != 1:
+        if recheck is not None:
+            recheck()
         raise Conflict(_CHANGED)
 
 
@@ -117,7 +124,8 @@ def propose(
                c.extension_proposed_at.is_(None))
         .values(extension_proposed_by=side, extension_proposed_at=now, updated_at=now)
     )  # fmt: skip
-    _changed(session, contract, result)
+    _changed(session, contract, result,
+             lambda: _check(contract, user, ExtensionEvent.propose, city, now))  # fmt: skip
     record(session, actor_id=user.id, action="contract.extension_proposed",
            subject_type="contract", subject_id=contract.id, side=side)  # fmt: skip
     notifications.queue_extension_proposed(session, contract)
@@ -144,7 +152,8 @@ def accept(
         .values(extension_accepted_at=now, extended_months=months, extended_from=old_end,
                 end_date=rules.extended_end(old_end, months), updated_at=now)
     )  # fmt: skip
-    _changed(session, contract, result)
+    _changed(session, contract, result,
+             lambda: _check(contract, user, ExtensionEvent.accept, city, now))  # fmt: skip
     record(session, actor_id=user.id, action="contract.extended", subject_type="contract",
            subject_id=contract.id, side=side, months=months)  # fmt: skip
     notifications.queue_extension_agreed(session, contract)
@@ -167,7 +176,8 @@ def decline(
                c.extension_accepted_at.is_(None))
         .values(extension_proposed_by=None, extension_proposed_at=None, updated_at=now)
     )  # fmt: skip
-    _changed(session, contract, result)
+    _changed(session, contract, result,
+             lambda: _check(contract, user, ExtensionEvent.decline, city, now))  # fmt: skip
     action = "withdrawn" if proposer == side else "declined"
     record(session, actor_id=user.id, action=f"contract.extension_{action}",
            subject_type="contract", subject_id=contract.id, side=side)  # fmt: skip
