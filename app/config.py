@@ -76,6 +76,11 @@ class CityProfile(BaseModel):
     max_open_panels: int = Field(default=2, ge=1, le=10)
     panel_expiry_days: int = Field(default=14, ge=1, le=90)
     participation_hours_goal: int = Field(default=40, ge=0)
+    # After the contract's length, a pair may agree (both sign) to go on for this many months,
+    # once (0: no extension offered). They can agree in the last ``extension_window_weeks``
+    # before the end date: five weeks, so the "one more month" reminder always finds it open.
+    extension_months: int = Field(default=3, ge=0, le=12)
+    extension_window_weeks: int = Field(default=5, ge=1, le=26)
     # After a speed-dating session, a newcomer may pick only a volunteer they met there.
     choose_only_met: bool = False
     # Checklist items (app/intake/rules.py) that must be done before staff can approve.

@@ -110,6 +110,24 @@ def _completed(db: Session, world: World, role: str) -> None:
     db.flush()
 
 
+def _ending(proposed: bool) -> Callable[..., None]:
+    """Active contracts ten days before their end (the extension's window is open);
+    ``proposed``: the other side (of the acting party) has proposed the extension."""
+
+    def build(db: Session, world: World, role: str) -> None:
+        for target in (OWN, OTHER):
+            contract = make_active_contract(db, *world.pair(target),
+                                            start=utcnow().date() - timedelta(days=170))
+            contract.end_date = utcnow().date() + timedelta(days=10)
+            if proposed:
+                contract.extension_proposed_by = _the_other_side(role)
+                contract.extension_proposed_at = utcnow()
+            world.contracts[target] = contract
+        db.flush()
+
+    return build
+
+
 def _failed_email(db: Session, world: World, role: str) -> None:
     from app.notifications.models import EmailStatus, OutboxEmail
 
@@ -226,6 +244,8 @@ STATES: dict[str, Callable[[Session, World, str], None]] = {
     "their_meeting": _meetings(_the_other_side),
     "worry": _meetings(_you, concern="She seems very isolated."),
     "completed": _completed,
+    "ending": _ending(proposed=False),
+    "extension_proposed": _ending(proposed=True),
     "failed_email": _failed_email,
     "events": _events,
     "intake": _intake,

@@ -254,6 +254,14 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
         state="completed"),
     ("GET", "/api/v1/contracts/{contract_id:int}/certificate.pdf"): allow(
         newcomer=200, staff=200, own=True, state="completed"),
+    # the one extension and carrying on as friends: the two parties only
+    ("POST", "/api/v1/contracts/{contract_id:int}/extension"): parties(200, state="ending"),
+    ("POST", "/api/v1/contracts/{contract_id:int}/extension/accept"): parties(
+        200, state="extension_proposed"),
+    ("POST", "/api/v1/contracts/{contract_id:int}/extension/decline"): parties(
+        200, state="extension_proposed"),
+    ("PUT", "/api/v1/contracts/{contract_id:int}/carrying-on"): parties(
+        200, state="completed", body=lambda c: {"carrying_on": True}),
     ("GET", "/api/v1/programme/stats"): staff(),
     ("GET", "/api/v1/programme/at-risk"): staff(),
     ("GET", "/api/v1/exports/contracts.csv"): staff(),
@@ -395,6 +403,13 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
         volunteer=303, own=True, state="pending", body=lambda c: {"reason": "No time."}),
     ("POST", "/contracts/{contract_id:int}/end"): parties_and_staff(
         303, state="active", body=lambda c: {"reason": "moved_away", "note": "Moved to Ghent."}),
+    ("POST", "/contracts/{contract_id:int}/extension"): parties(303, state="ending"),
+    ("POST", "/contracts/{contract_id:int}/extension/accept"): parties(
+        303, state="extension_proposed"),
+    ("POST", "/contracts/{contract_id:int}/extension/decline"): parties(
+        303, state="extension_proposed"),
+    ("POST", "/contracts/{contract_id:int}/carrying-on"): parties(
+        303, state="completed", body=lambda c: {"carrying_on": "yes"}),
     ("GET", "/contracts/{contract_id:int}/meetings"): parties_and_staff(state="active"),
     # staff may open the form (to see it as the pair does) but not log a meeting
     ("GET", "/contracts/{contract_id:int}/meetings/new"): parties_and_staff(state="active"),

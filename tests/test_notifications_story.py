@@ -245,3 +245,67 @@ def test_staff_see_why_an_email_was_not_sent(
     assert "1 email no longer matched the situation" in page.text
     assert "the newcomer has already signed" in page.text
     assert "Please sign your buddy contract" in page.text
+
+
+def test_an_extension_tells_the_other_side_and_then_both(
+    db: Session, clean_db: Engine, settings: Settings
+) -> None:
+    """A proposal goes to the other side only (and not once it was answered); the agreed
+    extension to both, with the new calendar; a reminder of the old end is no longer sent, and
+    the new end gets its own."""
+    from app.contracts import extension
+    from app.contracts.rules import local_date
+
+    story = Story(db, clean_db, settings)
+    city = settings.city
+    contract = make_contract(db, make_newcomer(db, first_name="Soumaya"),
+                             make_volunteer(db, first_name="Chris"), signed=True)  # fmt: skip
+    contract.end_date = local_date(utcnow(), city.timezone) + timedelta(days=20)
+    story.send()
+    newcomer, volunteer = contract.newcomer, contract.volunteer
+
+    # She proposes, and withdraws before the email went out: Chris hears nothing.
+    extension.propose(db, contract, newcomer.user, city=city)
+    extension.decline(db, contract, newcomer.user, city=city)
+    assert story.send() == [Mail(_mail(volunteer), "extension_proposed", "dropped",
+                                 "the proposal was withdrawn or declined")]  # fmt: skip
+
+    # She proposes again: that is news again, for Chris only.
+    extension.propose(db, contract, newcomer.user, city=city)
+    assert story.send() == [Mail(_mail(volunteer), "extension_proposed", "sent", None)]
+    proposal = story.transport.sent[-1]
+    body = proposal.get_body(("plain",))
+    assert body is not None
+    assert "\u2068Soumaya\u2069 would like to go on together" in proposal["Subject"]
+    assert "If you agree, the contract runs 3 months longer." in body.get_content()
+
+    # The "one more month" reminders are queued, then Chris accepts before they are sent: they
+    # name the old end date, so they are dropped; both get the new end and the calendar.
+    service.queue_ending_soon(db, contract)
+    extension.accept(db, contract, volunteer.user, city=city)
+    assert story.send() == [
+        Mail(_mail(newcomer), "ending_soon", "dropped", "the contract was extended"),
+        Mail(_mail(volunteer), "ending_soon", "dropped", "the contract was extended"),
+        Mail(_mail(newcomer), "extension_agreed", "sent", None),
+        Mail(_mail(volunteer), "extension_agreed", "sent", None),
+    ]
+    agreed = story.transport.sent[-1]
+    assert [p.get_filename() for p in agreed.iter_attachments()] == [
+        f"buddy-contract-{contract.id}.ics"
+    ]
+    text = agreed.get_body(("plain",))
+    assert text is not None
+    assert "have both signed the extension." in text.get_content()
+
+    # The new end gets its own reminder, which no longer offers an extension.
+    assert service.queue_ending_soon(db, contract) == 2
+    assert [m.status for m in story.send()] == ["sent", "sent"]
+    reminder = story.transport.sent[-1].get_body(("plain",))
+    assert reminder is not None
+    assert "Would you like to go on?" not in reminder.get_content()
+
+    # At the new end: completed, evaluation and certificate as usual.
+    assert contract.end_date is not None
+    later = utcnow() + timedelta(days=(contract.end_date - utcnow().date()).days + 1)
+    assert contracts.complete_due(db, city=city, now=later) == 1
+    assert [m.kind for m in story.send(later - utcnow())] == ["completed", "completed"]

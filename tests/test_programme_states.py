@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import CITIES_DIR, load_city
-from app.contracts.models import ContractStatus
+from app.contracts.models import Contract, ContractStatus
 from app.db import utcnow
 from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD
 from app.demo.service import load_demo
@@ -22,6 +22,7 @@ from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
 from app.programme.states import (
     NewcomerState,
     VolunteerState,
+    carries_on,
     newcomer_state_sql,
     state_of_newcomer,
     state_of_volunteer,
@@ -162,6 +163,19 @@ def test_every_page_and_endpoint_agrees_on_the_demo_city(client: TestClient, db:
         assert _number(rf'id="{card}"><strong>([\d,]+)', dashboard) == n, state
         assert _number(rf'id="newcomers-{state.value}">.*?<td>(\d+)</td>', overview) == n
         assert _listed(client, f"/staff/newcomers?state={state.value}") == n, state
+
+    # Completed, carrying on as friends: one definition (carries_on / carrying_on_sql), the
+    # same number on the dashboard, in the statistics and in the contracts export.
+    completed = list(db.scalars(
+        select(Contract).where(Contract.status == ContractStatus.completed)))
+    friends = sum(carries_on(c.status, c.newcomer_carrying_on_at, c.volunteer_carrying_on_at)
+                  for c in completed)  # fmt: skip
+    assert friends == 2
+    assert api["completed"] == len(completed)
+    assert api["completed_carrying_on_as_friends"] == friends
+    assert _number(r'id="n-carrying-on"><strong>([\d,]+)', dashboard) == friends
+    export = client.get("/staff/exports/contracts.csv").content.decode("utf-8-sig")
+    assert export.count(",yes\r\n") == friends  # the last column: carrying_on_as_friends
 
     pending = expected[NewcomerState.waiting_for_intake]
     assert _number(r'id="count-newcomers-pending">\s*<strong>(\d+)', overview) == pending

@@ -56,6 +56,8 @@ def contract_calendar(
     event = Event()
     event.add("uid", f"contract-{contract.id}@{host}")  # stable: re-import updates, never doubles
     event.add("dtstamp", utcnow())
+    # An extension moves UNTIL: a higher sequence tells calendars the re-import is newer.
+    event.add("sequence", 1 if contract.extended_months else 0)
     event.add("dtstart", begins)
     event.add("dtend", begins + MEETING_LENGTH)
     rule = vRecur(freq="WEEKLY", until=until.astimezone(ZoneInfo("UTC")))

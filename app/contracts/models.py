@@ -53,6 +53,11 @@ class Contract(Base):
             "(start_date IS NOT NULL AND end_date IS NOT NULL)",
             name="dated_when_signed",
         ),
+        CheckConstraint("extended_months BETWEEN 0 AND 12", name="extended_months_range"),
+        CheckConstraint(
+            "extension_proposed_by IS NULL OR extension_proposed_by IN ('newcomer', 'volunteer')",
+            name="extension_proposed_by_side",
+        ),
         # "Active contracts of a volunteer/newcomer" and the dashboard's "by status and date".
         Index("ix_contracts_volunteer_id_status", "volunteer_id", "status"),
         Index("ix_contracts_newcomer_id_status", "newcomer_id", "status"),
@@ -95,6 +100,19 @@ class Contract(Base):
     volunteer_signed_at: Mapped[datetime | None]
     volunteer_signed_ip: Mapped[str | None] = mapped_column(String(64))
 
+    # The one extension (rules.py): one side proposes (its signature), the other accepts (the
+    # second signature). A declined or withdrawn proposal is cleared (the audit log keeps it).
+    # ``extended_from`` is the end date before the extension; ``months`` stays what was signed.
+    extension_proposed_by: Mapped[str | None] = mapped_column(String(16))
+    extension_proposed_at: Mapped[datetime | None]
+    extension_accepted_at: Mapped[datetime | None]
+    extended_months: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    extended_from: Mapped[date | None]
+    # After completion, either side may say the pair carries on as friends
+    # (app/programme/states.py counts it); each side's own statement, with when.
+    newcomer_carrying_on_at: Mapped[datetime | None]
+    volunteer_carrying_on_at: Mapped[datetime | None]
+
     # How it ended (completed, ended early or declined), when and by whom.
     ended_at: Mapped[datetime | None]
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -110,3 +128,12 @@ class Contract(Base):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def total_months(self) -> int:
+        """The months the pair agreed in all: the signed length plus the extension."""
+        return self.months + self.extended_months
+
+    @property
+    def extension_pending(self) -> bool:
+        return self.extension_proposed_at is not None and self.extension_accepted_at is None

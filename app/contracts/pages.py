@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import Role, User
 from app.auth.router import client_ip
 from app.config import CityProfile
-from app.contracts import rules, service
+from app.contracts import extension, rules, service
 from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus, EndReason
 from app.contracts.text import STATUS_LABELS, contract_text, long_date
 from app.db import utcnow
@@ -57,6 +57,11 @@ _DONE = {
     "active": N_("Both of you have signed: your buddy contract is active."),
     "declined": N_("You declined. The newcomer can choose another buddy."),
     "ended": N_("The contract has ended. Thank you for letting us know why."),
+    # The extension and carrying on as friends: app/contracts/extension_pages.py.
+    "proposed": N_("Your proposal is sent. The contract is extended when the other accepts."),
+    "extended": N_("The contract is extended. Thank you for going on together!"),
+    "withdrawn": N_("The proposal is cancelled."),
+    "carrying_on": N_("Thank you for telling us!"),
 }
 
 
@@ -120,10 +125,11 @@ def _context(
         "values": values or {},
         "flash": flash,
         "today": date.today().isoformat(),
+        **extension.page_facts(contract, side, city, utcnow()),
     }
 
 
-def _refused(
+def refused_on_contract_page(
     request: Request,
     session: Session,
     user: User,
@@ -192,7 +198,8 @@ def sign(
         signature = service.Signature(full_name, client_ip(request), start)
         service.sign(session, contract, user, signature, city=city)
     except DomainError as exc:
-        return _refused(request, session, user, contract_id, city, exc, values, "full_name")
+        return refused_on_contract_page(request, session, user, contract_id, city, exc,
+                                        values, "full_name")
     done = "active" if contract.status is ContractStatus.active else "signed"
     return redirect(f"/contracts/{contract.id}?done={done}")
 
@@ -215,7 +222,8 @@ def decline(
         values = {"decline_reason": reason}
         if exc.field == "reason":
             exc.field = "decline_reason"
-        return _refused(request, session, user, contract_id, city, exc, values, "decline_reason")
+        return refused_on_contract_page(request, session, user, contract_id, city, exc,
+                                        values, "decline_reason")
     return redirect(f"/contracts/{contract.id}?done=declined")
 
 
@@ -242,7 +250,8 @@ def end(
     except DomainError as exc:
         if exc.field == "note":
             exc.field = "end_note"
-        return _refused(request, session, user, contract_id, city, exc, values, "end_reason")
+        return refused_on_contract_page(request, session, user, contract_id, city, exc,
+                                        values, "end_reason")
     return redirect(f"/contracts/{contract.id}?done=ended")
 
 

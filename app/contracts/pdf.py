@@ -33,6 +33,8 @@ def contract_pdf(text: ContractText, *, contract_id: int, city_name: str) -> byt
     para(text.programme, 10, gap=6)
     para(text.parties)
     para(text.period)
+    if text.extension:
+        para(text.extension)
     para(text.cadence)
     if text.slot:
         para(text.slot)

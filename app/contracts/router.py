@@ -9,11 +9,11 @@ from fastapi.responses import Response
 
 from app.auth.models import Role, User
 from app.auth.router import client_ip
-from app.contracts import service
+from app.contracts import extension, service
 from app.contracts.access import VisibleContract, parties_only
 from app.contracts.downloads import ics_download, pdf_download
 from app.contracts.models import Contract, ContractStatus
-from app.contracts.schemas import ContractRead, DeclineIn, EndIn, SignIn
+from app.contracts.schemas import CarryingOnIn, ContractRead, DeclineIn, EndIn, SignIn
 from app.deps import ApiUser, SessionDep, SettingsDep
 from app.errors import Forbidden
 from app.i18n.catalog import N_
@@ -110,3 +110,50 @@ def end_contract(
 ) -> ContractRead:
     """End early (either side or staff), with a reason from the fixed list and a note."""
     return read(service.end_early(session, contract, user, body.reason, body.note), user)
+
+
+# --- after the contract's months: the one extension, and carrying on as friends -------------
+
+ExtendingContract = Annotated[
+    Contract, Depends(parties_only(N_("Only the two people in this contract can extend it.")))
+]
+SayingContract = Annotated[
+    Contract, Depends(parties_only(N_("Only the newcomer and the volunteer can say this.")))
+]
+
+
+@router.post("/{contract_id:int}/extension", response_model=ContractRead, responses=_ERRORS)
+def propose_extension(
+    contract: ExtendingContract, user: ApiUser, session: SessionDep, settings: SettingsDep
+) -> ContractRead:
+    """Propose (and so sign) the one extension, in the last weeks before the end date; the
+    other side is told and accepts or declines it. 409 outside the window or when the contract
+    was already extended."""
+    return read(extension.propose(session, contract, user, city=settings.city), user)
+
+
+@router.post("/{contract_id:int}/extension/accept", response_model=ContractRead,
+             responses=_ERRORS)  # fmt: skip
+def accept_extension(
+    contract: ExtendingContract, user: ApiUser, session: SessionDep, settings: SettingsDep
+) -> ContractRead:
+    """The other side's signature: the end date moves by the city's extension months."""
+    return read(extension.accept(session, contract, user, city=settings.city), user)
+
+
+@router.post("/{contract_id:int}/extension/decline", response_model=ContractRead,
+             responses=_ERRORS)  # fmt: skip
+def decline_extension(
+    contract: ExtendingContract, user: ApiUser, session: SessionDep, settings: SettingsDep
+) -> ContractRead:
+    """Take a waiting proposal back: the proposer withdraws it, the other side says no."""
+    return read(extension.decline(session, contract, user, city=settings.city), user)
+
+
+@router.put("/{contract_id:int}/carrying-on", response_model=ContractRead, responses=_ERRORS)
+def carrying_on(
+    contract: SayingContract, body: CarryingOnIn, user: ApiUser, session: SessionDep
+) -> ContractRead:
+    """Your side says (``true``) or takes back (``false``) that you carry on as friends after
+    a completed contract."""
+    return read(extension.say_carrying_on(session, contract, user, body.carrying_on), user)

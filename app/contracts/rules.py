@@ -3,17 +3,29 @@
     pending ──second signature──▶ active ──end date reached──▶ completed
        │  └─volunteer declines──▶ declined        └──ended early (either side, staff)──▶ ended_early
        └──ended early (either side, staff)──▶ ended_early
+
+EXTENSION (an active contract, once): in the last ``window_weeks`` before the end date
+(``end - window <= today < end``) one side proposes to go on for the city's
+``extension_months`` (its signature); the other side accepts (the second signature) and the end
+date moves to ``add_months(end, months)``. While a proposal waits, either side may take it
+back: the proposer withdraws it, the other declines it (both are ``ExtensionEvent.decline``),
+and it may be proposed again. A contract extended once is never extended again. At the end
+date the contract completes as usual; an unanswered proposal simply lapses.
+
+CARRYING ON AS FRIENDS: once completed, either side may say the pair carries on as friends
+(and take it back); one statement is enough for the programme to count it.
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app.contracts.models import ContractStatus
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Forbidden, Invalid
 from app.i18n.catalog import N_
 
 
@@ -100,3 +112,80 @@ def contact_visible(state: ContractStatus) -> bool:
     """Contact details are shared only once both have signed, and hidden again if it ended
     early (a pair that stopped should not keep the other's phone number on screen)."""
     return state in (ContractStatus.active, ContractStatus.completed)
+
+
+# --- the extension ----------------------------------------------------------------------------
+
+
+class ExtensionEvent(StrEnum):
+    propose = "propose"
+    accept = "accept"
+    decline = "decline"  # the proposer withdraws, or the other side says no
+
+
+@dataclass(frozen=True)
+class ExtensionFacts:
+    """What the extension rules look at, read off the contract."""
+
+    status: ContractStatus
+    end: date | None
+    extended_months: int
+    proposed_by: str | None  # the side whose proposal is waiting (None: no proposal waits)
+
+
+def extension_window(end: date, window_weeks: int) -> tuple[date, date]:
+    """The first day a pair may agree to extend, and the last (the day before the end date)."""
+    return end - timedelta(weeks=window_weeks), end - timedelta(days=1)
+
+
+def extension_refusal(
+    facts: ExtensionFacts,
+    event: ExtensionEvent,
+    side: str,
+    today: date,
+    *,
+    window_weeks: int,
+    months: int,
+) -> Conflict | Forbidden | None:
+    """Why ``side`` may not do ``event`` now (409, or 403 for the proposer accepting their own
+    proposal), or ``None``: allowed."""
+    if facts.status is not ContractStatus.active or facts.end is None:
+        return Conflict(N_("Only an active contract can be extended."))
+    if facts.extended_months > 0:
+        return Conflict(N_("This contract has already been extended once."))
+    if months <= 0:
+        return Conflict(N_("The programme does not offer extensions."))
+    if event is ExtensionEvent.decline:
+        return None if facts.proposed_by else Conflict(N_("No extension is waiting for an answer."))
+    first, last = extension_window(facts.end, window_weeks)
+    if not first <= today <= last:
+        return Conflict(
+            N_("An extension can be agreed from %(first)s to %(last)s."), first=first, last=last
+        )
+    if event is ExtensionEvent.propose:
+        return Conflict(N_("An extension is already waiting for an answer.")) if (
+            facts.proposed_by
+        ) else None
+    if facts.proposed_by is None:
+        return Conflict(N_("No extension is waiting for an answer."))
+    if facts.proposed_by == side:
+        return Forbidden(N_("The other person has to accept your proposal."))
+    return None
+
+
+def extension_allowed(
+    facts: ExtensionFacts, event: ExtensionEvent, side: str, today: date, *, window_weeks: int,
+    months: int,
+) -> bool:  # fmt: skip
+    refusal = extension_refusal(facts, event, side, today, window_weeks=window_weeks,
+                                months=months)  # fmt: skip
+    return refusal is None
+
+
+def extended_end(end: date, months: int) -> date:
+    return add_months(end, months)
+
+
+def can_say_carrying_on(state: ContractStatus) -> bool:
+    """Carrying on as friends is said at the end: of a completed contract only."""
+    return state is ContractStatus.completed

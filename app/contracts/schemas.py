@@ -12,6 +12,7 @@ from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus, EndReason
 from app.contracts.rules import contact_visible
 from app.people.models import Person
+from app.programme.states import carries_on
 
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -34,6 +35,29 @@ class DeclineIn(_Strict):
 class EndIn(_Strict):
     reason: EndReason
     note: Note = ""
+
+
+class CarryingOnIn(_Strict):
+    carrying_on: bool
+
+
+class ExtensionRead(BaseModel):
+    """The one extension: a waiting proposal (``proposed_by``, ``proposed_at``), or the agreed
+    one (``accepted_at``, ``months`` added, ``extended_from`` the end date before it)."""
+
+    proposed_by: Literal["newcomer", "volunteer"] | None
+    proposed_at: datetime | None
+    accepted_at: datetime | None
+    months: int
+    extended_from: date | None
+
+
+class CarryingOnRead(BaseModel):
+    """Either side's word that the pair carries on as friends after the end."""
+
+    as_friends: bool
+    newcomer_said_at: datetime | None
+    volunteer_said_at: datetime | None
 
 
 class PartyRead(BaseModel):
@@ -62,6 +86,8 @@ class ContractRead(BaseModel):
     ended_at: datetime | None
     end_reason: EndReason | None
     end_note: str | None = None
+    extension: ExtensionRead
+    carrying_on: CarryingOnRead
 
     @classmethod
     def build(cls, contract: Contract, *, side: str | None, staff: bool) -> ContractRead:
@@ -94,4 +120,18 @@ class ContractRead(BaseModel):
             ended_at=contract.ended_at,
             end_reason=contract.end_reason,
             end_note=contract.end_note if staff else None,
-        )
+            extension=ExtensionRead(
+                proposed_by="newcomer" if contract.extension_proposed_by == "newcomer"
+                else "volunteer" if contract.extension_proposed_by else None,
+                proposed_at=contract.extension_proposed_at,
+                accepted_at=contract.extension_accepted_at,
+                months=contract.extended_months,
+                extended_from=contract.extended_from,
+            ),
+            carrying_on=CarryingOnRead(
+                as_friends=carries_on(contract.status, contract.newcomer_carrying_on_at,
+                                      contract.volunteer_carrying_on_at),
+                newcomer_said_at=contract.newcomer_carrying_on_at,
+                volunteer_said_at=contract.volunteer_carrying_on_at,
+            ),
+        )  # fmt: skip

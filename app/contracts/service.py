@@ -303,6 +303,8 @@ def complete_due(session: Session, *, city: CityProfile, now: datetime | None = 
             .where(
                 _contracts.c.id == contract.id,
                 _contracts.c.status == ContractStatus.active.value,
+                # Re-checked: an extension agreed meanwhile moved the end date.
+                _contracts.c.end_date <= today,
             )
             .values(status=ContractStatus.completed.value, ended_at=now, updated_at=now)
         )

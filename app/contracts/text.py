@@ -54,6 +54,7 @@ class ContractText:
     commitments: list[str]
     status: str
     signatures: list[SignatureText]
+    extension: str | None = None  # "Extended once by 3 months …" when both signed it
 
 
 def long_date(value: object, locale: str) -> str:
@@ -71,7 +72,7 @@ def contract_text(
         return gettext(locale, message, **params)
 
     newcomer, volunteer = contract.newcomer.first_name, contract.volunteer.first_name
-    months = ngettext(locale, "%(num)s month", "%(num)s months", contract.months)
+    months = ngettext(locale, "%(num)s month", "%(num)s months", contract.total_months)
     if contract.start_date and contract.end_date:
         period = _(
             "This agreement runs from %(start)s to %(end)s (%(months)s).",
@@ -118,4 +119,9 @@ def contract_text(
         commitments=[_(c) for c in COMMITMENTS],
         status=_(STATUS_LABELS[contract.status]),
         signatures=signatures,
-    )
+        extension=ngettext(
+            locale, "Extended once by %(num)s month: both of us signed the extension.",
+            "Extended once by %(num)s months: both of us signed the extension.",
+            contract.extended_months,
+        ) if contract.extended_months else None,
+    )  # fmt: skip

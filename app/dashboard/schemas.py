@@ -78,6 +78,8 @@ class StatsRead(BaseModel):
         "paused, available, proposed, full)"
     )
     completed: int
+    completed_carrying_on_as_friends: int = Field(
+        description="Of `completed`: the pairs that said they carry on as friends")
     ended_early: int
     ended_early_by_reason: dict[str, int]
     completion_rate: float | None
@@ -108,6 +110,7 @@ class StatsRead(BaseModel):
             newcomers_by_state=stats.newcomers_by_state,
             volunteers_by_state=stats.volunteers_by_state,
             completed=stats.completed, ended_early=stats.ended_early,
+            completed_carrying_on_as_friends=stats.completed_carrying_on,
             ended_early_by_reason=stats.ended_early_by_reason,
             completion_rate=stats.completion_rate, median_adherence=stats.median_adherence,
             meetings=stats.meetings, confirmed_minutes=stats.confirmed_minutes,

@@ -25,7 +25,7 @@ from app.dashboard import measures, series, snapshots
 from app.dashboard.entry_cohorts import EntryCohort, entry_cohorts
 from app.dashboard.filters import Filters
 from app.dashboard.snapshots import RoundReport, VolunteerNumbers
-from app.programme.states import NewcomerState, volunteer_counts
+from app.programme.states import NewcomerState, carrying_on_sql, volunteer_counts
 
 STARTED = (ContractStatus.active, ContractStatus.completed, ContractStatus.ended_early)
 
@@ -55,6 +55,8 @@ class Stats:
     weeks: list[series.Week] = field(default_factory=list)
     cohorts: list[series.Cohort] = field(default_factory=list)
     entry_cohorts: list[EntryCohort] = field(default_factory=list)
+    # Of ``completed``: the pairs carrying on as friends (app/programme/states.py).
+    completed_carrying_on: int = 0
 
     @property
     def completion_rate(self) -> float | None:
@@ -99,14 +101,18 @@ def median(session: Session, values: Select[Any]) -> tuple[int, float | None]:
 # --- the period -----------------------------------------------------------------------------
 
 
-def completed_in_period(session: Session, filters: Filters) -> int:
-    """Completed contracts whose end date lies in the period."""
-    stmt = select(func.count()).where(
+def completed_in_period(session: Session, filters: Filters) -> tuple[int, int]:
+    """(completed contracts whose end date lies in the period, those of them carrying on as
+    friends — ``carrying_on_sql``)."""
+    stmt = select(
+        func.count(), func.coalesce(func.sum(case((carrying_on_sql(), 1), else_=0)), 0)
+    ).where(
         Contract.status == ContractStatus.completed,
         Contract.end_date.between(filters.start, filters.end),
         *measures.in_area(filters.neighbourhood),
     )
-    return int(_scalar(session, stmt) or 0)
+    completed, carrying_on = session.execute(stmt).one()
+    return int(completed or 0), int(carrying_on or 0)
 
 
 def ended_early_in_period(session: Session, sql: measures.Sql, filters: Filters) -> dict[str, int]:
@@ -168,6 +174,7 @@ def programme_stats(session: Session, city: CityProfile, filters: Filters, now: 
     volunteer_states = volunteer_counts(session, now, filters.neighbourhood)
     ended = ended_early_in_period(session, sql, filters)
     meetings, minutes = meetings_in_period(session, filters)
+    completed, carrying_on = completed_in_period(session, filters)
     return Stats(
         filters=filters,
         newcomers_waiting=waiting,
@@ -180,7 +187,8 @@ def programme_stats(session: Session, city: CityProfile, filters: Filters, now: 
         volunteers=snapshots.volunteer_numbers(volunteer_states),
         newcomers_by_state={s.value: n for s, n in by_state.items()},
         volunteers_by_state={s.value: n for s, n in volunteer_states.items()},
-        completed=completed_in_period(session, filters),
+        completed=completed,
+        completed_carrying_on=carrying_on,
         ended_early=sum(ended.values()),
         ended_early_by_reason=ended,
         median_adherence=median_adherence(session, sql, filters),

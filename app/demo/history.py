@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.auth.models import User
 from app.config import CityProfile
+from app.contracts import extension
 from app.contracts import service as contracts
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.rules import local_date
@@ -262,3 +263,5 @@ class History:
             text=self.rng.choice(texts) % {"city": self.city.name} if happy else story.evaluation,
         )  # fmt: skip
         evaluations.submit(self.session, contract, person.user, answers, now=when)
+        if story.carries_on == ("newcomer", "volunteer")[side]:
+            extension.say_carrying_on(self.session, contract, person.user, True, now=when)

@@ -8,10 +8,11 @@ newcomers are drawn so that each round finds exactly its cohort waiting (see
 ``app.demo.generate``), and newcomers whose contract ended early wait again and are matched in a
 later round, as the contracts service makes them.
 
-With six-month contracts (both bundled cities) this gives: 6 completed contracts, 3 ended early
-(for different reasons), 12 active pairs that started one to five months ago (two of which
-stopped meeting, one with an open worry), 2 pending contracts waiting for signatures, and the
-current round's open panels, the demo newcomer's among them.
+With six-month contracts (both bundled cities) this gives: 6 completed contracts (2 of them
+carrying on as friends), 3 ended early (for different reasons), 12 active pairs that started
+one to five months ago (two of which stopped meeting, one with an open worry), 2 pending
+contracts waiting for signatures, and the current round's open panels, the demo newcomer's
+among them.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Story:
     open_worry: bool = False
     # completed: a worry raised mid-way that staff resolved.
     resolved_worry: bool = False
+    # completed: the side that says, with the evaluation, they carry on as friends ("": none).
+    carries_on: str = ""
     # ended_early: why, who stopped it, after how many weeks, and what they wrote.
     reason: EndReason | None = None
     ended_by: str = ""  # "newcomer" | "volunteer" | "staff"
@@ -67,13 +70,14 @@ CURRENT_ROUND_DAYS_AGO = 3
 
 ROUNDS: tuple[RoundPlan, ...] = (
     RoundPlan(228, 4, (
-        C, C, C,
+        Story(Fate.completed, carries_on="newcomer"), C, C,
         Story(Fate.ended_early, reason=EndReason.no_click, ended_by="staff", after_weeks=9,
               note="They never really got along; both agreed to stop after a talk with staff.",
               evaluation="We did not really click. I would like to try with another buddy."),
     )),
     RoundPlan(200, 4, (
-        C, Story(Fate.completed, resolved_worry=True), C,
+        C, Story(Fate.completed, resolved_worry=True), Story(Fate.completed,
+                                                            carries_on="volunteer"),
         Story(Fate.ended_early, reason=EndReason.moved_away, ended_by="volunteer",
               after_weeks=14, note="I am moving to Ghent for a new job.",
               evaluation="Sad to stop so soon; I hope my buddy is matched again quickly."),

@@ -74,6 +74,9 @@ def lines_for(
             13,
             "",
         ),
+        *([(ngettext(locale, "Including an extension of %(num)s month, agreed by both.",
+                     "Including an extension of %(num)s months, agreed by both.",
+                     contract.extended_months), 12, "")] if contract.extended_months else []),
         ("", 4, ""),
         (_("Confirmed time together: %(hours)s hours", hours=hours), 15, "B"),
         (

@@ -14,6 +14,7 @@ from app.contracts import service as contracts
 from app.contracts.downloads import attachment
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.pages import refused_form
+from app.contracts.rules import can_say_carrying_on
 from app.deps import CityDep, PageUser, SessionDep
 from app.errors import DomainError, Invalid, Invalids, NotFound
 from app.evaluations import service
@@ -56,6 +57,10 @@ def _context(
         "values": values or {},
         "errors": errors or {},
         "flash": flash,
+        # With the final evaluation, a side that has not said it yet may say the pair carries
+        # on as friends (the contract page has the same form, and the way to take it back).
+        "carrying_on_form": side is not None and can_say_carrying_on(contract.status)
+        and getattr(contract, f"{side}_carrying_on_at") is None,
     }
 
 

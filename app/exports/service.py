@@ -28,6 +28,7 @@ from app.dashboard import measures
 from app.dashboard.filters import Filters
 from app.followup.models import StaffCall
 from app.people.models import Person
+from app.programme.states import carrying_on_sql
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024
@@ -38,7 +39,7 @@ CONTRACT_COLUMNS = [
     "contract_id", "status", "newcomer", "volunteer", "neighbourhood", "cadence",
     "created_on", "start_date", "end_date", "ended_on", "end_reason", "meetings",
     "confirmed_hours", "periods_expected", "periods_met", "adherence", "at_risk",
-    "open_worries", "staff_calls",
+    "open_worries", "staff_calls", "extended_months", "carrying_on_as_friends",
 ]  # fmt: skip
 CHECKIN_COLUMNS = [
     "checkin_id", "contract_id", "newcomer", "volunteer", "neighbourhood", "met_on",
@@ -140,7 +141,8 @@ def contracts_query(session: Session, city: CityProfile, filters: Filters) -> Se
             newcomer.first_name, newcomer.last_name, volunteer.first_name,
             volunteer.last_name, newcomer.neighbourhood, totals.c.n, totals.c.minutes,
             totals.c.worries, att.c.expected, att.c.met, measures.adherence(att),
-            measures.missed_last_two(risk), calls.c.n,
+            measures.missed_last_two(risk), calls.c.n, Contract.extended_months,
+            case((carrying_on_sql(), True), else_=False),
         )
         .join(newcomer, newcomer.id == Contract.newcomer_id)
         .join(volunteer, volunteer.id == Contract.volunteer_id)
@@ -157,8 +159,8 @@ def contract_rows(session: Session, city: CityProfile, filters: Filters) -> Iter
     zone = ZoneInfo(city.timezone)
     stmt = contracts_query(session, city, filters).execution_options(yield_per=BATCH)
     for (cid, status, cadence, created, start, end, ended_at, reason, nf, nl, vf, vl, area,
-         meetings, minutes, worries, expected, met, adherence, silent, calls,
-         ) in session.execute(stmt):  # fmt: skip
+         meetings, minutes, worries, expected, met, adherence, silent, calls, extended,
+         carrying_on) in session.execute(stmt):  # fmt: skip
         ended = ended_at.astimezone(zone).date() if ended_at else None
         at_risk = status is ContractStatus.active and (bool(silent) or bool(worries))
         yield [
@@ -167,7 +169,7 @@ def contract_rows(session: Session, city: CityProfile, filters: Filters) -> Iter
             reason.value if reason else None, int(meetings or 0),
             rules.hours(int(minutes or 0)), expected, met,
             round(adherence, 4) if adherence is not None else None, at_risk,
-            int(worries or 0), int(calls or 0),
+            int(worries or 0), int(calls or 0), extended, bool(carrying_on),
         ]  # fmt: skip
 
 

@@ -39,6 +39,8 @@ KINDS = (
     "nomeet2",
     "ending_soon",
     "completed",
+    "extension_proposed",  # app/notifications/extensions.py
+    "extension_agreed",
     "event_invitation",
     "event_reminder",
     "event_seat",

@@ -97,11 +97,38 @@ def _still_silent(session: Session, about: dict[str, Any], now: datetime) -> str
     return "a meeting was logged since" if met else None
 
 
-@register("contract_active", "ending_soon")
+@register("contract_active", "extension_agreed")
 def _contract_still_active(session: Session, about: dict[str, Any], now: datetime) -> str | None:
     contract = _contract(session, about)
     if contract is None:
         return "the contract no longer exists"
     if contract.status is not ContractStatus.active:
         return f"the contract is {contract.status.value}"
+    return None
+
+
+@register("ending_soon")
+def _end_still_near(session: Session, about: dict[str, Any], now: datetime) -> str | None:
+    """ "Ends on …" is wrong once the pair extended the contract meanwhile."""
+    inactive = _contract_still_active(session, about, now)
+    if inactive is not None or "end" not in about:
+        return inactive
+    contract = _contract(session, about)
+    if contract is not None and contract.end_date != date.fromisoformat(str(about["end"])):
+        return "the contract was extended"
+    return None
+
+
+@register("extension_proposed")
+def _proposal_still_waiting(session: Session, about: dict[str, Any], now: datetime) -> str | None:
+    inactive = _contract_still_active(session, about, now)
+    if inactive is not None:
+        return inactive
+    contract = _contract(session, about)
+    assert contract is not None
+    if contract.extended_months:
+        return "the extension was accepted"
+    at = contract.extension_proposed_at
+    if at is None or at.isoformat() != about.get("proposed_at"):
+        return "the proposal was withdrawn or declined"
     return None

@@ -333,14 +333,19 @@ def queue_ending_soon(session: Session, contract: Contract) -> int:
     if contract.end_date is None:
         return 0
     settings = settings_for(session)
+    # An extended contract ends again later: that end gets its own reminder.
+    again = f":{contract.end_date.isoformat()}" if contract.extended_months else ""
+    # The reminder opens the extension's window: say so while one is still possible.
+    offer = 0 if contract.extended_months else settings.city.extension_months
     queued = 0
     for side, person, buddy in _pair(contract):
         queued += queue(
             session, user=person.user, kind="ending_soon",
-            dedupe_key=f"ending:{contract.id}:{side}",
+            dedupe_key=f"ending:{contract.id}:{side}{again}",
             context={"name": person.first_name, "buddy": buddy.first_name,
-                     "end": contract.end_date,
-                     "url": link(settings, f"/contracts/{contract.id}/meetings")},
-            about={"contract": contract.id, "side": side},
+                     "end": contract.end_date, "extension_months": offer,
+                     "url": link(settings, f"/contracts/{contract.id}/meetings"),
+                     "contract_url": link(settings, f"/contracts/{contract.id}#extension")},
+            about={"contract": contract.id, "side": side, "end": contract.end_date.isoformat()},
         )  # fmt: skip
     return queued

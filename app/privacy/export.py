@@ -111,6 +111,11 @@ def _contract(c: Contract, side: Party, user: User) -> dict[str, Any]:
         "requested_start_date": c.requested_start_date, "start_date": c.start_date,
         "end_date": c.end_date, "created_at": c.created_at,
         "buddy_first_name": other.first_name,
+        "extension": {"months": c.extended_months, "extended_from": c.extended_from,
+                      "proposed_by": c.extension_proposed_by,
+                      "proposed_at": c.extension_proposed_at,
+                      "accepted_at": c.extension_accepted_at},
+        "i_said_we_carry_on_as_friends_at": getattr(c, f"{side.value}_carrying_on_at"),
         "my_signature": {
             "name": getattr(c, f"{side.value}_signed_name"),
             "at": getattr(c, f"{side.value}_signed_at"),

@@ -30,6 +30,12 @@ VOLUNTEER (the first rule that holds wins):
 
 A volunteer's contracts (pending or active, possibly several) are listed one by one where
 they are shown; the state says whether newcomers can still be offered them.
+
+CARRYING ON AS FRIENDS (an outcome within ``completed``, counted on its own): a COMPLETED
+contract of which either side said the pair carries on as friends (``carries_on`` for one
+contract, ``carrying_on_sql`` as a condition over ``Contract`` rows). A newcomer whose
+completed contract carries on is still ``completed``; the dashboard, the statistics API and the
+contracts export count these contracts with this one definition.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
@@ -84,6 +90,27 @@ VOLUNTEER_LABELS = {
     VolunteerState.proposed: N_("Proposed on a panel"),
     VolunteerState.full: N_("No free place"),
 }
+
+
+# --- carrying on as friends: an outcome of a completed contract ------------------------------
+
+
+def carries_on(
+    status: ContractStatus, newcomer_said: datetime | None, volunteer_said: datetime | None
+) -> bool:
+    """Completed, and either side said the pair carries on as friends."""
+    return status is ContractStatus.completed and (
+        newcomer_said is not None or volunteer_said is not None
+    )
+
+
+def carrying_on_sql() -> ColumnElement[bool]:
+    """``carries_on`` as a condition over ``Contract`` rows."""
+    return and_(
+        Contract.status == ContractStatus.completed,
+        or_(Contract.newcomer_carrying_on_at.is_not(None),
+            Contract.volunteer_carrying_on_at.is_not(None)),
+    )  # fmt: skip
 
 
 # --- one person: plain functions of the facts ----------------------------------------------
