@@ -17,6 +17,7 @@ from app.checkins import router as checkins_router
 from app.config import Settings
 from app.contracts import downloads as contracts_downloads
 from app.contracts import extension_pages as contracts_extension_pages
+from app.contracts import list_pages as contracts_list_pages
 from app.contracts import pages as contracts_pages
 from app.contracts import router as contracts_router
 from app.dashboard import pages as dashboard_pages
@@ -72,7 +73,8 @@ _ROUTERS = (
     health_router, auth_router, auth_me_router, auth_pages, auth_otp_pages, auth_password_pages,
     web_pages,
     people_router, people_pages, privacy_router, privacy_pages, staff_pages,
-    contracts_router, contracts_pages, contracts_extension_pages, contracts_downloads,
+    contracts_router, contracts_pages, contracts_list_pages, contracts_extension_pages,
+    contracts_downloads,
     matches_router, matches_pages,
     checkins_router, checkins_pages, followup_router, followup_pages,
     evaluations_router, evaluations_pages, events_router, events_pages,

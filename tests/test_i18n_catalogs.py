@@ -81,6 +81,7 @@ JOURNEY_MODULES = (
     "app/matches/pages.py",
     "app/matches/panels.py",
     "app/contracts/pages.py",
+    "app/contracts/list_pages.py",
     "app/checkins/labels.py",
 )
 

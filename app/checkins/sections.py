@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, object_session
 from app.auth.models import User
 from app.checkins import labels, queries, rules
 from app.config import CityProfile
+from app.contracts.list_pages import own_contracts
 from app.contracts.models import Contract, ContractStatus
-from app.contracts.pages import own_contracts
 from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.web.templating import templates
