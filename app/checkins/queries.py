@@ -142,15 +142,11 @@ def confirmed_minutes_of_newcomer(session: Session, newcomer_id: int) -> int:
     return int(total or 0)
 
 
-def waiting_for(session: Session, contract: Contract, side: Party) -> list[Checkin]:
-    """Meetings the other side logged that ``side`` has not answered yet."""
-    stmt = (
-        select(Checkin)
-        .where(
-            Checkin.contract_id == contract.id,
-            Checkin.status == CheckinStatus.pending,
-            Checkin.logged_by_side == other_side(side),
-        )
-        .order_by(Checkin.met_on)
+def waiting_count(session: Session, contract: Contract, side: Party) -> int:
+    """How many meetings the other side logged that ``side`` has not answered yet."""
+    stmt = select(func.count()).where(
+        Checkin.contract_id == contract.id,
+        Checkin.status == CheckinStatus.pending,
+        Checkin.logged_by_side == other_side(side),
     )
-    return list(session.scalars(stmt))
+    return int(session.scalar(stmt) or 0)

@@ -57,13 +57,13 @@ def _me_section(
     pairs = []
     for contract in running:
         side = queries.side_of(contract, user)
-        waiting = queries.waiting_for(session, contract, side) if side is not None else []
+        waiting = queries.waiting_count(session, contract, side) if side is not None else 0
         buddy = contract.volunteer if isinstance(person, Newcomer) else contract.newcomer
         pairs.append({
             "contract": contract,
             "buddy": buddy.first_name,
             "summary": summary(request, session, contract),
-            "waiting": len(waiting),
+            "waiting": waiting,
         })  # fmt: skip
     return {
         "pairs": pairs,
