@@ -33,6 +33,7 @@ from app.matches.models import (
     PanelStatus,
 )
 from app.matches.participants import DECLINED_PANEL_MEMORY as DECLINED_PANEL_MEMORY
+from app.matches.participants import Profile, available_profiles, waiting_profiles
 from app.matches.participants import available_volunteers as available_volunteers
 from app.matches.participants import excluded_pairs as excluded_pairs
 from app.matches.participants import exposure as exposure
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 ROUND_LOCK = "matching_round"
 ROUND_LOCK_KEY = 0x6275_6464_79  # "buddy": the advisory-lock key of matching rounds
 _panels = cast(Table, Panel.__table__)
+_candidates = cast(Table, PanelCandidate.__table__)
 
 Progress = Callable[[str, int, int], None]
 
@@ -127,38 +129,43 @@ def interpreter_needed(newcomer: Newcomer, volunteer: Volunteer, city: CityProfi
                                       engine_config(city))
 
 
-def to_engine_newcomer(n: Newcomer, now: datetime) -> matching.Newcomer:
+def to_engine_newcomer(n: Newcomer | Profile, now: datetime) -> matching.Newcomer:
     import matching  # lazily: SciPy loads only when a round runs
 
+    p = n if isinstance(n, Profile) else Profile.of(n)
+    assert p.waiting_since is not None, "a newcomer's profile"
     return matching.Newcomer(
-        id=n.id,
-        languages=_languages(n),
-        availability=set(n.availability),
-        lat=n.lat,
-        lon=n.lon,
-        gender=n.gender.value,
-        buddy_gender=n.buddy_gender.value,
-        interests=matching_keys(n.interests, n.goals),
-        priority=n.civic_integration,
-        waiting_days=max(0, (now - n.waiting_since).days),
-        area=n.neighbourhood,
+        id=p.id,
+        languages=p.languages,
+        availability=set(p.availability),
+        lat=p.lat,
+        lon=p.lon,
+        gender=p.gender,
+        buddy_gender=p.buddy_gender,
+        interests=matching_keys(p.interests, p.goals),
+        priority=p.civic_integration,
+        waiting_days=max(0, (now - p.waiting_since).days),
+        area=p.neighbourhood,
     )
 
 
-def to_engine_volunteer(v: Volunteer, open_panels: int) -> matching.Volunteer:
+def to_engine_volunteer(v: Volunteer | Profile, open_panels: int | None = None
+                        ) -> matching.Volunteer:
+    """``open_panels``: for a loaded volunteer, their exposure (a profile carries it)."""
     import matching  # lazily: SciPy loads only when a round runs
 
+    p = v if isinstance(v, Profile) else Profile.of(v, open_panels or 0)
     return matching.Volunteer(
-        id=v.id,
-        languages=_languages(v),
-        availability=set(v.availability),
-        lat=v.lat,
-        lon=v.lon,
-        gender=v.gender.value,
-        buddy_gender=v.buddy_gender.value,
-        interests=matching_keys(v.interests, v.goals),
-        open_panels=open_panels,
-        free_capacity=max(0, v.max_buddies - v.committed_buddies),
+        id=p.id,
+        languages=p.languages,
+        availability=set(p.availability),
+        lat=p.lat,
+        lon=p.lon,
+        gender=p.gender,
+        buddy_gender=p.buddy_gender,
+        interests=matching_keys(p.interests, p.goals),
+        open_panels=p.open_panels,
+        free_capacity=max(0, p.free_places),
     )
 
 
@@ -191,10 +198,11 @@ def _store_panels(
     expires_at: datetime,
     progress: Progress,
 ) -> _Stored:
-    """Every panel in one multi-row INSERT … RETURNING, every candidate in one executemany.
+    """Every panel in one multi-row INSERT … RETURNING, every candidate in one more.
 
-    Bulk statements, not ORM objects: building and flushing 3,000 objects through the unit of
-    work took longer than the engine's whole solve. The round's ``panels`` collection is left
+    Core statements on the tables, not ORM objects: building and flushing 3,000 objects through
+    the unit of work took longer than the engine's whole solve (and the ORM's bulk INSERT still
+    spends a tenth of a millisecond per row). The round's ``panels`` collection is left
     unloaded, so whoever reads it gets the stored rows."""
     total = len(result.panels)
     progress("store", 0, total)
@@ -207,7 +215,7 @@ def _store_panels(
         # Matched back by newcomer (one panel each), not by the order of the rows: SQLite can
         # promise that order only by inserting one row at a time.
         panel_of: dict[int, int] = dict(session.execute(
-            insert(Panel).returning(Panel.newcomer_id, Panel.id),
+            insert(_panels).returning(_panels.c.newcomer_id, _panels.c.id),
             [
                 {"round_id": record.id, "newcomer_id": newcomer_id,
                  "status": PanelStatus.open, "created_at": created, "expires_at": expires_at,
@@ -216,7 +224,7 @@ def _store_panels(
             ],
         ).all())  # fmt: skip
         session.execute(
-            insert(PanelCandidate),
+            insert(_candidates),
             [
                 {"panel_id": panel_of[newcomer_id], "volunteer_id": int(c.volunteer_id),
                  "rank": c.rank, "score": float(c.score), "reasons": c.reasons.to_dict(),
@@ -258,16 +266,16 @@ def run_round(
     now = now or utcnow()
     expire_panels(session, now)
     progress("collect", 0, 3)
-    newcomers = waiting_newcomers(session, now)
+    newcomers = waiting_profiles(session, now)
     if not newcomers:
         raise NobodyWaiting(N_("Nobody is waiting for a panel, so no matching round was run."))
-    volunteers = available_volunteers(session, city, now)
+    volunteers = available_profiles(session, city, now)
     excluded = excluded_pairs(session, now)
     progress("collect", 3, 3)
     progress("solve", 0, 1)
     result = matching.propose_panels(
         [to_engine_newcomer(n, now) for n in newcomers],
-        [to_engine_volunteer(v, shown) for v, shown in volunteers],
+        [to_engine_volunteer(v) for v in volunteers],
         engine_config(city),
         frozenset(excluded),
     )
