@@ -150,12 +150,14 @@ class Meter:
         self.queries: dict[str, int] = dict.fromkeys(PHASES, 0)
         self.cpu = 0.0  # this process's CPU time for the whole round
         self.server_cpu: float | None = None  # the PostgreSQL backend's, if on this machine
-        self._since = time.perf_counter()
+        self.cpu_of: dict[str, float] = dict.fromkeys(PHASES, 0.0)  # this process's CPU
+        self._since, self._cpu_since = time.perf_counter(), time.process_time()
 
     def enter(self, phase: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.seconds[self.phase] += now - self._since
-        self.phase, self._since = phase, now
+        self.cpu_of[self.phase] += cpu - self._cpu_since
+        self.phase, self._since, self._cpu_since = phase, now, cpu
 
     def count(self, *_: Any) -> None:
         self.queries[self.phase] += 1
@@ -330,6 +332,7 @@ def bench_backend(backend: str, n: int, m: int, runs: int, dump_to: Path | None
         "server_cpu": statistics.median(mt.server_cpu for mt, _ in measured)
         if all(mt.server_cpu is not None for mt, _ in measured) else None,
         **{p: statistics.median(mt.seconds[p] for mt, _ in measured) for p in PHASES},
+        "cpu_of": {p: statistics.median(mt.cpu_of[p] for mt, _ in measured) for p in PHASES},
         "queries": {p: measured[-1][0].queries[p] for p in PHASES},
     }
 
@@ -343,17 +346,18 @@ def report(results: dict[str, dict[str, Any]], size: str, runs: int,
         f"on {os.cpu_count()} CPUs shared with other work.",
         "",
         "| backend | total s | collect s | engine s | store s | queue s | rest s | "
-        "outside the engine | CPU s: client + server | statements "
-        "(collect/engine/store/queue/rest) | under 1 s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "outside the engine | CPU s: client + server | client CPU s by phase | statements "
+        "by phase | under 1 s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for backend, r in results.items():
         q = "/".join(str(r["queries"][p]) for p in PHASES)
+        c = "/".join(f"{r['cpu_of'][p]:.2f}" for p in PHASES)
         lines.append(
             f"| {backend} | {r['total']:.3f} | {r['collect']:.3f} | {r['engine']:.3f} | "
             f"{r['store']:.3f} | {r['queue']:.3f} | {r['rest']:.3f} | "
             f"{1 - r['engine'] / r['total']:.0%} | {r['cpu']:.2f} + "
-            f"{'—' if r['server_cpu'] is None else format(r['server_cpu'], '.2f')} | {q} | "
+            f"{'—' if r['server_cpu'] is None else format(r['server_cpu'], '.2f')} | {c} | {q} | "
             f"{'yes' if r['total'] < TARGET_S else 'no'} |")
     return "\n".join(lines)
 
