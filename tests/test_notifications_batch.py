@@ -4,6 +4,7 @@ recipients, the same inbox entries and SMS alerts as queueing them one by one (i
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from app.contracts.rules import local_date
 from app.inbox.models import InboxMessage, SmsAlert
 from app.matches import service as matches
 from app.matches.models import Panel
-from app.notifications import service
+from app.notifications import emails, service
 from app.notifications.emails import render_each, render_email
 from app.notifications.models import OutboxEmail
 from app.people.models import Newcomer
@@ -39,6 +40,27 @@ def test_rendering_once_per_language_gives_what_rendering_each_gives(locale: str
         ]  # fmt: skip
         each = render_each("panel_ready", locale, contexts, ("name",))
         assert each == [render_email("panel_ready", locale, c) for c in contexts]
+
+
+def test_a_template_that_changes_the_name_is_rendered_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should a template ever pass the name through a filter, putting it in afterwards would
+    be wrong: the first message is checked against a full rendering."""
+    real = emails._render
+
+    def shouting(kind: str, locale: str, context: dict[str, Any]) -> emails.Rendered:
+        return real(kind, locale, {**context, "name": str(context["name"]).upper()})
+
+    monkeypatch.setattr(emails, "_render", shouting)
+    contexts = [
+        {"city": "Mechelen", "base_url": "http://x", "name": name, "count": 2,
+         "expires_on": date(2026, 12, 16), "url": "http://x/me/panel"}
+        for name in ("Amina", "Hodan")
+    ]  # fmt: skip
+    each = render_each("panel_ready", "nl", contexts, ("name",))
+    assert each == [render_email("panel_ready", "nl", c) for c in contexts]
+    assert "AMINA" in each[0].text
 
 
 def test_a_rounds_messages_are_those_queued_one_by_one(

@@ -154,12 +154,15 @@ def render_each(
 
     Only for values a template shows as they are, inside a sentence (no filter). A value the
     full rendering could treat differently — whitespace the plain text would collapse, a
-    paragraph it would wrap differently — is rendered in full instead."""
+    paragraph it would wrap differently — is rendered in full instead. And the first message
+    is rendered both ways: should a template ever change a value (a filter, an attribute),
+    every message is rendered in full rather than differ from ``render_email``."""
     slots = dict(zip(personal, _SLOTS, strict=False))
     if len(slots) < len(personal):
         raise ValueError("too many personal values")
     shapes: dict[tuple[tuple[str, Any], ...], Rendered] = {}
-    out = []
+    out: list[Rendered] = []
+    checked = False
     for context in contexts:
         rest = tuple(sorted((k, v) for k, v in context.items() if k not in slots))
         values = {slots[k]: context.get(k) for k in personal}
@@ -168,6 +171,10 @@ def render_each(
             if rest not in shapes:
                 shapes[rest] = _render(kind, locale, {**context, **{k: slots[k] for k in slots}})
             filled = _fill(shapes[rest], values)  # type: ignore[arg-type]
+            if filled is not None and not checked:
+                checked = True
+                if filled != render_email(kind, locale, context):
+                    return [render_email(kind, locale, c) for c in contexts]
         out.append(filled or render_email(kind, locale, context))
     return out
 
