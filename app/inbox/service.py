@@ -61,7 +61,7 @@ def _insert_many(
 
 
 @dataclass(frozen=True)
-class Letter:
+class Delivery:
     """One message for one person's inbox, rendered in their language."""
 
     user_id: int
@@ -90,22 +90,22 @@ def deliver(
 ) -> bool:
     """Add one message to ``user``'s inbox, once per ``dedupe_key``; also queue its SMS alert
     when the person chose SMS and a gateway is configured. Returns whether it was new."""
-    letter = Letter(user.id, user.phone, user.sms_alerts, dedupe_key, locale, subject,
+    one = Delivery(user.id, user.phone, user.sms_alerts, dedupe_key, locale, subject,
                     body_text, body_html, about)  # fmt: skip
-    return bool(deliver_many(session, settings, kind, [letter]))
+    return bool(deliver_many(session, settings, kind, [one]))
 
 
 def deliver_many(
-    session: Session, settings: Settings, kind: str, letters: Sequence[Letter]
+    session: Session, settings: Settings, kind: str, deliveries: Sequence[Delivery]
 ) -> set[str]:
     """``deliver`` for many messages of one kind, in one INSERT for the inbox and one for the
     SMS alerts. Returns the (stored) dedupe keys of the messages that were new."""
-    if kind in NOT_IN_INBOX or not letters:
+    if kind in NOT_IN_INBOX or not deliveries:
         return set()
     now = utcnow()
-    first: dict[str, Letter] = {}
-    for letter in letters:  # of two with the same key the first wins, as one by one
-        first.setdefault(letter.dedupe_key[:200], letter)
+    first: dict[str, Delivery] = {}
+    for one in deliveries:  # of two with the same key the first wins, as one by one
+        first.setdefault(one.dedupe_key[:200], one)
     new_ids = _insert_many(session, _inbox, [
         {"user_id": x.user_id, "dedupe_key": key, "kind": kind, "locale": x.locale,
          "subject": x.subject, "body_text": x.body_text, "body_html": x.body_html,

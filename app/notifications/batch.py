@@ -97,12 +97,12 @@ def put(
     """Store rendered messages (each with its reader's locale): inbox first, then outbox.
     Returns how many were new — in the outbox, or for a person without an email address in
     the inbox (registered at the desk with a phone: the inbox is their channel)."""
-    letters = [
-        inbox.Letter(m.to.user_id, m.to.phone, m.to.sms_alerts, m.dedupe_key, locale,
+    deliveries = [
+        inbox.Delivery(m.to.user_id, m.to.phone, m.to.sms_alerts, m.dedupe_key, locale,
                      r.subject, r.text, r.html, m.about)
         for m, locale, r in messages
     ]  # fmt: skip
-    in_inbox = inbox.deliver_many(session, settings, kind, letters)
+    in_inbox = inbox.deliver_many(session, settings, kind, deliveries)
     now = utcnow()
     emailed = _insert(session, [
         {"to_email": m.to.email, "locale": locale, "kind": kind, "subject": r.subject,
