@@ -1,5 +1,6 @@
 """Who takes part in a matching round: the newcomers waiting for a panel, the volunteers who
-can be proposed, how often each is already proposed, and the pairs not to propose again.
+can be proposed, how often each is already proposed, and the pairs not to propose again; and
+each person as the matching engine's input.
 
 Re-exported by ``app.matches.service``, which is the module the rest of the app imports.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -16,8 +17,12 @@ from sqlalchemy.orm import Session
 from app.config import CityProfile
 from app.contracts.models import Contract
 from app.matches.models import Panel, PanelCandidate, PanelStatus
+from app.people.interests import matching_keys
 from app.people.models import Newcomer, PersonLanguage, VettingStatus, Volunteer
 from app.programme.states import NewcomerState, newcomers_in
+
+if TYPE_CHECKING:
+    import matching
 
 # A newcomer who turned a panel down is not shown the same volunteers again for a while.
 DECLINED_PANEL_MEMORY = timedelta(days=90)
@@ -190,3 +195,46 @@ def excluded_pairs(session: Session, now: datetime) -> set[tuple[int, int]]:
     )
     pairs.update((n, v) for n, v in session.execute(declined))
     return pairs
+
+
+# --- the engine's input ----------------------------------------------------------------
+
+
+def to_engine_newcomer(n: Newcomer | Profile, now: datetime) -> matching.Newcomer:
+    import matching  # lazily: SciPy loads only when a round runs
+
+    p = n if isinstance(n, Profile) else Profile.of(n)
+    assert p.waiting_since is not None, "a newcomer's profile"
+    return matching.Newcomer(
+        id=p.id,
+        languages=p.languages,
+        availability=set(p.availability),
+        lat=p.lat,
+        lon=p.lon,
+        gender=p.gender,
+        buddy_gender=p.buddy_gender,
+        interests=matching_keys(p.interests, p.goals),
+        priority=p.civic_integration,
+        waiting_days=max(0, (now - p.waiting_since).days),
+        area=p.neighbourhood,
+    )
+
+
+def to_engine_volunteer(v: Volunteer | Profile, open_panels: int | None = None
+                        ) -> matching.Volunteer:
+    """``open_panels``: for a loaded volunteer, their exposure (a profile carries it)."""
+    import matching  # lazily: SciPy loads only when a round runs
+
+    p = v if isinstance(v, Profile) else Profile.of(v, open_panels or 0)
+    return matching.Volunteer(
+        id=p.id,
+        languages=p.languages,
+        availability=set(p.availability),
+        lat=p.lat,
+        lon=p.lon,
+        gender=p.gender,
+        buddy_gender=p.buddy_gender,
+        interests=matching_keys(p.interests, p.goals),
+        open_panels=p.open_panels,
+        free_capacity=max(0, p.free_places),
+    )

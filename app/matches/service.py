@@ -41,11 +41,12 @@ from app.matches.participants import available_volunteers as available_volunteer
 from app.matches.participants import excluded_pairs as excluded_pairs
 from app.matches.participants import exposure as exposure
 from app.matches.participants import open_panel_filter as open_panel_filter
+from app.matches.participants import to_engine_newcomer as to_engine_newcomer
+from app.matches.participants import to_engine_volunteer as to_engine_volunteer
 from app.matches.participants import waiting_newcomers as waiting_newcomers
 from app.matches.participants import waiting_profiles as waiting_profiles
 from app.matches.rules import panel_expires_at
 from app.notifications import service as notifications
-from app.people.interests import matching_keys
 from app.people.models import Newcomer, Volunteer
 
 if TYPE_CHECKING:
@@ -131,46 +132,6 @@ def interpreter_needed(newcomer: Newcomer, volunteer: Volunteer, city: CityProfi
 
     return matching.needs_interpreter(_languages(newcomer), _languages(volunteer),
                                       engine_config(city))
-
-
-def to_engine_newcomer(n: Newcomer | Profile, now: datetime) -> matching.Newcomer:
-    import matching  # lazily: SciPy loads only when a round runs
-
-    p = n if isinstance(n, Profile) else Profile.of(n)
-    assert p.waiting_since is not None, "a newcomer's profile"
-    return matching.Newcomer(
-        id=p.id,
-        languages=p.languages,
-        availability=set(p.availability),
-        lat=p.lat,
-        lon=p.lon,
-        gender=p.gender,
-        buddy_gender=p.buddy_gender,
-        interests=matching_keys(p.interests, p.goals),
-        priority=p.civic_integration,
-        waiting_days=max(0, (now - p.waiting_since).days),
-        area=p.neighbourhood,
-    )
-
-
-def to_engine_volunteer(v: Volunteer | Profile, open_panels: int | None = None
-                        ) -> matching.Volunteer:
-    """``open_panels``: for a loaded volunteer, their exposure (a profile carries it)."""
-    import matching  # lazily: SciPy loads only when a round runs
-
-    p = v if isinstance(v, Profile) else Profile.of(v, open_panels or 0)
-    return matching.Volunteer(
-        id=p.id,
-        languages=p.languages,
-        availability=set(p.availability),
-        lat=p.lat,
-        lon=p.lon,
-        gender=p.gender,
-        buddy_gender=p.buddy_gender,
-        interests=matching_keys(p.interests, p.goals),
-        open_panels=p.open_panels,
-        free_capacity=max(0, p.free_places),
-    )
 
 
 # --- the round ------------------------------------------------------------------------------
