@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,13 +71,35 @@ class Reasons:
     score: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dicts, lists, str, float and bool: ready for a JSON column."""
-        out = asdict(self)
-        out["blockers"] = list(self.blockers)
-        out["languages"] = [asdict(lang) for lang in self.languages]
-        out["shared_slots"] = list(self.shared_slots)
-        out["shared_interests"] = list(self.shared_interests)
-        return out
+        """Plain dicts, lists, str, float and bool: ready for a JSON column.
+
+        Spelled out field by field (the order of the dataclass) rather than
+        ``dataclasses.asdict``, whose recursive deep copy cost more than writing the reasons
+        of a round's 2,500 candidates to the database."""
+        return {
+            "eligible": self.eligible,
+            "blockers": list(self.blockers),
+            "languages": [
+                {"code": lang.code, "newcomer_level": lang.newcomer_level,
+                 "volunteer_level": lang.volunteer_level, "usable": lang.usable}
+                for lang in self.languages
+            ],
+            "best_level": self.best_level,
+            "strongest_language": self.strongest_language,
+            "practice_only": self.practice_only,
+            "shared_slots": list(self.shared_slots),
+            "distance_km": self.distance_km,
+            "shared_interests": list(self.shared_interests),
+            "language": _part(self.language),
+            "availability": _part(self.availability),
+            "proximity": _part(self.proximity),
+            "interests": _part(self.interests),
+            "score": self.score,
+        }
+
+
+def _part(part: CriterionPart) -> dict[str, float]:
+    return {"value": part.value, "weight": part.weight, "contribution": part.contribution}
 
 
 def _talk_ok(a: int, b: int, config: MatchingConfig) -> bool:

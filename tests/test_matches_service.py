@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -300,3 +301,42 @@ def test_volunteer_decline_after_expiry_leaves_the_newcomer_waiting(
     assert panels.open_panel(db, newcomer) is None
     assert newcomer in service.waiting_newcomers(db, utcnow())
     assert _count(db, Contract) == 1
+
+
+def test_the_rounds_input_read_as_rows_is_what_the_loaded_people_give(
+    db: Session, settings: Settings
+) -> None:
+    """The round reads people as rows (issue #13); the engine must get the same input."""
+    make_newcomer(db, languages={"ti": Level.native, "en": Level.fluent}, interests=["Koken"])
+    make_newcomer(db, goals=["dutch", "work"], neighbourhood=None)
+    make_volunteer(db, languages={"nl": Level.native, "fr": Level.basic})
+    full = make_volunteer(db)
+    full.max_buddies, full.committed_buddies = 2, 1
+    make_volunteer(db, vetting=VettingStatus.paused)
+    db.commit()
+    now = utcnow()
+    waiting = service.waiting_newcomers(db, now)
+    assert service.waiting_profiles(db, now) == [service.Profile.of(n) for n in waiting]
+    assert [service.to_engine_newcomer(p, now) for p in service.waiting_profiles(db, now)] == [
+        service.to_engine_newcomer(n, now) for n in waiting
+    ]
+    available = service.available_volunteers(db, settings.city, now)
+    assert service.available_profiles(db, settings.city, now) == [
+        service.Profile.of(v, shown) for v, shown in available
+    ]
+    assert len(available) == 2
+
+
+def test_the_garbage_collector_is_back_on_after_a_round_even_a_refused_one(
+    db: Session, settings: Settings
+) -> None:
+    assert gc.isenabled()
+    with pytest.raises(service.NobodyWaiting):
+        service.run_round(db, city=settings.city, started_by=None)
+    assert gc.isenabled()
+    db.rollback()
+    make_newcomer(db)
+    _volunteers(db, 1)
+    db.commit()
+    service.run_round(db, city=settings.city, started_by=None)
+    assert gc.isenabled()

@@ -11,6 +11,8 @@ button is not shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -37,16 +39,40 @@ SMS_TEXT = N_("You have a new message on Welcome Buddy: %(url)s")
 PAGE = 100
 
 
-def _insert(session: Session, table: Table, values: dict[str, Any], key: str) -> int | None:
+def _insert_many(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> dict[Any, int]:
+    """Insert the rows whose ``key`` is new (ON CONFLICT DO NOTHING) in one statement (a
+    multi-row VALUES per batch): their key → their new id."""
+    if not rows:
+        return {}
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
         module.insert(table)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=[key])
-        .returning(table.c.id)
+        .returning(table.c[key], table.c.id)  # a row back only for what was inserted
     )
-    found = session.execute(stmt).scalar_one_or_none()
-    return int(found) if found is not None else None
+    result = (
+        session.execute(stmt.values(**rows[0]))  # one row: a plain INSERT … RETURNING
+        if len(rows) == 1
+        else session.execute(stmt, list(rows))
+    )
+    return {key: int(new_id) for key, new_id in result}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message for one person's inbox, rendered in their language."""
+
+    user_id: int
+    phone: str | None
+    sms_alerts: bool
+    dedupe_key: str
+    locale: str
+    subject: str
+    body_text: str
+    body_html: str
+    about: dict[str, Any] | None
 
 
 def deliver(
@@ -64,29 +90,40 @@ def deliver(
 ) -> bool:
     """Add one message to ``user``'s inbox, once per ``dedupe_key``; also queue its SMS alert
     when the person chose SMS and a gateway is configured. Returns whether it was new."""
-    if kind in NOT_IN_INBOX:
-        return False
+    one = Delivery(user.id, user.phone, user.sms_alerts, dedupe_key, locale, subject,
+                    body_text, body_html, about)  # fmt: skip
+    return bool(deliver_many(session, settings, kind, [one]))
+
+
+def deliver_many(
+    session: Session, settings: Settings, kind: str, deliveries: Sequence[Delivery]
+) -> set[str]:
+    """``deliver`` for many messages of one kind, in one INSERT for the inbox and one for the
+    SMS alerts. Returns the (stored) dedupe keys of the messages that were new."""
+    if kind in NOT_IN_INBOX or not deliveries:
+        return set()
     now = utcnow()
-    new_id = _insert(
-        session, _inbox,
-        {"user_id": user.id, "dedupe_key": dedupe_key[:200], "kind": kind, "locale": locale,
-         "subject": subject, "body_text": body_text, "body_html": body_html, "about": about,
-         "created_at": now},
-        "dedupe_key",
-    )  # fmt: skip
-    if new_id is None:
-        return False
-    if settings.sms_url and user.sms_alerts and user.phone:
-        url = settings.base_url.rstrip("/") + f"/me/messages/{new_id}"
-        _insert(
-            session, _sms,
-            {"message_id": new_id, "to_phone": user.phone,
-             "body_text": gettext(locale, SMS_TEXT, url=url)[:320],
+    first: dict[str, Delivery] = {}
+    for one in deliveries:  # of two with the same key the first wins, as one by one
+        first.setdefault(one.dedupe_key[:200], one)
+    new_ids = _insert_many(session, _inbox, [
+        {"user_id": x.user_id, "dedupe_key": key, "kind": kind, "locale": x.locale,
+         "subject": x.subject, "body_text": x.body_text, "body_html": x.body_html,
+         "about": x.about, "created_at": now}
+        for key, x in first.items()
+    ], "dedupe_key")  # fmt: skip
+    if settings.sms_url:
+        base = settings.base_url.rstrip("/")
+        _insert_many(session, _sms, [
+            {"message_id": new_ids[key], "to_phone": x.phone,
+             "body_text": gettext(x.locale, SMS_TEXT,
+                                  url=f"{base}/me/messages/{new_ids[key]}")[:320],
              "status": SmsStatus.queued.value, "attempts": 0, "next_attempt_at": now,
-             "created_at": now},
-            "message_id",
-        )  # fmt: skip
-    return True
+             "created_at": now}
+            for key, x in first.items()
+            if key in new_ids and x.sms_alerts and x.phone
+        ], "message_id")  # fmt: skip
+    return set(new_ids)
 
 
 def messages_of(session: Session, user_id: int) -> list[InboxMessage]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -21,7 +21,7 @@ from typing import Any
 
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.i18n.catalog import gettext, isolate, ngettext, pgettext, text_direction
 
@@ -125,6 +125,11 @@ def translators(locale: str) -> dict[str, Callable[..., str]]:
 
 def render_email(kind: str, locale: str, context: dict[str, Any]) -> Rendered:
     """Render ``kind`` for a reader of ``locale``; ``context`` holds the template's variables."""
+    whole = _render(kind, locale, context)
+    return Rendered(subject=whole.subject[:300], text=whole.text, html=whole.html)
+
+
+def _render(kind: str, locale: str, context: dict[str, Any]) -> Rendered:
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     name = f"notifications/{kind}.html"
@@ -141,4 +146,82 @@ def render_email(kind: str, locale: str, context: dict[str, Any]) -> Rendered:
 
     html_template = _environment(True).get_template(name)
     html = html_template.render({**base, **_html_helpers(), "html": True})
+    return Rendered(subject=subject, text=text, html=html)
+
+
+# Stand-ins for each recipient's own values while a template is rendered once for many
+# (Unicode private use: no name contains them, and escaping and wrapping leave them alone).
+_SLOTS = tuple(chr(0xE000 + i) for i in range(8))
+
+
+def render_each(
+    kind: str, locale: str, contexts: Sequence[dict[str, Any]], personal: tuple[str, ...]
+) -> list[Rendered]:
+    """``render_email`` for each context, in ``locale``: the template is rendered once per
+    distinct rest of the context, with stand-ins for the ``personal`` values (the recipient's
+    name), which are then put in — escaped in the HTML part. A matching round's 500 "panel
+    ready" emails share their date, link and mostly their candidate count, and rendering each
+    in full took longer than storing all of them.
+
+    Only for values a template shows as they are, inside a sentence (no filter). A value the
+    full rendering could treat differently — whitespace the plain text would collapse, a
+    paragraph it would wrap differently — is rendered in full instead. And the first message
+    is rendered both ways: should a template ever change a value (a filter, an attribute),
+    every message is rendered in full rather than differ from ``render_email``."""
+    slots = dict(zip(personal, _SLOTS, strict=False))
+    if len(slots) < len(personal):
+        raise ValueError("too many personal values")
+    shapes: dict[tuple[tuple[str, Any], ...], Rendered] = {}
+    out: list[Rendered] = []
+    checked = False
+    for context in contexts:
+        rest = tuple(sorted((k, v) for k, v in context.items() if k not in slots))
+        values = {slots[k]: context.get(k) for k in personal}
+        filled = None
+        if all(_plain(v) for v in values.values()) and _hashable(rest):
+            if rest not in shapes:
+                shapes[rest] = _render(kind, locale, {**context, **{k: slots[k] for k in slots}})
+            filled = _fill(shapes[rest], values)  # type: ignore[arg-type]
+            if filled is not None and not checked:
+                checked = True
+                if filled != render_email(kind, locale, context):
+                    return [render_email(kind, locale, c) for c in contexts]
+        out.append(filled or render_email(kind, locale, context))
+    return out
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _plain(value: object) -> bool:
+    """A non-empty string with single spaces only and no stand-in: shown exactly as given."""
+    return (
+        isinstance(value, str)
+        and value == " ".join(value.split())
+        and value != ""
+        and not any(slot in value for slot in _SLOTS)
+    )
+
+
+def _fill(shape: Rendered, values: dict[str, str]) -> Rendered | None:
+    subject, text, html = shape.subject, shape.text, shape.html
+    for slot, value in values.items():
+        subject = subject.replace(slot, value)
+        text = text.replace(slot, value)
+        html = html.replace(slot, str(escape(value)))
+    # A paragraph holding a value must be wrapped as ``para`` would wrap it with the value in.
+    for block, filled in zip(shape.text.split("\n\n"), text.split("\n\n"), strict=True):
+        if any(slot in block for slot in values) and _wrap(filled) != filled:
+            return None
     return Rendered(subject=subject[:300], text=text, html=html)
+
+
+def _wrap(block: str) -> str:
+    return textwrap.fill(
+        " ".join(block.split()), WIDTH, break_long_words=False, break_on_hyphens=False
+    )

@@ -14,15 +14,13 @@ environment, as the CLI reads them.
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import User
@@ -30,29 +28,14 @@ from app.config import Cadence, Settings
 from app.contracts.ics import ics_for
 from app.contracts.models import Contract
 from app.contracts.rules import local_date
-from app.db import utcnow
-from app.inbox import service as inbox
-from app.matches.models import Panel, PanelStatus
-from app.notifications.emails import render_email
-from app.notifications.models import EmailStatus, OutboxEmail
-from app.people.models import Newcomer, Person
+from app.matches.models import Panel, PanelCandidate, PanelStatus
+from app.notifications.batch import Attachment as Attachment
+from app.notifications.batch import Outgoing, Recipient, put, queued_keys, reader_locale
+from app.notifications.emails import Rendered, render_each, render_email
+from app.notifications.models import OutboxEmail
+from app.people.models import Person
 
-_outbox = cast(Table, OutboxEmail.__table__)
 SETTINGS_KEY = "settings"
-
-
-@dataclass(frozen=True)
-class Attachment:
-    name: str
-    content_type: str
-    data: bytes
-
-    def stored(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "content_type": self.content_type,
-            "data": base64.b64encode(self.data).decode("ascii"),
-        }
 
 
 # --- settings and recipients ----------------------------------------------------------------
@@ -78,23 +61,10 @@ def link(settings: Settings, path: str) -> str:
 
 
 def recipient_locale(user: User, settings: Settings) -> str:
-    city = settings.city
-    return user.locale if user.locale in city.locales else city.default_locale
+    return reader_locale(user.locale, settings)
 
 
 # --- the one way in -------------------------------------------------------------------------
-
-
-def _insert(session: Session, values: dict[str, Any]) -> bool:
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
-        module.insert(_outbox)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_outbox.c.id)  # a row back only if it was inserted (rowcount is unreliable)
-    )
-    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def is_queued(session: Session, dedupe_key: str) -> bool:
@@ -122,37 +92,39 @@ def queue(
         return False
     settings = settings_for(session)
     locale = recipient_locale(user, settings)
-    rendered = render_email(
-        kind,
-        locale,
-        {"city": settings.city.name, "base_url": settings.base_url.rstrip("/"), **context},
-    )
-    # Every message also lands in the inbox on /me: the one channel everyone has.
-    in_inbox = inbox.deliver(
-        session, settings, user=user, kind=kind, dedupe_key=dedupe_key, locale=locale,
-        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html, about=about,
-    )  # fmt: skip
-    if user.email is None:
-        return in_inbox  # no address (registered at the desk with a phone): inbox only
-    now = utcnow()
-    return _insert(
-        session,
-        {
-            "to_email": user.email,
-            "locale": locale,
-            "kind": kind,
-            "subject": rendered.subject,
-            "body_text": rendered.text,
-            "body_html": rendered.html,
-            "attachments": [a.stored() for a in attachments],
-            "about": about,
-            "dedupe_key": dedupe_key[:200],
-            "status": EmailStatus.queued.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
-    )
+    rendered = render_email(kind, locale, _with_city(settings, context))
+    message = Outgoing(Recipient.of(user), dedupe_key, context, about, attachments)
+    return put(session, settings, kind, [(message, locale, rendered)]) == 1
+
+
+def queue_many(
+    session: Session, kind: str, messages: Sequence[Outgoing], personal: tuple[str, ...] = ()
+) -> int:
+    """``queue`` for many messages of one ``kind``: one query for what is queued already, each
+    template rendered once per language and shared context (``emails.render_each``, with the
+    ``personal`` context values put in per recipient), one INSERT per table. Returns how many
+    were new."""
+    settings = settings_for(session)
+    live: dict[str, Outgoing] = {}
+    for message in messages:  # of two with the same key the first wins, as one by one
+        if message.to.is_active:
+            live.setdefault(message.dedupe_key, message)
+    for key in queued_keys(session, list(live)):
+        del live[key]
+    by_locale: dict[str, list[Outgoing]] = {}
+    for message in live.values():
+        by_locale.setdefault(reader_locale(message.to.locale, settings), []).append(message)
+    rendered: dict[str, tuple[str, Rendered]] = {}
+    for locale, group in by_locale.items():
+        contexts = [_with_city(settings, m.context) for m in group]
+        for m, r in zip(group, render_each(kind, locale, contexts, personal), strict=True):
+            rendered[m.dedupe_key] = (locale, r)
+    # Stored in the order given (the ids follow it), whatever the languages.
+    return put(session, settings, kind, [(m, *rendered[key]) for key, m in live.items()])
+
+
+def _with_city(settings: Settings, context: dict[str, Any]) -> dict[str, Any]:
+    return {"city": settings.city.name, "base_url": settings.base_url.rstrip("/"), **context}
 
 
 # --- hooks called by the matching and contract services ------------------------------------
@@ -160,34 +132,46 @@ def queue(
 
 def queue_panel_ready(session: Session, panel: Panel) -> bool:
     """ "Your buddy candidates are ready", to the panel's newcomer."""
-    newcomer = session.get(Newcomer, panel.newcomer_id)
-    candidates = [c for c in panel.candidates if c.withdrawn_at is None]
-    if newcomer is None or not candidates:
-        return False
-    settings = settings_for(session)
-    return queue(
-        session,
-        user=newcomer.user,
-        kind="panel_ready",
-        dedupe_key=f"panel_ready:{panel.id}",
-        context={
-            "name": newcomer.first_name,
-            "count": len(candidates),
-            "expires_on": local_date(panel.expires_at, settings.city.timezone),
-            "url": link(settings, "/me/panel"),
-        },
-        about={"panel": panel.id},
-    )
+    return _queue_panels_ready(session, Panel.id == panel.id) == 1
 
 
 def queue_round_panels(session: Session, round_id: int) -> int:
-    """ "Panel ready" for every open panel a matching round made."""
-    panels = session.scalars(
-        select(Panel)
-        .where(Panel.round_id == round_id, Panel.status == PanelStatus.open)
+    """ "Panel ready" for every open panel a matching round made: one query for the panels
+    and their newcomers' accounts, then ``queue_many``."""
+    return _queue_panels_ready(
+        session, and_(Panel.round_id == round_id, Panel.status == PanelStatus.open)
+    )
+
+
+def _queue_panels_ready(session: Session, which: ColumnElement[bool]) -> int:
+    settings = settings_for(session)
+    live = (
+        select(func.count())
+        .where(PanelCandidate.panel_id == Panel.id, PanelCandidate.withdrawn_at.is_(None))
+        .correlate(Panel)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Panel.id, Panel.expires_at, Person.first_name, live, User.id, User.email,
+               User.locale, User.phone, User.sms_alerts, User.is_active)
+        .join(Person, Person.id == Panel.newcomer_id)
+        .join(User, User.id == Person.user_id)
+        .where(which)
         .order_by(Panel.id)
-    ).all()
-    return sum(queue_panel_ready(session, panel) for panel in panels)
+    )  # fmt: skip
+    url = link(settings, "/me/panel")
+    messages = [
+        Outgoing(
+            Recipient(user_id, email, locale, phone, sms, active),
+            f"panel_ready:{panel_id}",
+            {"name": name, "count": count,
+             "expires_on": local_date(expires_at, settings.city.timezone), "url": url},
+            about={"panel": panel_id},
+        )
+        for panel_id, expires_at, name, count, user_id, email, locale, phone, sms, active in rows
+        if count  # no candidate left: nothing to choose from
+    ]
+    return queue_many(session, "panel_ready", messages, personal=("name",))
 
 
 def _pair(contract: Contract) -> tuple[tuple[str, Person, Person], ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 from app.i18n.catalog import N_, NP_, gettext, isolate, pgettext
 
@@ -82,6 +82,7 @@ _ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "
 _LOCALES = ("en", "nl", "fr", "ar")
 
 
+@lru_cache(maxsize=4096)  # a matching round normalises thousands of the same few dozen words
 def normalise(text: str) -> str:
     """The comparison form of one interest: "  Café   Crème " → "cafe creme".
 

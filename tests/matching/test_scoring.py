@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -261,6 +262,19 @@ def test_reasons_to_dict_is_plain_data() -> None:
     assert set(d["language"]) == {"value", "weight", "contribution"}
     assert d["best_level"] == "fluent"
     assert d["strongest_language"] is True
+
+
+def test_reasons_to_dict_keeps_every_field_in_order_as_asdict_did() -> None:
+    """``to_dict`` is spelled out for speed: it must stay what ``dataclasses.asdict`` (with
+    lists for tuples) gave, so a field added to ``Reasons`` cannot be forgotten in storage."""
+    n = newcomer(languages={"ar": "native", "nl": "basic"}, availability={"sat-morning"})
+    for v in (volunteer(languages={"nl": "native", "ar": "fluent"}),
+              volunteer(languages={"fr": "native"}, lat=50.85, lon=4.35)):
+        r = explain(n, v, MatchingConfig())
+        expected = dataclasses.asdict(r)
+        for key in ("blockers", "languages", "shared_slots", "shared_interests"):
+            expected[key] = list(expected[key])
+        assert json.dumps(r.to_dict()) == json.dumps(expected)
 
 
 # -- interests and Dutch practice -------------------------------------------------------------
