@@ -93,7 +93,9 @@ def test_the_range_defaults_to_this_year_and_says_what_is_wrong() -> None:
     assert service.check_range(today, "", "2025-08-31") == (date(2025, 1, 1),
                                                             date(2025, 8, 31), {})  # fmt: skip
     assert service.check_range(today, "2026-02-01", "2027-01-31", until_today=True)[:2] == (
-        date(2026, 2, 1), today)  # a statement states only what is confirmed by now
+        date(2026, 2, 1),
+        today,
+    )  # a statement states only what is confirmed by now
     assert service.check_range(today, "2026-13-01", None)[2] == {"from": service.BAD_DATE}
     assert service.check_range(today, "1999-12-31", None)[2] == {"from": service.TOO_EARLY}
     start, end, errors = service.check_range(today, "2026-05-02", "2026-05-01")
@@ -106,8 +108,13 @@ def test_the_range_defaults_to_this_year_and_says_what_is_wrong() -> None:
 
 def _signed(periods: list[rules.Period], **changes: object) -> tuple[str, signing.Claim]:
     claim = signing.Claim(42, date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 5))
-    fields: dict[str, object] = {"newcomer_id": 42, "name": "Amina Haddad",
-                                 "file_number": "IB-123", "claim": claim, "periods": periods}
+    fields: dict[str, object] = {
+        "newcomer_id": 42,
+        "name": "Amina Haddad",
+        "file_number": "IB-123",
+        "claim": claim,
+        "periods": periods,
+    }
     content = signing.canonical(**{**fields, **changes})  # type: ignore[arg-type]
     return signing.make_code(KEY, claim, content), claim
 
@@ -124,8 +131,13 @@ def test_a_code_carries_its_claim_and_checks_only_its_own_content() -> None:
     assert got == claim
 
     def ok(content_changes: dict[str, object], key: str = KEY) -> bool:
-        fields: dict[str, object] = {"newcomer_id": 42, "name": "Amina Haddad",
-                                     "file_number": "IB-123", "claim": claim, "periods": periods}
+        fields: dict[str, object] = {
+            "newcomer_id": 42,
+            "name": "Amina Haddad",
+            "file_number": "IB-123",
+            "claim": claim,
+            "periods": periods,
+        }
         content = signing.canonical(**{**fields, **content_changes})  # type: ignore[arg-type]
         return signing.matches(key, raw, tag, content)
 
@@ -201,13 +213,20 @@ def test_report_adds_up_confirmed_hours_over_every_contract(db: Session) -> None
     bilal, amina = lines
     assert (amina.file_number, bilal.file_number) == ("IB-2025/00123", None)
     assert [(p.month, p.meetings, p.minutes) for p in amina.periods] == [
-        ("2025-01", 1, 60), ("2025-02", 1, 45), ("2025-09", 1, 95), ("2025-12", 1, 30)]
+        ("2025-01", 1, 60),
+        ("2025-02", 1, 45),
+        ("2025-09", 1, 95),
+        ("2025-12", 1, 30),
+    ]
     assert (amina.meetings, amina.minutes) == (4, 230)
     # The same definition of "confirmed" as the certificate and the goal on /me.
     everything = service.report(db, date(2000, 1, 1), date(2030, 12, 31))
     whole = next(line for line in everything if line.newcomer_id == a.amina.id)
-    assert whole.minutes == confirmed_minutes_of_newcomer(db, a.amina.id) == (
-        confirmed(db, a.first.id)[1] + confirmed(db, a.second.id)[1])
+    assert (
+        whole.minutes
+        == confirmed_minutes_of_newcomer(db, a.amina.id)
+        == (confirmed(db, a.first.id)[1] + confirmed(db, a.second.id)[1])
+    )
     # Period boundaries: the last day of January and the first of February.
     assert [p.month for p in service.report(db, date(2025, 1, 31), date(2025, 1, 31))[0].periods
             ] == ["2025-01"]  # fmt: skip
@@ -286,10 +305,15 @@ def test_own_statement_and_its_verification(client: TestClient, db: Session) -> 
     assert mine.status_code == 200, mine.text
     body = mine.json()
     assert (body["file_number"], body["confirmed_meetings"], body["confirmed_minutes"]) == (
-        "IB-2025/00123", 4, 230)
+        "IB-2025/00123",
+        4,
+        230,
+    )
     assert len(body["periods"]) == 12  # every month, the empty ones too
     assert [(p["buddy_first_name"], p["contract_id"]) for p in body["pairs"]] == [
-        ("Wouter", a.first.id), ("Griet", a.second.id)]
+        ("Wouter", a.first.id),
+        ("Griet", a.second.id),
+    ]
     assert body["verify_url"].endswith("/verify/hours")
     code = body["verification_code"]
 

@@ -64,9 +64,7 @@ def staff_report(
     return render(request, "hours/staff.html", context)
 
 
-def csv_download(
-    session: Session, staff: User, start: date, end: date
-) -> StreamingResponse:
+def csv_download(session: Session, staff: User, start: date, end: date) -> StreamingResponse:
     """The report as CSV (the same numbers as the page), audited like every export. The report
     is built before the response (the request's session closes before a body streams); it has
     one row per newcomer and month, which stays small."""
@@ -156,10 +154,15 @@ def _me_section(
     if not isinstance(person, Newcomer) or not confirmed_minutes_of_newcomer(session, person.id):
         return None
     today = today_in(request.app.state.settings.city)
-    last_year = {"from": date(today.year - 1, 1, 1).isoformat(),
-                 "to": date(today.year - 1, 12, 31).isoformat()}
-    return {"this_year": today.year, "last_year": today.year - 1,
-            "last_year_query": urlencode(last_year)}
+    last_year = {
+        "from": date(today.year - 1, 1, 1).isoformat(),
+        "to": date(today.year - 1, 12, 31).isoformat(),
+    }
+    return {
+        "this_year": today.year,
+        "last_year": today.year - 1,
+        "last_year_query": urlencode(last_year),
+    }
 
 
 add_me_section("hours/_me_section.html", _me_section)

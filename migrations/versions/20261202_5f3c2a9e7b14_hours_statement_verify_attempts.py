@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '5f3c2a9e7b14'
-down_revision: str | None = '17270318ad7d'
+revision: str = "5f3c2a9e7b14"
+down_revision: str | None = "17270318ad7d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -21,10 +21,11 @@ _AFTER = (*_BEFORE, "verify")
 
 def _allow(kinds: tuple[str, ...]) -> None:
     listed = ", ".join(f"'{kind}'" for kind in kinds)
-    with op.batch_alter_table('login_attempts', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_login_attempts_attempt_kind'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_login_attempts_attempt_kind'),
-                                         f"kind IN ({listed})")
+    with op.batch_alter_table("login_attempts", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_login_attempts_attempt_kind"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_login_attempts_attempt_kind"), f"kind IN ({listed})"
+        )
 
 
 def upgrade() -> None:
