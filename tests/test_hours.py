@@ -289,7 +289,7 @@ def test_only_staff_see_the_report(client: TestClient, db: Session) -> None:
     volunteer = bearer(client, a.first.volunteer.user.email)
     assert client.get("/api/v1/me/hours", headers=volunteer).status_code == 403
     staff = bearer(client, a.staff.email)
-    assert client.get("/api/v1/me/hours", headers=staff).status_code == 404
+    assert client.get("/api/v1/me/hours", headers=staff).status_code == 403
     assert client.get("/api/v1/hours/999999/statement.pdf", headers=staff).status_code == 404
 
 

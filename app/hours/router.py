@@ -8,7 +8,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.checkins.queries import today_in
 from app.config import Settings
 from app.dashboard.router import From, To
@@ -69,11 +69,11 @@ def _statement(
 
 
 def _own(session: Session, user: User) -> Newcomer:
-    person = person_for_user(session, user)
-    if person is None:
-        raise NotFound(N_("You have no profile yet."))
-    if not isinstance(person, Newcomer):
+    if user.role is not Role.newcomer:
         raise Forbidden(N_("The statement of hours is the newcomer's."))
+    person = person_for_user(session, user)
+    if not isinstance(person, Newcomer):
+        raise NotFound(N_("You have no profile yet."))
     return person
 
 
