@@ -320,8 +320,8 @@ SAME_AS_ENGLISH = {
     "fr": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "Table", "Code", "Date", "Minutes",
            "Note", "Signatures", "Exports", "Invitations", "Places", "Tables", "Distance",
            "Latitude", "Longitude", "%(day)s %(part)s", "Version", "Pages", "Football",
-           "Nature", "Question", "Yoga", "Messages"},
-    "es": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "No", "Yoga"},
+           "Nature", "Question", "Yoga", "Messages", "Total"},
+    "es": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "No", "Yoga", "Total"},
     "tr": {"Yoga"},
 }  # fmt: skip
 
@@ -349,7 +349,7 @@ STAFF_ONLY = (
     "frontend/templates/intake/staff_", "frontend/templates/intake/_checklist.html",
     "frontend/templates/matches/rounds.html", "frontend/templates/matches/_start_round.html",
     "frontend/templates/auth/code_setup.html", "frontend/templates/auth/login_code.html",
-    "frontend/templates/auth/recovery_codes.html",
+    "frontend/templates/auth/recovery_codes.html", "frontend/templates/hours/staff.html",
     "app/dashboard/", "app/followup/", "app/staff/", "app/exports/", "app/demo/",
     "app/auth/totp.py", "app/auth/otp_pages.py", "app/matches/commands.py",
     "app/people/screening.py", "app/intake/forms.py", "app/intake/pages.py",
