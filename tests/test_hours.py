@@ -433,3 +433,18 @@ def test_erased_newcomers_are_left_out(db: Session) -> None:
     assert service.verify(db, code, secret_key=KEY) is None
     names = [line.name for line in service.report(db, date(2025, 1, 1), date(2025, 12, 31))]
     assert names == ["Bilal Ahmadi"]
+
+
+def test_the_page_shows_the_first_newcomers_the_csv_all(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.hours import pages
+
+    a = arrange(db)
+    monkeypatch.setattr(pages, "SHOWN", 1)
+    browser_login(client, a.staff.email)
+    page = client.get("/staff/hours", params=YEAR)
+    assert "The first 1 of 2 newcomers, by name." in page.text
+    assert "Bilal Ahmadi" in page.text
+    assert "Amina Haddad" not in page.text
+    assert len(rows_of(client.get("/staff/hours.csv", params=YEAR).content)) == 5

@@ -242,7 +242,8 @@ def test_no_private_text_reaches_the_other_side(
         assert read.get(url) == 200, f"{url} was not read ({read.get(url)})"
     if role == "newcomer":  # their own hours statement names their file number
         assert read.get("/me/hours.pdf") == read.get("/api/v1/me/hours") == 200
-        assert pages.seen(FILE_NO) and endpoints.seen(FILE_NO)
+        assert pages.seen(FILE_NO)
+        assert endpoints.seen(FILE_NO)
 
     # Once it has ended: the evaluations and the ending note.
     _finish(db, client, pair)

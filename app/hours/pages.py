@@ -34,6 +34,9 @@ from app.staff.context import formatters
 from app.web.templating import error_page, not_found, render
 
 router = APIRouter(include_in_schema=False)
+# A phone-friendly page: the first newcomers by name; the CSV and the API have them all (a
+# city's year can be thousands of newcomers).
+SHOWN = 300
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -52,7 +55,8 @@ def staff_report(
     lines = service.report(session, start, end)
     context = {
         **formatters(request, city),
-        "lines": lines,
+        "lines": lines[:SHOWN],
+        "total": len(lines),
         "start": start,
         "end": end,
         "typed": {k: params.get(k, "") for k in ("from", "to")} if problems else chosen,

@@ -28,11 +28,13 @@ from app.checkins import rules
 
 @dataclass(frozen=True)
 class Meeting:
-    """One confirmed meeting of a newcomer."""
+    """One confirmed meeting of a newcomer, or ``count`` of them with ``minutes`` in all (the
+    database may sum a month's meetings first: one row per month instead of per meeting)."""
 
     newcomer_id: int
     met_on: date
     minutes: int
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def per_newcomer(
     for meeting in meetings:
         if start <= meeting.met_on <= end:
             cell = counts[meeting.newcomer_id][month_key(meeting.met_on)]
-            cell[0] += 1
+            cell[0] += meeting.count
             cell[1] += meeting.minutes
     calendar = months(start, end)
     out: dict[int, list[Period]] = {}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, extract, func, select
 from sqlalchemy.orm import Session
 
 from app.checkins.models import Checkin, CheckinStatus
@@ -155,9 +155,24 @@ def confirmed_meetings(
         yield Meeting(nid, met_on, minutes)
 
 
+def monthly_tallies(session: Session, start: date, end: date) -> Iterator[Meeting]:
+    """Per newcomer and calendar month, the confirmed meetings counted and summed by the
+    database (a year of a city's meetings is a few hundred thousand rows; this is one per
+    newcomer and month), each dated on its first meeting, which lies in that month."""
+    year, month = extract("year", Checkin.met_on), extract("month", Checkin.met_on)
+    stmt = (
+        _confirmed_in(start, end)
+        .with_only_columns(Contract.newcomer_id, func.min(Checkin.met_on),
+                           func.sum(Checkin.minutes), func.count())
+        .group_by(Contract.newcomer_id, year, month)
+    )  # fmt: skip
+    for nid, first, minutes, count in session.execute(stmt.execution_options(yield_per=BATCH)):
+        yield Meeting(nid, first, int(minutes), int(count))
+
+
 def report(session: Session, start: date, end: date) -> list[NewcomerHours]:
     """Every newcomer with confirmed meetings in the period, by name."""
-    by_newcomer = rules.per_newcomer(confirmed_meetings(session, start, end), start, end)
+    by_newcomer = rules.per_newcomer(monthly_tallies(session, start, end), start, end)
     if not by_newcomer:
         return []
     met = _confirmed_in(start, end).with_only_columns(Contract.newcomer_id).distinct()
