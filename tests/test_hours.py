@@ -392,6 +392,9 @@ def test_statement_pdf_for_the_newcomer_and_for_staff(client: TestClient, db: Se
     assert "Bilal Ahmadi" in text
     assert "file number" not in text
     assert client.get("/staff/hours/999999/statement.pdf").status_code == 404
+    # The download shows in the newcomer's history on their file.
+    history = client.get(f"/staff/people/{a.bilal.id}")
+    assert "Statement of hours downloaded by staff" in history.text
     api = client.get(f"/api/v1/hours/{a.bilal.id}/statement.pdf",
                      headers=bearer(client, a.staff.email))  # fmt: skip
     assert api.status_code == 200

@@ -132,7 +132,7 @@ def staff_statement(
     newcomer = session.get(Newcomer, newcomer_id)
     if newcomer is None or newcomer.erased_at is not None:
         return not_found(request)
-    record(session, actor_id=staff.id, action="hours.statement", subject_type="person",
+    record(session, actor_id=staff.id, action="hours.statement", subject_type="newcomer",
            subject_id=newcomer.id)  # fmt: skip
     return pdf_download(request, session, settings, newcomer)
 

@@ -87,7 +87,7 @@ def staff_statement_pdf(
     newcomer = session.get(Newcomer, newcomer_id)
     if newcomer is None or newcomer.erased_at is not None:
         raise NotFound(N_("No such newcomer."))
-    record(session, actor_id=staff.id, action="hours.statement", subject_type="person",
+    record(session, actor_id=staff.id, action="hours.statement", subject_type="newcomer",
            subject_id=newcomer.id)  # fmt: skip
     return pdf_response(settings, newcomer, _statement(session, settings, newcomer, from_, to))
 
