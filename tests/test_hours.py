@@ -451,3 +451,10 @@ def test_the_page_shows_the_first_newcomers_the_csv_all(
     assert "Bilal Ahmadi" in page.text
     assert "Amina Haddad" not in page.text
     assert len(rows_of(client.get("/staff/hours.csv", params=YEAR).content)) == 5
+
+
+def test_a_code_for_no_newcomer_is_just_not_genuine(db: Session) -> None:
+    for newcomer_id in (0, 2**31, 2**32 - 1):  # beyond what an INTEGER key holds, too
+        claim = signing.Claim(newcomer_id, date(2025, 1, 1), date(2025, 1, 31), date(2025, 2, 1))
+        code = signing.make_code(KEY, claim, b"")
+        assert service.verify(db, code, secret_key=KEY) is None

@@ -27,6 +27,7 @@ from app.people.models import Newcomer, Person
 
 BATCH = 1000
 LATEST = date(2150, 12, 31)  # codes hold days since 2000 in 16 bits
+MAX_ID = 2**31 - 1  # the largest INTEGER key (as app/web/guard.py; a code holds 32 bits)
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,8 @@ def verify(session: Session, code: str, *, secret_key: str) -> Statement | None:
     if read is None:
         return None
     claim, claim_bytes, tag = read
+    if claim.newcomer_id > MAX_ID:  # a made-up claim no database key can hold
+        return None
     newcomer = session.get(Newcomer, claim.newcomer_id)
     if newcomer is None or newcomer.erased_at is not None:
         return None
