@@ -367,9 +367,11 @@ def _pdf_text(data: bytes) -> str:
 @needs_fonts
 def test_statement_pdf_for_the_newcomer_and_for_staff(client: TestClient, db: Session) -> None:
     a = arrange(db)
+    make_checkin(db, a.second, date.today() - timedelta(days=1), minutes=60, status="confirmed")
+    db.commit()
     browser_login(client, a.amina.user.email)
     me = client.get("/me")
-    assert 'href="/me/hours.pdf"' in me.text
+    assert 'href="/me/hours.pdf"' in me.text  # this year's statement: there are hours
     answer = client.get("/me/hours.pdf", params=YEAR)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/pdf"
@@ -409,6 +411,17 @@ def test_statement_link_only_with_confirmed_hours(client: TestClient, db: Sessio
     browser_login(client, a.first.volunteer.user.email)
     assert "/me/hours.pdf" not in client.get("/me").text
     assert client.get("/me/hours.pdf").status_code == 403
+    # Hours last year only: last year's statement, not an empty one for this year.
+    last_year = date.today().year - 1
+    dina = make_newcomer(db, first_name="Dina")
+    pair = make_active_contract(db, dina, start=date(last_year, 3, 2))
+    make_checkin(db, pair, date(last_year, 3, 3), minutes=60, status="confirmed")
+    db.commit()
+    client.cookies.clear()
+    browser_login(client, dina.user.email)
+    me = client.get("/me").text
+    assert 'href="/me/hours.pdf"' not in me
+    assert f"/me/hours.pdf?from={last_year}-01-01&amp;to={last_year}-12-31" in me
 
 
 @needs_fonts

@@ -16,7 +16,7 @@ from app.auth import throttle
 from app.auth.models import AttemptKind, User
 from app.auth.router import client_ip
 from app.checkins import labels
-from app.checkins.queries import confirmed_minutes_of_newcomer, today_in
+from app.checkins.queries import today_in
 from app.checkins.rules import hours
 from app.config import Settings
 from app.contracts.downloads import attachment
@@ -153,20 +153,19 @@ def my_statement(
 def _me_section(
     request: Request, session: Session, user: User, person: Person
 ) -> dict[str, Any] | None:
-    """The statement's link, once the newcomer has confirmed hours (this year's or last
-    year's: in January a counsellor still asks for the year before)."""
-    if not isinstance(person, Newcomer) or not confirmed_minutes_of_newcomer(session, person.id):
+    """A statement link per year with confirmed hours: this year's and last year's (in
+    January a counsellor still asks for the year before). None without any."""
+    if not isinstance(person, Newcomer):
         return None
     today = today_in(request.app.state.settings.city)
-    last_year = {
-        "from": date(today.year - 1, 1, 1).isoformat(),
-        "to": date(today.year - 1, 12, 31).isoformat(),
-    }
-    return {
-        "this_year": today.year,
-        "last_year": today.year - 1,
-        "last_year_query": urlencode(last_year),
-    }
+    links = []
+    for year in (today.year, today.year - 1):
+        first, last = date(year, 1, 1), min(date(year, 12, 31), today)
+        if service.has_confirmed(session, person.id, first, last):
+            query = "" if year == today.year else urlencode(
+                {"from": first.isoformat(), "to": last.isoformat()})  # fmt: skip
+            links.append({"year": year, "query": query})
+    return {"links": links} if links else None
 
 
 add_me_section("hours/_me_section.html", _me_section)

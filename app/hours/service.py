@@ -156,6 +156,11 @@ def confirmed_meetings(
         yield Meeting(nid, met_on, minutes)
 
 
+def has_confirmed(session: Session, newcomer_id: int, start: date, end: date) -> bool:
+    found = _confirmed_in(start, end).where(Contract.newcomer_id == newcomer_id)
+    return bool(session.scalar(select(found.exists())))
+
+
 def monthly_tallies(session: Session, start: date, end: date) -> Iterator[Meeting]:
     """Per newcomer and calendar month, the confirmed meetings counted and summed by the
     database (a year of a city's meetings is a few hundred thousand rows; this is one per
