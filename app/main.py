@@ -34,6 +34,8 @@ from app.exports import router as exports_router
 from app.followup import pages as followup_pages
 from app.followup import router as followup_router
 from app.health import router as health_router
+from app.hours import pages as hours_pages
+from app.hours import router as hours_router
 from app.inbox import pages as inbox_pages
 from app.inbox import router as inbox_router
 from app.inbox import staff_pages as inbox_staff_pages
@@ -81,6 +83,7 @@ _ROUTERS = (
     intake_router, intake_pages, intake_slot_pages,
     evaluations_summary_router, evaluations_summary_pages,
     dashboard_router, dashboard_pages, exports_router, exports_pages, mail_pages,
+    hours_router, hours_pages,
     operations_router,
     inbox_router, inbox_pages, inbox_staff_pages,
 )  # fmt: skip

@@ -32,6 +32,9 @@ from tests.factories import (
 )
 
 OWN, OTHER = "own", "other"
+# The matrix app's secret key (tests/test_authz_matrix.py ``shared_client``): statement codes
+# are signed with it.
+MATRIX_SECRET_KEY = "test-secret-key-not-for-production"
 
 
 @dataclass
@@ -126,6 +129,18 @@ def _ending(proposed: bool) -> Callable[..., None]:
         db.flush()
 
     return build
+
+
+def _hours_statement(db: Session, world: World, role: str) -> None:
+    """Completed contracts with confirmed hours, and the code printed on the acting
+    newcomer's statement (what a counsellor types on /verify/hours)."""
+    from app.hours import service, signing
+
+    _completed(db, world, role)
+    today = utcnow().date()
+    claim = signing.Claim(world.newcomer.id, today - timedelta(days=365), today, today)
+    world.records["hours_code"] = service.statement(
+        db, world.newcomer, claim, secret_key=MATRIX_SECRET_KEY).code
 
 
 def _failed_email(db: Session, world: World, role: str) -> None:
@@ -246,6 +261,7 @@ STATES: dict[str, Callable[[Session, World, str], None]] = {
     "completed": _completed,
     "ending": _ending(proposed=False),
     "extension_proposed": _ending(proposed=True),
+    "hours_statement": _hours_statement,
     "failed_email": _failed_email,
     "events": _events,
     "intake": _intake,

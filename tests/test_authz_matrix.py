@@ -267,6 +267,12 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/exports/contracts.csv"): staff(),
     ("GET", "/api/v1/exports/checkins.csv"): staff(),
     ("GET", "/api/v1/exports/people.csv"): staff(),
+    # civic-integration hours: the report for staff, the statement for its newcomer (and staff)
+    ("GET", "/api/v1/hours"): staff(state="completed"),
+    ("GET", "/api/v1/hours.csv"): staff(state="completed"),
+    ("GET", "/api/v1/hours/{newcomer_id:int}/statement.pdf"): staff(state="completed"),
+    ("GET", "/api/v1/me/hours"): allow(newcomer=200, state="completed"),
+    ("GET", "/api/v1/me/hours.pdf"): allow(newcomer=200, state="completed"),
     # --- accounts: passwords, reset, the desk's setup code -----------------------------------
     ("POST", "/api/v1/me/password"): users(204, body=lambda c: {
         "current_password": PASSWORD, "new_password": NEW_PASSWORD}),
@@ -490,6 +496,14 @@ EXPECTATIONS: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/dashboard"): staff(),
     ("GET", "/staff/dashboard/pairs"): staff(),
     ("GET", "/staff/exports/{kind}.csv"): staff(),
+    ("GET", "/staff/hours"): staff(state="completed"),
+    ("GET", "/staff/hours.csv"): staff(state="completed"),
+    ("GET", "/staff/hours/{newcomer_id:int}/statement.pdf"): staff(state="completed"),
+    ("GET", "/me/hours.pdf"): allow(newcomer=200, state="completed"),
+    # a counsellor checks a statement's code: anyone, logged in or not
+    ("GET", "/verify/hours"): public(),
+    ("POST", "/verify/hours"): public(
+        state="hours_statement", body=lambda c: {"code": c.world.records["hours_code"]}),
     ("GET", "/staff/mail"): staff(),
     # the inbox: who cannot be reached by email; a person's messages, any of them as a letter
     ("GET", "/staff/unreachable"): staff(),

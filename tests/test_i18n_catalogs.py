@@ -322,8 +322,8 @@ SAME_AS_ENGLISH = {
     "fr": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "Table", "Code", "Date", "Minutes",
            "Note", "Signatures", "Exports", "Invitations", "Places", "Tables", "Distance",
            "Latitude", "Longitude", "%(day)s %(part)s", "Version", "Pages", "Football",
-           "Nature", "Question", "Yoga", "Messages", "football", "nature", "yoga"},
-    "es": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "No", "Yoga", "yoga"},
+           "Nature", "Question", "Yoga", "Messages", "football", "nature", "yoga", "Total"},
+    "es": {"%(hours)s h %(minutes)s min", "%(minutes)s min", "No", "Yoga", "yoga", "Total"},
     "tr": {"Yoga", "yoga"},
 }  # fmt: skip
 
@@ -351,7 +351,7 @@ STAFF_ONLY = (
     "frontend/templates/intake/staff_", "frontend/templates/intake/_checklist.html",
     "frontend/templates/matches/rounds.html", "frontend/templates/matches/_start_round.html",
     "frontend/templates/auth/code_setup.html", "frontend/templates/auth/login_code.html",
-    "frontend/templates/auth/recovery_codes.html",
+    "frontend/templates/auth/recovery_codes.html", "frontend/templates/hours/staff.html",
     "app/dashboard/", "app/followup/", "app/staff/", "app/exports/", "app/demo/",
     "app/auth/totp.py", "app/auth/otp_pages.py", "app/matches/commands.py",
     "app/people/screening.py", "app/intake/forms.py", "app/intake/pages.py",

@@ -45,8 +45,10 @@ EVAL_N, EVAL_V = "EVALNEWCOMERzq83", "EVALVOLUNTEERzq84"
 CALL_NOTE, RESOLUTION = "CALLNOTEzq85", "RESOLUTIONzq86"
 END_NOTE, VET_NOTE, INTAKE_NOTE = "ENDNOTEzq87", "VETNOTEzq88", "INTAKENOTEzq89"
 DECLINE_NOTE = "DECLINENOTEzq90"
+# The newcomer's civic-integration file number: theirs (their hours statement) and the staff's.
+FILE_NO = "FILENOzq91"
 STAFF_ONLY = (CALL_NOTE, RESOLUTION, END_NOTE, VET_NOTE, INTAKE_NOTE, DECLINE_NOTE)
-ALL = (WORRY_N, WORRY_V, EVAL_N, EVAL_V, *STAFF_ONLY)
+ALL = (WORRY_N, WORRY_V, EVAL_N, EVAL_V, FILE_NO, *STAFF_ONLY)
 
 # What each reader must never see, and (as a check that the walk really reached the data)
 # what they must see: their own worry and evaluation.
@@ -54,7 +56,7 @@ FORBIDDEN = {
     # The newcomer wrote the note on why the contract ended (theirs, e.g. in their data
     # export); it is private to them and the staff.
     "newcomer": (WORRY_V, EVAL_V, *(m for m in STAFF_ONLY if m != END_NOTE)),
-    "volunteer": (WORRY_N, EVAL_N, *STAFF_ONLY),
+    "volunteer": (WORRY_N, EVAL_N, FILE_NO, *STAFF_ONLY),
     "stranger": ALL,
 }
 OWN = {"newcomer": (WORRY_N, EVAL_N), "volunteer": (WORRY_V, EVAL_V), "stranger": ()}
@@ -94,6 +96,10 @@ def _build(db: Session, client: TestClient) -> Pair:
     _ok(client.post(f"/api/v1/newcomers/{newcomer.id}/intake", headers=as_staff,
                     json={"decision": "approved", "note": f"ok {INTAKE_NOTE}"}))  # fmt: skip
     db.expire_all()
+    from app.intake.models import IntakeRecord
+
+    db.merge(IntakeRecord(newcomer_id=newcomer.id, civic_integration_file=FILE_NO))
+    db.commit()
     # A first volunteer declines the newcomer's pick, with a reason only the staff read.
     declining = make_volunteer(db)
     declined = make_contract(db, newcomer, declining)
@@ -234,6 +240,10 @@ def test_no_private_text_reaches_the_other_side(
     for url in (f"/contracts/{cid}.pdf", f"/contracts/{cid}.ics",
                 f"/api/v1/contracts/{cid}.pdf", f"/api/v1/contracts/{cid}.ics"):  # fmt: skip
         assert read.get(url) == 200, f"{url} was not read ({read.get(url)})"
+    if role == "newcomer":  # their own hours statement names their file number
+        assert read.get("/me/hours.pdf") == read.get("/api/v1/me/hours") == 200
+        assert pages.seen(FILE_NO)
+        assert endpoints.seen(FILE_NO)
 
     # Once it has ended: the evaluations and the ending note.
     _finish(db, client, pair)

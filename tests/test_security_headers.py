@@ -84,7 +84,8 @@ def test_every_route_carries_the_headers(app: FastAPI, client: TestClient, db: S
     assert static.status_code == 200
     _assert_secure("/static/site.css", static.headers)
     # Files with personal data in particular.
-    for url in (f"/contracts/{ids}.pdf", f"/contracts/{ids}.ics", "/staff/exports/contracts.csv"):
+    for url in (f"/contracts/{ids}.pdf", f"/contracts/{ids}.ics", "/staff/exports/contracts.csv",
+                "/staff/hours.csv", f"/staff/hours/{contract.newcomer_id}/statement.pdf"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["cache-control"] == "no-store"

@@ -36,6 +36,7 @@ class AttemptKind(StrEnum):
     setup = "setup"  # a desk code typed on /set-password
     register = "register"
     reset = "reset"  # a password reset used: counts as a success, lifting the account lock
+    verify = "verify"  # a wrong hours-statement code typed on /verify/hours
 
 
 def str_enum(enum: type[StrEnum], name: str) -> Enum:

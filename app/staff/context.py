@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "privacy.consent_accepted": N_("Agreed to the privacy notice"),
     "privacy.erased": N_("Personal data erased"),
     "inbox.letter_printed": N_("A message printed as a letter"),
+    "hours.statement": N_("Statement of hours downloaded by staff"),
 }
 STATUS_LABELS = {
     "pending": N_("Waiting"),

@@ -147,7 +147,7 @@ def _arrange(engine: Engine, settings: Settings) -> Site:
         c, person = contract.id, contract.newcomer_id
         public = ["/", "/login", "/register/newcomer", "/register/volunteer", "/no-such-page",
                   "/password-reset", f"/password-reset/confirm?token={reset[1]}",
-                  f"/set-password?code={setup_code}"]  # fmt: skip
+                  f"/set-password?code={setup_code}", "/verify/hours"]  # fmt: skip
         mine = ["/me", "/me/edit", "/me/contracts", f"/contracts/{c}", f"/contracts/{c}/meetings",
                 f"/contracts/{c}/meetings/new", f"/contracts/{c}/evaluation", "/me/password",
                 "/me/messages"]  # fmt: skip
@@ -161,7 +161,7 @@ def _arrange(engine: Engine, settings: Settings) -> Site:
                  "/staff/evaluations", "/staff/unreachable", "/staff/events", "/staff/events/new",
                  f"/staff/events/{e}", f"/staff/events/{e}/attendance",
                  f"/staff/events/{e}/timetable", "/staff/intake-slots",
-                 f"/staff/intake-slots/{slot.id}", "/me/password"]  # fmt: skip
+                 f"/staff/intake-slots/{slot.id}", "/me/password", "/staff/hours"]  # fmt: skip
         site.pages = [
             *(("visitor", url) for url in public),
             ("code", "/login/code"),
