@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
-from app.notifications import service as notifications
+from app.notifications import contract_mail as notifications
 from app.notifications.emails import render_email
 from app.notifications.models import OutboxEmail
 from app.people.vocabulary import Gender

@@ -29,7 +29,7 @@ from app.contracts import service as contracts
 from app.contracts.service import Signature
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.i18n import catalog
-from app.notifications import rules, sender, service
+from app.notifications import contract_mail, rules, sender, service
 from app.notifications.models import EmailStatus, OutboxEmail
 from tests.factories import make_contract, make_newcomer, make_volunteer, queue_test_email
 
@@ -330,7 +330,7 @@ def test_each_recipient_reads_their_own_language(
     volunteer = make_volunteer(db)
     volunteer.user.locale = "ar"
     contract = make_contract(db, newcomer, volunteer)
-    service.queue_contract_proposed(db, contract)
+    contract_mail.queue_contract_proposed(db, contract)
     db.commit()
     sender.send_due(factory, smtp_settings(settings, smtp.port, tmp_path))
 

@@ -19,7 +19,7 @@ from app.contracts.service import Signature
 from app.db import make_sessionmaker, utcnow
 from app.matches import panels
 from app.matches import service as matches
-from app.notifications import relevance, reminders, sender, service
+from app.notifications import contract_mail, relevance, reminders, sender, service
 from app.notifications.models import EmailStatus, OutboxEmail
 from app.people.models import Newcomer, Volunteer
 from tests.factories import (
@@ -201,7 +201,7 @@ def test_an_early_end_tells_the_other_side(
     # A reminder queued before the end is not sent after it.
     other = make_contract(db, signed=True)
     assert other.end_date is not None
-    service.queue_ending_soon(db, other)
+    contract_mail.queue_ending_soon(db, other)
     staff_user = other.newcomer.user  # the newcomer ends it themselves
     contracts.end_early(db, other, staff_user, EndReason.moved_away)
     assert story.send() == [
@@ -234,7 +234,7 @@ def test_staff_see_why_an_email_was_not_sent(
 ) -> None:
     story = Story(db, clean_db, settings)
     contract = make_contract(db)
-    service.queue_contract_proposed(db, contract)
+    contract_mail.queue_contract_proposed(db, contract)
     story.sign(contract, contract.newcomer)
     story.send()
     staff = make_staff(db)
@@ -281,7 +281,7 @@ def test_an_extension_tells_the_other_side_and_then_both(
 
     # The "one more month" reminders are queued, then Chris accepts before they are sent: they
     # name the old end date, so they are dropped; both get the new end and the calendar.
-    service.queue_ending_soon(db, contract)
+    contract_mail.queue_ending_soon(db, contract)
     extension.accept(db, contract, volunteer.user, city=city)
     assert story.send() == [
         Mail(_mail(newcomer), "ending_soon", "dropped", "the contract was extended"),

@@ -34,7 +34,7 @@ from app.errors import Conflict, Forbidden, Invalid, Invalids, NotFound
 from app.i18n.catalog import N_, NP_
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.rules import panel_is_expired
-from app.notifications import service as notifications
+from app.notifications import contract_mail as notifications
 from app.people.models import Newcomer, VettingStatus, Volunteer
 from app.people.vocabulary import SLOTS
 

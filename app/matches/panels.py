@@ -17,7 +17,7 @@ from app.errors import Conflict, Invalid
 from app.i18n.catalog import N_, isolate
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.matches.reasons import reason_sentences, usable_languages
-from app.notifications import service as notifications
+from app.notifications import contract_mail as notifications
 from app.people.models import Newcomer, VettingStatus, Volunteer
 from app.people.vocabulary import SLOTS
 

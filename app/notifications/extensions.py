@@ -1,6 +1,6 @@
 """The emails (and inbox messages) of a contract's extension: the other side hears of a
 proposal; once it is accepted both get the new end date with the updated calendar file (the
-acceptor's calendar needs the later end too). Kept apart from service.py, which holds the
+acceptor's calendar needs the later end too). Kept apart from contract_mail.py, which holds the
 hooks of the contract's first six months."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.rules import local_date
 from app.db import utcnow
-from app.notifications import rules, service
+from app.notifications import contract_mail, rules, service
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def queue_silence_reminders(session: Session, today: date) -> tuple[int, int]:
         contract = session.get(Contract, contract_id)
         assert contract is not None
         since = rules.period_start(start, cadence, gap.gap_start)
-        counts[kind] += service.queue_silence_reminder(
+        counts[kind] += contract_mail.queue_silence_reminder(
             session, contract, kind, gap.gap_start, since
         )
     return counts["nomeet1"], counts["nomeet2"]
@@ -86,7 +86,7 @@ def queue_ending_reminders(session: Session, today: date) -> int:
     queued = 0
     for contract in contracts:
         if contract.end_date is not None and rules.ending_soon(contract.end_date, today):
-            queued += service.queue_ending_soon(session, contract)
+            queued += contract_mail.queue_ending_soon(session, contract)
     return queued
 
 
