@@ -298,7 +298,7 @@ def test_an_extension_tells_the_other_side_and_then_both(
     assert "have both signed the extension." in text.get_content()
 
     # The new end gets its own reminder, which no longer offers an extension.
-    assert service.queue_ending_soon(db, contract) == 2
+    assert contract_mail.queue_ending_soon(db, contract) == 2
     assert [m.status for m in story.send()] == ["sent", "sent"]
     reminder = story.transport.sent[-1].get_body(("plain",))
     assert reminder is not None
