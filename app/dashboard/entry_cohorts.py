@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
@@ -42,27 +42,39 @@ class EntryCohort:
         return self.entered - self.matched
 
 
-def _has(status: ContractStatus) -> ColumnElement[bool]:
-    return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status == status)
+# The outcome's precedence as a number, so that one pass over the contracts (max per newcomer)
+# finds each newcomer's outcome instead of three EXISTS lookups per newcomer.
+_RANK = {ContractStatus.completed: 3, ContractStatus.active: 2, ContractStatus.ended_early: 1}
 
 
 def entry_cohorts(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
     """Newcomers who registered in the period (by month), each counted in one outcome."""
-    completed, active, early = (_has(ContractStatus.completed), _has(ContractStatus.active),
-                                _has(ContractStatus.ended_early))
+    best = (
+        select(
+            Contract.newcomer_id.label("newcomer_id"),
+            func.max(case(*((Contract.status == s, r) for s, r in _RANK.items()), else_=0))
+            .label("rank"),
+        )
+        .where(Contract.status.in_(list(_RANK)))
+        .group_by(Contract.newcomer_id)
+        .subquery("best")
+    )
     month = sql.month(Newcomer.created_at)
+    rank = func.coalesce(best.c.rank, 0)
 
-    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
+    def count(value: int) -> ColumnElement[int]:
+        return func.sum(case((rank == value, 1), else_=0))
 
     stmt = (
         select(
             month.label("month"),
             func.count(),
-            count(completed),
-            count(and_(not_(completed), active)),
-            count(and_(not_(completed), not_(active), early)),
+            count(_RANK[ContractStatus.completed]),
+            count(_RANK[ContractStatus.active]),
+            count(_RANK[ContractStatus.ended_early]),
         )
+        .select_from(Newcomer)
+        .outerjoin(best, best.c.newcomer_id == Newcomer.id)
         .where(func.date(Newcomer.created_at).between(filters.start, filters.end))
         .group_by(month)
         .order_by(month)
