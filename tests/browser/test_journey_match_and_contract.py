@@ -75,8 +75,9 @@ def test_round_pick_sign_and_download(
         assert card.locator(".rank").inner_text() == str(i + 1)
         reasons = card.locator("ul.reasons li").all_inner_texts()
         assert "You are both free on Monday evening and Saturday morning." in reasons
-        # Whose level each sentence describes: the volunteer's, then the reader's own.
-        assert any(re.search(r"\w speaks Dutch|\w can hold a conversation in Dutch", r)
+        # Whose level each sentence describes: the volunteer's (their name, bidi-isolated),
+        # then the reader's own.
+        assert any(re.match(r"\u2068\w+\u2069 (speaks|can hold a conversation in) Dutch", r)
                    for r in reasons), reasons  # fmt: skip
         assert any(re.search(r"\. (You speak|You can hold)", r) for r in reasons), reasons
     text = phone.inner_text("main")
