@@ -38,6 +38,7 @@ import numpy as np
 
 from matching.certify import Duals, certify
 from matching.duals import approximate_duals
+from matching.kept import KEEP_ALL_PAIRS, AllPairs, keep_all, pool_of, price_kept
 from matching.lp import restricted_lp
 from matching.model import MatchingConfig
 from matching.passes import (
@@ -85,10 +86,11 @@ class _Search:
     """State of the column generation: pool, LP columns, latest duals."""
 
     def __init__(self, scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
-                 values: np.ndarray, pool: Pool, backend: str) -> None:
+                 values: np.ndarray, pool: Pool, backend: str,
+                 everything: AllPairs | None = None) -> None:
         self.scorer, self.cap, self.bonus, self.values = scorer, cap, bonus, values
         self.m = scorer.m
-        self.pool = pool
+        self.pool, self.everything = pool, everything
         self.lp = restricted_lp(scorer.n, cap, values, backend)
         self.keys: list[np.ndarray] = []  # LP pair columns in insertion order
         self.scores: list[np.ndarray] = []
@@ -129,7 +131,8 @@ class _Search:
         """Steps 2-4: approximate duals, a full pass with them, the first LP columns."""
         self.approximate()
         self.price_all(to_lp=False)
-        self.approximate()
+        if self.everything is None:  # after a costly pass, better duals pay for themselves
+            self.approximate()
         first = self.pool_reduced_costs() > -START_MARGIN
         self.add(self.pool.keys[first], self.pool.scores[first])
         self.pool.in_lp |= first
@@ -153,7 +156,10 @@ class _Search:
         The pool's pairs are priced from memory, the rest by rescoring; the returned
         ``positive`` covers every eligible pair outside the LP.
         """
-        pricing = price_all(self.scorer, self.bonus, self.u, self.p, self.pool.keys)
+        if self.everything is not None:  # a small round: every eligible pair is in memory
+            pricing = price_kept(self.everything, self.bonus, self.u, self.p, self.pool.keys)
+        else:
+            pricing = price_all(self.scorer, self.bonus, self.u, self.p, self.pool.keys)
         # What the certificate needs, before the pool grows: it prices the pool itself.
         self.last_pass = Duals(self.u, self.p, pricing.positive, pricing.violated,
                                self.pool.keys, self.pool.scores)
@@ -190,9 +196,14 @@ def solve_panels(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
         cert = _certificate(search, config, empty, empty, np.zeros(0), passes=0,
                             pairs_checked=0)
         return Assignment(empty, empty, np.zeros(0), np.zeros(n, dtype=np.int64), cert, timings)
-    pool, eligible = first_pass(scorer, bonus, config)
+    everything = None
+    if n * m <= KEEP_ALL_PAIRS:  # small: keep every eligible pair, price from memory
+        everything, eligible = keep_all(scorer)
+        pool = pool_of(everything, bonus, config, n, m)
+    else:
+        pool, eligible = first_pass(scorer, bonus, config)
     timings["first_pass"] = time.perf_counter() - t0
-    search = _Search(scorer, cap, bonus, values, pool, backend)
+    search = _Search(scorer, cap, bonus, values, pool, backend, everything)
     t = time.perf_counter()
     search.warm_up()
     timings["warm_up"] = time.perf_counter() - t
