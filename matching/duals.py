@@ -39,13 +39,23 @@ def _dense(group: np.ndarray, other: np.ndarray, w: np.ndarray, size: int, width
 
 
 def _largest(values: np.ndarray, k: int) -> np.ndarray:
-    """Each row's k largest values, in decreasing order (-inf where the row is short)."""
+    """Each row's k largest values, in decreasing order (-inf where the row is short).
+
+    ``values`` is scratch: it is partitioned in place (no copy of the wide matrix).
+    """
     width = values.shape[1]
     if width < k:
         values = np.hstack([values, np.full((values.shape[0], k - width), -np.inf)])
         width = k
-    part = np.partition(values, width - k, axis=1)[:, width - k:]
-    return -np.sort(-part, axis=1)
+    values.partition(width - k, axis=1)
+    return np.sort(values[:, width - k:], axis=1)[:, ::-1]
+
+
+def _minus_taken(w: np.ndarray, prices: np.ndarray, at: np.ndarray, out: np.ndarray
+                 ) -> np.ndarray:
+    """``w − prices[at]`` into ``out`` (reused: fresh wide arrays cost more than the math)."""
+    np.take(prices, at, out=out)
+    return np.subtract(w, out, out=out)
 
 
 def _u_step(g: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -84,10 +94,13 @@ def approximate_duals(n: int, cap: np.ndarray, values: np.ndarray, rows: np.ndar
     p = np.zeros(m)
     best = (np.inf, np.zeros(n), p)
     b_max = int(cap.max(initial=1))
+    gr, gc = np.empty_like(wr), np.empty_like(wc)
     for _ in range(iterations):
-        u = _u_step(_largest(wr - p[cr], values.size + 1), values)
-        p = _p_step(_largest(wc - u[rc], b_max + 1), cap)
-        dual = ((cap * p).sum() + np.maximum(wr - u[:, None] - p[cr], 0.0).sum()
+        u = _u_step(_largest(_minus_taken(wr, p, cr, gr), values.size + 1), values)
+        p = _p_step(_largest(_minus_taken(wc, u, rc, gc), b_max + 1), cap)
+        g = _minus_taken(wr, p, cr, gr)
+        g -= u[:, None]
+        dual = ((cap * p).sum() + np.maximum(g, 0.0, out=g).sum()
                 + np.maximum(values[None, :] + u[:, None], 0.0).sum())
         if dual < best[0]:
             best = (dual, u, p)

@@ -53,6 +53,8 @@ from matching.passes import (
 from matching.results import Certificate
 from matching.scoring import PairScorer
 
+KEPT_STEPS = 30
+"""Coordinate-descent steps of the approximate duals when every pair is kept in memory."""
 START_MARGIN = 0.05
 """The first LP holds the pool pairs whose reduced cost under the approximate duals exceeds
 −START_MARGIN."""
@@ -124,8 +126,12 @@ class _Search:
     def approximate(self) -> None:
         pool, m = self.pool, self.m
         rows = pool.keys // m
+        # Small rounds make one call (no second full pass to refine it): a few more steps
+        # there save more simplex pivots than they cost (1,000 × 1,500: one LP solve, not 2-3).
+        steps = KEPT_STEPS if self.everything is not None else 20
         self.u, self.p = approximate_duals(self.scorer.n, self.cap, self.values, rows,
-                                           pool.keys % m, pool.scores + self.bonus[rows])
+                                           pool.keys % m, pool.scores + self.bonus[rows],
+                                           iterations=steps)
 
     def warm_up(self) -> None:
         """Steps 2-4: approximate duals, a full pass with them, the first LP columns."""

@@ -142,40 +142,50 @@ def reasons_for_pairs(
     masks = (scorer.sn[rows] & scorer.sv[cols]).tolist()
     score, near = terms.score.tolist(), terms.near.tolist()
     dist, prox = terms.distance_km.tolist(), terms.proximity.tolist()
+    shared = _shared_interests(scorer, rows, cols)
     match_cache: dict[tuple[str, str, str], LanguageMatch] = {}
-    slot_cache: dict[int, tuple[str, ...]] = {}
-    part_cache: dict[tuple[str, float], CriterionPart] = {}
-
-    def part(kind: str, value: float, weight: float) -> CriterionPart:
-        found = part_cache.get((kind, value))
-        if found is None:
-            found = part_cache[kind, value] = CriterionPart(value, weight, weight * value)
-        return found
-
+    slot_cache: dict[int, tuple[tuple[str, ...], CriterionPart]] = {}
+    lang_parts: dict[tuple[int, bool, bool], CriterionPart] = {}
+    interest_parts: dict[int, CriterionPart] = {}
+    n_langs: dict[int, list[tuple[str, str]]] = {}  # sorted (code, level), per newcomer
+    v_langs: dict[int, dict[str, str]] = {}  # a plain dict reads faster than the proxy
     out = []
     for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         n, v = scorer.newcomers[i], scorer.volunteers[j]
         if code[k]:  # they can talk and the gender wish is met: the table has the rest
             level, bonus, practice = code_parts(code[k])
-            langs = []
-            for c in sorted(n.languages.keys() & v.languages.keys()):
-                key = (c, n.languages[c], v.languages[c])
-                if key not in match_cache:
-                    match_cache[key] = LanguageMatch(*key, _talk_ok(
-                        LEVEL_RANK[key[1]], LEVEL_RANK[key[2]], cfg))
-                langs.append(match_cache[key])
+            if i not in n_langs:
+                n_langs[i] = sorted(n.languages.items())
+            if j not in v_langs:
+                v_langs[j] = dict(v.languages)
+            theirs, langs = v_langs[j], []
+            for c, mine in n_langs[i]:
+                if c in theirs:
+                    key = (c, mine, theirs[c])
+                    if key not in match_cache:
+                        match_cache[key] = LanguageMatch(c, mine, theirs[c], _talk_ok(
+                            LEVEL_RANK[mine], LEVEL_RANK[theirs[c]], cfg))
+                    langs.append(match_cache[key])
             languages = tuple(langs)
         else:
             languages, level, bonus, practice = _languages(n, v, cfg)
+        if (level, bonus, practice) not in lang_parts:
+            value = language_criterion(level, bonus, cfg, practice) if level else 0.0
+            lang_parts[level, bonus, practice] = CriterionPart(value, wl, wl * value)
         mask = masks[k]
         if mask not in slot_cache:
-            slot_cache[mask] = tuple(s for b, s in enumerate(SLOTS) if mask >> b & 1)
-        slots = slot_cache[mask]
+            slots = tuple(s for b, s in enumerate(SLOTS) if mask >> b & 1)
+            value = availability_criterion(len(slots), cfg)
+            slot_cache[mask] = slots, CriterionPart(value, wa, wa * value)
+        slots, availability = slot_cache[mask]
         if code[k] and slots and near[k] and score[k] > 0 and not excluded:
             blockers: tuple[str, ...] = ()  # eligible: every hard rule holds
         else:
             blockers = _blockers(n, v, level, slots, near[k], excluded)
-        interests = tuple(sorted(n.interests & v.interests))
+        interests = shared[k] if shared else tuple(sorted(n.interests & v.interests))
+        if len(interests) not in interest_parts:
+            value = interest_criterion(len(interests), cfg)
+            interest_parts[len(interests)] = CriterionPart(value, wi, wi * value)
         out.append(Reasons(
             eligible=not blockers,
             blockers=blockers,
@@ -186,14 +196,33 @@ def reasons_for_pairs(
             shared_slots=slots,
             distance_km=dist[k],
             shared_interests=interests,
-            language=part("l", language_criterion(level, bonus, cfg, practice)
-                          if level else 0.0, wl),
-            availability=part("a", availability_criterion(len(slots), cfg), wa),
+            language=lang_parts[level, bonus, practice],
+            availability=availability,
             proximity=CriterionPart(prox[k], wp, wp * prox[k]),
-            interests=part("i", interest_criterion(len(interests), cfg), wi),
+            interests=interest_parts[len(interests)],
             score=None if blockers else score[k],
         ))
     return out
+
+
+def _shared_interests(scorer: PairScorer, rows: np.ndarray, cols: np.ndarray
+                      ) -> list[tuple[str, ...]]:
+    """Each pair's shared interests (sorted), from the scorer's bit masks over the
+    vocabulary of interests listed on both sides; empty list when it keeps no masks."""
+    if not scorer.vocabulary:
+        return []
+    words = list(zip(*((a[rows] & b[cols]).tolist() for a, b in zip(
+        scorer.in_, scorer.iv, strict=True)), strict=True))
+    names: dict[tuple[int, ...], tuple[str, ...]] = {}
+    for key in set(words):  # the vocabulary is sorted: bits in order give sorted names
+        found = []
+        for w, word in enumerate(key):
+            while word:
+                low = word & -word
+                found.append(scorer.vocabulary[64 * w + low.bit_length() - 1])
+                word ^= low
+        names[key] = tuple(found)
+    return [names[key] for key in words]
 
 
 def _blockers(n: Newcomer, v: Volunteer, level: int, slots: tuple[str, ...], near: bool,
