@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,7 @@ import numpy as np
 
 from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, MatchingConfig, Newcomer, Volunteer
 from matching.scoring import (
+    N_CODES,
     SLOT_STRIDE,
     PairScorer,
     availability_criterion,
@@ -149,11 +150,12 @@ def reasons_for_pairs(
     interest_parts: dict[int, CriterionPart] = {}
     n_langs: dict[int, list[tuple[str, str]]] = {}  # sorted (code, level), per newcomer
     v_langs: dict[int, dict[str, str]] = {}  # a plain dict reads faster than the proxy
+    parts_of = [code_parts(c) for c in range(N_CODES)]
     out = []
     for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         n, v = scorer.newcomers[i], scorer.volunteers[j]
         if code[k]:  # they can talk and the gender wish is met: the table has the rest
-            level, bonus, practice = code_parts(code[k])
+            level, bonus, practice = parts_of[code[k]]
             if i not in n_langs:
                 n_langs[i] = sorted(n.languages.items())
             if j not in v_langs:
@@ -174,7 +176,7 @@ def reasons_for_pairs(
             lang_parts[level, bonus, practice] = CriterionPart(value, wl, wl * value)
         mask = masks[k]
         if mask not in slot_cache:
-            slots = tuple(s for b, s in enumerate(SLOTS) if mask >> b & 1)
+            slots = _bit_names(mask, SLOTS)
             value = availability_criterion(len(slots), cfg)
             slot_cache[mask] = slots, CriterionPart(value, wa, wa * value)
         slots, availability = slot_cache[mask]
@@ -215,14 +217,19 @@ def _shared_interests(scorer: PairScorer, rows: np.ndarray, cols: np.ndarray
         scorer.in_, scorer.iv, strict=True)), strict=True))
     names: dict[tuple[int, ...], tuple[str, ...]] = {}
     for key in set(words):  # the vocabulary is sorted: bits in order give sorted names
-        found = []
-        for w, word in enumerate(key):
-            while word:
-                low = word & -word
-                found.append(scorer.vocabulary[64 * w + low.bit_length() - 1])
-                word ^= low
-        names[key] = tuple(found)
+        names[key] = tuple(name for w, word in enumerate(key)
+                           for name in _bit_names(word, scorer.vocabulary[64 * w:]))
     return [names[key] for key in words]
+
+
+def _bit_names(mask: int, names: Sequence[str]) -> tuple[str, ...]:
+    """``names[b]`` for each set bit ``b`` of ``mask``, lowest first."""
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(names[low.bit_length() - 1])
+        mask ^= low
+    return tuple(found)
 
 
 def _blockers(n: Newcomer, v: Volunteer, level: int, slots: tuple[str, ...], near: bool,
