@@ -94,13 +94,14 @@ def approximate_duals(n: int, cap: np.ndarray, values: np.ndarray, rows: np.ndar
     p = np.zeros(m)
     best = (np.inf, np.zeros(n), p)
     b_max = int(cap.max(initial=1))
-    gr, gc = np.empty_like(wr), np.empty_like(wc)
+    gr, gc, tmp = np.empty_like(wr), np.empty_like(wc), np.empty_like(wr)
+    _minus_taken(wr, p, cr, gr)  # w − p per newcomer's pairs: the u-step's input
     for _ in range(iterations):
-        u = _u_step(_largest(_minus_taken(wr, p, cr, gr), values.size + 1), values)
+        u = _u_step(_largest(gr, values.size + 1), values)  # permutes gr's rows: harmless
         p = _p_step(_largest(_minus_taken(wc, u, rc, gc), b_max + 1), cap)
-        g = _minus_taken(wr, p, cr, gr)
-        g -= u[:, None]
-        dual = ((cap * p).sum() + np.maximum(g, 0.0, out=g).sum()
+        _minus_taken(wr, p, cr, gr)  # for the dual below and the next u-step
+        np.subtract(gr, u[:, None], out=tmp)
+        dual = ((cap * p).sum() + np.maximum(tmp, 0.0, out=tmp).sum()
                 + np.maximum(values[None, :] + u[:, None], 0.0).sum())
         if dual < best[0]:
             best = (dual, u, p)
