@@ -27,6 +27,12 @@ residuals (no cancellation between large numbers); it is ~1e-13 in practice.
 5. after each solve, pool pairs with a positive reduced cost join the LP (cheap: warm LP, pool
    in memory); when the pool prices out, a full pass rescores every eligible pair: violators
    join the LP, near-violators the pool. A full pass without violators ends the search.
+
+Small rounds (at most :data:`~matching.kept.KEEP_ALL_PAIRS` pairs) score every pair once and
+keep the eligible ones in memory (:mod:`matching.kept`): the pool is picked from there, every
+"full pass" prices those arrays instead of rescoring (the same sums and choices, so the
+certificate still covers every eligible pair), and step 3 keeps the first estimate (a few more
+coordinate-descent steps instead of a second one), since there the fixed costs dominate.
 """
 
 from __future__ import annotations
@@ -134,7 +140,8 @@ class _Search:
                                            iterations=steps)
 
     def warm_up(self) -> None:
-        """Steps 2-4: approximate duals, a full pass with them, the first LP columns."""
+        """Steps 2-4: approximate duals, a full pass with them (refined in big rounds), the
+        first LP columns."""
         self.approximate()
         self.price_all(to_lp=False)
         if self.everything is None:  # after a costly pass, better duals pay for themselves

@@ -1,7 +1,7 @@
 """Small rounds: every eligible pair scored once and kept in memory, priced from there.
 
 A round of at most :data:`KEEP_ALL_PAIRS` pairs (newcomers × volunteers) keeps its eligible
-pairs as flat arrays after one scoring pass (:func:`keep_all`), at most ~20 bytes a pair. The
+pairs as flat arrays after one scoring pass (:func:`keep_all`). The
 pool is then picked from those arrays (:func:`pool_of`) and every "full pass" of the search
 prices them from memory (:func:`price_kept`) instead of rescoring every block: the same sums
 and the same choices as :func:`~matching.passes.price_all`, so the certificate still covers
@@ -19,7 +19,8 @@ from matching.passes import PER_ROW, POOL_MARGIN, VIOLATION_TOL, Pool, Pricing, 
 from matching.scoring import PairScorer
 
 KEEP_ALL_PAIRS = 1 << 23
-"""Rounds of at most this many pairs keep every eligible pair in memory (≤ 170 MB)."""
+"""Rounds of at most this many pairs keep every eligible pair in memory: 28 bytes a pair
+(key, row, column, score), so at most 235 MB, and 40 MB at 1,000 × 1,500."""
 BINS = 256
 """Score histogram bins per newcomer (and volunteer) when picking the pool."""
 
@@ -36,7 +37,32 @@ class AllPairs:
 
 
 def keep_all(scorer: PairScorer) -> tuple[AllPairs, np.ndarray]:
-    """Score every pair once: all eligible pairs and each newcomer's number of them."""
+    """Score every pair once and keep the eligible ones.
+
+    Parameters
+    ----------
+    scorer
+        The round's scorer (blocks are scored on its threads, as in a full pass).
+
+    Returns
+    -------
+    AllPairs
+        Every eligible pair, sorted by key, with its float32 score.
+    numpy.ndarray
+        Each newcomer's number of eligible pairs.
+
+    Examples
+    --------
+    >>> from matching import MatchingConfig, Newcomer, Volunteer
+    >>> from matching.scoring import PairScorer
+    >>> n = Newcomer(id=1, languages={"nl": "basic"}, availability={"sat-morning"},
+    ...              lat=51.03, lon=4.48)
+    >>> vs = [Volunteer(id=j, languages={lang: "native"}, availability={"sat-morning"},
+    ...                 lat=51.03, lon=4.48) for j, lang in ((7, "fr"), (8, "nl"))]
+    >>> pairs, per_row = keep_all(PairScorer([n], vs, MatchingConfig()))
+    >>> pairs.keys.tolist(), pairs.cols.tolist(), per_row.tolist()
+    ([1], [1], [1])
+    """
     m = scorer.m
 
     def work(r0: int, r1: int, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,8 +93,39 @@ def _best(group: np.ndarray, value: np.ndarray, k: int, size: int, top: float) -
 
 def pool_of(pairs: AllPairs, bonus: np.ndarray, config: MatchingConfig, n: int, m: int
             ) -> Pool:
-    """The pool from memory: each newcomer's best volunteers by score and each volunteer's
-    best newcomers by weight (the first pass's two sides, picked by histogram)."""
+    """The pool, picked from memory.
+
+    Parameters
+    ----------
+    pairs
+        Every eligible pair of the round.
+    bonus
+        Each newcomer's per-pair bonus ``c_i``.
+    config
+        ``candidates_per_newcomer`` and ``candidates_per_volunteer``.
+    n, m
+        Newcomers and volunteers of the round.
+
+    Returns
+    -------
+    Pool
+        Each newcomer's ``candidates_per_newcomer`` best volunteers by score and each
+        volunteer's ``candidates_per_volunteer`` best newcomers by weight (the two sides of
+        :func:`~matching.passes.first_pass`), plus those tied with the last of them within a
+        histogram bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matching import MatchingConfig
+    >>> pairs = AllPairs(np.array([0, 1, 2]), np.array([0.9, 0.5, 0.7], dtype=np.float32),
+    ...                  np.array([0, 0, 0]), np.array([0, 1, 2]))
+    >>> cfg = MatchingConfig(candidates_per_newcomer=1, candidates_per_volunteer=1)
+    >>> pool_of(pairs, np.zeros(1), cfg, 1, 3).keys.tolist()  # each volunteer's best, too
+    [0, 1, 2]
+    >>> pool_of(pairs, np.zeros(1), cfg, 1, 3).scores.dtype
+    dtype('float64')
+    """
     w = pairs.scores + bonus[pairs.rows]
     top = 1.0 + float(bonus.max(initial=0.0)) + 1e-6
     keep = (_best(pairs.rows, pairs.scores, config.candidates_per_newcomer, n, 1.0 + 1e-6)
@@ -79,9 +136,32 @@ def pool_of(pairs: AllPairs, bonus: np.ndarray, config: MatchingConfig, n: int, 
 
 def price_kept(pairs: AllPairs, bonus: np.ndarray, u: np.ndarray, p: np.ndarray,
                skip: np.ndarray) -> Pricing:
-    """:func:`~matching.passes.price_all` from memory: the sum of positive reduced costs, a
-    violator, each newcomer's PER_ROW best above −POOL_MARGIN, over every eligible pair
-    whose key is not in ``skip`` (sorted; the pool, priced separately)."""
+    """:func:`~matching.passes.price_all` from memory.
+
+    Parameters
+    ----------
+    pairs
+        Every eligible pair of the round.
+    bonus, u, p
+        Each newcomer's bonus, the newcomers' and the volunteers' duals.
+    skip
+        Sorted keys priced elsewhere (the pool's, by the certificate itself).
+
+    Returns
+    -------
+    Pricing
+        Over the pairs not in ``skip``: the sum of positive reduced costs, whether one
+        exceeds VIOLATION_TOL, and each newcomer's PER_ROW best above −POOL_MARGIN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pairs = AllPairs(np.array([0, 1]), np.array([0.9, 0.5], dtype=np.float32),
+    ...                  np.array([0, 0]), np.array([0, 1]))
+    >>> out = price_kept(pairs, np.zeros(1), np.array([0.6]), np.zeros(2), np.array([1]))
+    >>> round(out.positive, 6), out.violated, out.found[0][0].tolist()
+    (0.3, True, [0])
+    """
     red = pairs.scores + (bonus - u)[pairs.rows] - p[pairs.cols]  # float64
     at = np.searchsorted(pairs.keys, skip)
     at = at[at < pairs.keys.size]  # keys past the last pair only at the end of sorted skip

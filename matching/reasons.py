@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from matching.masks import bit_names, shared_interests
 from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, MatchingConfig, Newcomer, Volunteer
 from matching.scoring import (
     N_CODES,
@@ -143,7 +144,7 @@ def reasons_for_pairs(
     masks = (scorer.sn[rows] & scorer.sv[cols]).tolist()
     score, near = terms.score.tolist(), terms.near.tolist()
     dist, prox = terms.distance_km.tolist(), terms.proximity.tolist()
-    shared = _shared_interests(scorer, rows, cols)
+    shared = shared_interests(scorer, rows, cols)
     match_cache: dict[tuple[str, str, str], LanguageMatch] = {}
     slot_cache: dict[int, tuple[tuple[str, ...], CriterionPart]] = {}
     lang_parts: dict[tuple[int, bool, bool], CriterionPart] = {}
@@ -176,7 +177,7 @@ def reasons_for_pairs(
             lang_parts[level, bonus, practice] = CriterionPart(value, wl, wl * value)
         mask = masks[k]
         if mask not in slot_cache:
-            slots = _bit_names(mask, SLOTS)
+            slots = bit_names(mask, SLOTS)
             value = availability_criterion(len(slots), cfg)
             slot_cache[mask] = slots, CriterionPart(value, wa, wa * value)
         slots, availability = slot_cache[mask]
@@ -205,31 +206,6 @@ def reasons_for_pairs(
             score=None if blockers else score[k],
         ))
     return out
-
-
-def _shared_interests(scorer: PairScorer, rows: np.ndarray, cols: np.ndarray
-                      ) -> list[tuple[str, ...]]:
-    """Each pair's shared interests (sorted), from the scorer's bit masks over the
-    vocabulary of interests listed on both sides; empty list when it keeps no masks."""
-    if not scorer.vocabulary:
-        return []
-    words = list(zip(*((a[rows] & b[cols]).tolist() for a, b in zip(
-        scorer.in_, scorer.iv, strict=True)), strict=True))
-    names: dict[tuple[int, ...], tuple[str, ...]] = {}
-    for key in set(words):  # the vocabulary is sorted: bits in order give sorted names
-        names[key] = tuple(name for w, word in enumerate(key)
-                           for name in _bit_names(word, scorer.vocabulary[64 * w:]))
-    return [names[key] for key in words]
-
-
-def _bit_names(mask: int, names: Sequence[str]) -> tuple[str, ...]:
-    """``names[b]`` for each set bit ``b`` of ``mask``, lowest first."""
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(names[low.bit_length() - 1])
-        mask ^= low
-    return tuple(found)
 
 
 def _blockers(n: Newcomer, v: Volunteer, level: int, slots: tuple[str, ...], near: bool,
