@@ -133,11 +133,14 @@ def _city(n: int, m: int, seed: int) -> tuple[list, list]:
 
 def test_kept_pairs_price_like_a_block_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pricing every eligible pair from memory gives the block pass's sums and choices."""
+    import matching.kept as kept
     import matching.scoring as scoring
     from matching.kept import keep_all, pool_of, price_kept
     from matching.passes import first_pass, price_all
 
     monkeypatch.setattr(scoring, "BLOCK_PAIRS", 300)  # several blocks
+    monkeypatch.setattr(kept, "CHUNK_PAIRS", 100)  # several chunks, on two threads
+    monkeypatch.setattr(kept, "WORKERS", 2)
     ns, vs = _city(60, 45, 3)
     cfg = MatchingConfig(max_open_panels=3)
     scorer, _cap, bonus = round_setup(ns, vs, cfg, {(ns[0].id, vs[0].id)}, ns)
@@ -160,14 +163,22 @@ def test_kept_pairs_price_like_a_block_pass(monkeypatch: pytest.MonkeyPatch) -> 
         assert np.array_equal(np.sort(found[0]), np.sort(found[1]))
 
 
-def test_pool_from_memory_holds_each_side_s_best() -> None:
+@pytest.mark.parametrize("kept", [True, False])
+def test_the_pool_holds_each_side_s_best(kept: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From memory or block by block (three rows a block, so each volunteer's best are
+    gathered across blocks and cut down several times), no side's best is missed."""
+    import matching.scoring as scoring
     from matching.kept import keep_all, pool_of
+    from matching.passes import first_pass
 
+    monkeypatch.setattr(scoring, "BLOCK_PAIRS", 210)
     ns, vs = _city(80, 70, 4)
     cfg = MatchingConfig(candidates_per_newcomer=7, candidates_per_volunteer=5)
     scorer, _, bonus = round_setup(ns, vs, cfg, frozenset(), ns)
     pairs, _ = keep_all(scorer)
-    pool = set(pool_of(pairs, bonus, cfg, scorer.n, scorer.m).keys.tolist())
+    found = (pool_of(pairs, bonus, cfg, scorer.n, scorer.m) if kept
+             else first_pass(scorer, bonus, cfg)[0])
+    pool = set(found.keys.tolist())
     w = pairs.scores + bonus[pairs.rows]
     for group, value, k in ((pairs.rows, pairs.scores, 7), (pairs.cols, w, 5)):
         for g in np.unique(group):
