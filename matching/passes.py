@@ -120,7 +120,7 @@ def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
             col_keys, col_w, held = [ck[keep]], [cw[keep]], int(keep.sum())
             floors.append(np.maximum(floors[-1], floor.astype(np.float32)))
     keys = np.sort(np.concatenate([*row_keys, *col_keys]))
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # np.unique's hash: slower
+    keys = keys[np.diff(keys, prepend=-1) != 0]  # sort-based: np.unique's hash is slower
     scores = scorer.pair_terms(keys // m, keys % m).score.astype(np.float64)
     return Pool(keys, scores, np.zeros(keys.size, dtype=bool)), eligible
 
