@@ -91,7 +91,7 @@ def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
     kv = config.candidates_per_volunteer
     bonus32 = bonus.astype(np.float32)
     top = 1.0 + float(bonus.max(initial=0.0)) + 1e-6  # weights lie in (0, top)
-    floors = [np.full(m, -np.inf, dtype=np.float32)]  # the latest, read by the workers
+    floors = [np.full(m, -np.inf, dtype=np.float32)]  # one slot, swapped whole: workers read it
 
     def work(r0: int, r1: int, block: np.ndarray) -> tuple[np.ndarray, ...]:
         flat = np.flatnonzero(block > 0)
@@ -102,7 +102,7 @@ def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
         count = np.bincount(rows, minlength=r1 - r0)
         rows += r0
         w = s + bonus32[rows]
-        high = w >= floors[-1][cols]  # a stale floor is lower: it only keeps more
+        high = w >= floors[0][cols]  # a stale floor is lower: it only keeps more
         return count, rows[best] * m + cols[best], rows[high] * m + cols[high], w[high]
 
     eligible = np.zeros(n, dtype=np.int64)
@@ -118,7 +118,7 @@ def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
             ck, cw = np.concatenate(col_keys), np.concatenate(col_w)
             keep, floor = best_in_groups(ck % m, cw, kv, m, top)
             col_keys, col_w, held = [ck[keep]], [cw[keep]], int(keep.sum())
-            floors.append(np.maximum(floors[-1], floor.astype(np.float32)))
+            floors[0] = np.maximum(floors[0], floor.astype(np.float32))
     keys = np.sort(np.concatenate([*row_keys, *col_keys]))
     keys = keys[np.diff(keys, prepend=-1) != 0]  # sort-based: np.unique's hash is slower
     scores = scorer.pair_terms(keys // m, keys % m).score.astype(np.float64)
