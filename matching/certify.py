@@ -47,6 +47,16 @@ class Duals:
     pool_scores: np.ndarray
 
 
+def _member(needles: np.ndarray, hay: np.ndarray) -> np.ndarray:
+    """``np.isin(needles, hay)`` by binary search in a sorted copy of ``hay`` (no order is
+    assumed; sorting an already sorted array is cheap): several times faster here."""
+    hay = np.sort(hay)
+    if hay.size == 0:
+        return np.zeros(needles.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(hay, needles), hay.size - 1)
+    return hay[at] == needles
+
+
 def primal_problems(scorer: PairScorer, cap: np.ndarray, panel_size: int, rows: np.ndarray,
                     cols: np.ndarray, scores: np.ndarray) -> list[str]:
     """Why the chosen pairs are not a feasible proposal (empty list: they are).
@@ -161,8 +171,8 @@ def certify(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray, values: np.n
     keys = rows.astype(np.int64) * m + cols
     pool_rows, pool_cols = duals.pool_keys // m, duals.pool_keys % m
     red_pool = duals.pool_scores + bonus[pool_rows] - u[pool_rows] - p[pool_cols]
-    in_pool = np.isin(keys, duals.pool_keys)
-    not_chosen = ~np.isin(duals.pool_keys, keys)
+    in_pool = _member(keys, duals.pool_keys)
+    not_chosen = ~_member(duals.pool_keys, keys)
     deg = np.bincount(rows, minlength=u.size)
     load = np.bincount(cols, minlength=cap.size)
     y = (np.arange(values.size)[None, :] < deg[:, None]).astype(np.float64)

@@ -27,6 +27,12 @@ residuals (no cancellation between large numbers); it is ~1e-13 in practice.
 5. after each solve, pool pairs with a positive reduced cost join the LP (cheap: warm LP, pool
    in memory); when the pool prices out, a full pass rescores every eligible pair: violators
    join the LP, near-violators the pool. A full pass without violators ends the search.
+
+Small rounds (at most :data:`~matching.kept.KEEP_ALL_PAIRS` pairs) score every pair once and
+keep the eligible ones in memory (:mod:`matching.kept`): the pool is picked from there, every
+"full pass" prices those arrays instead of rescoring (the same sums and choices, so the
+certificate still covers every eligible pair), and step 3 keeps the first estimate (a few more
+coordinate-descent steps instead of a second one), since there the fixed costs dominate.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import numpy as np
 
 from matching.certify import Duals, certify
 from matching.duals import approximate_duals
+from matching.kept import KEEP_ALL_PAIRS, AllPairs, keep_all, pool_of, price_kept
 from matching.lp import restricted_lp
 from matching.model import MatchingConfig
 from matching.passes import (
@@ -52,6 +59,8 @@ from matching.passes import (
 from matching.results import Certificate
 from matching.scoring import PairScorer
 
+KEPT_STEPS = 30
+"""Coordinate-descent steps of the approximate duals when every pair is kept in memory."""
 START_MARGIN = 0.05
 """The first LP holds the pool pairs whose reduced cost under the approximate duals exceeds
 −START_MARGIN."""
@@ -85,10 +94,11 @@ class _Search:
     """State of the column generation: pool, LP columns, latest duals."""
 
     def __init__(self, scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
-                 values: np.ndarray, pool: Pool, backend: str) -> None:
+                 values: np.ndarray, pool: Pool, backend: str,
+                 everything: AllPairs | None = None) -> None:
         self.scorer, self.cap, self.bonus, self.values = scorer, cap, bonus, values
         self.m = scorer.m
-        self.pool = pool
+        self.pool, self.everything = pool, everything
         self.lp = restricted_lp(scorer.n, cap, values, backend)
         self.keys: list[np.ndarray] = []  # LP pair columns in insertion order
         self.scores: list[np.ndarray] = []
@@ -122,14 +132,20 @@ class _Search:
     def approximate(self) -> None:
         pool, m = self.pool, self.m
         rows = pool.keys // m
+        # Small rounds make one call (no second full pass to refine it): a few more steps
+        # there save more simplex pivots than they cost (1,000 × 1,500: one LP solve, not 2-3).
+        steps = KEPT_STEPS if self.everything is not None else 20
         self.u, self.p = approximate_duals(self.scorer.n, self.cap, self.values, rows,
-                                           pool.keys % m, pool.scores + self.bonus[rows])
+                                           pool.keys % m, pool.scores + self.bonus[rows],
+                                           iterations=steps)
 
     def warm_up(self) -> None:
-        """Steps 2-4: approximate duals, a full pass with them, the first LP columns."""
+        """Steps 2-4: approximate duals, a full pass with them (refined in big rounds), the
+        first LP columns."""
         self.approximate()
         self.price_all(to_lp=False)
-        self.approximate()
+        if self.everything is None:  # after a costly pass, better duals pay for themselves
+            self.approximate()
         first = self.pool_reduced_costs() > -START_MARGIN
         self.add(self.pool.keys[first], self.pool.scores[first])
         self.pool.in_lp |= first
@@ -153,7 +169,10 @@ class _Search:
         The pool's pairs are priced from memory, the rest by rescoring; the returned
         ``positive`` covers every eligible pair outside the LP.
         """
-        pricing = price_all(self.scorer, self.bonus, self.u, self.p, self.pool.keys)
+        if self.everything is not None:  # a small round: every eligible pair is in memory
+            pricing = price_kept(self.everything, self.bonus, self.u, self.p, self.pool.keys)
+        else:
+            pricing = price_all(self.scorer, self.bonus, self.u, self.p, self.pool.keys)
         # What the certificate needs, before the pool grows: it prices the pool itself.
         self.last_pass = Duals(self.u, self.p, pricing.positive, pricing.violated,
                                self.pool.keys, self.pool.scores)
@@ -190,9 +209,14 @@ def solve_panels(scorer: PairScorer, cap: np.ndarray, bonus: np.ndarray,
         cert = _certificate(search, config, empty, empty, np.zeros(0), passes=0,
                             pairs_checked=0)
         return Assignment(empty, empty, np.zeros(0), np.zeros(n, dtype=np.int64), cert, timings)
-    pool, eligible = first_pass(scorer, bonus, config)
+    everything = None
+    if n * m <= KEEP_ALL_PAIRS:  # small: keep every eligible pair, price from memory
+        everything, eligible = keep_all(scorer)
+        pool = pool_of(everything, bonus, config, n, m)
+    else:
+        pool, eligible = first_pass(scorer, bonus, config)
     timings["first_pass"] = time.perf_counter() - t0
-    search = _Search(scorer, cap, bonus, values, pool, backend)
+    search = _Search(scorer, cap, bonus, values, pool, backend, everything)
     t = time.perf_counter()
     search.warm_up()
     timings["warm_up"] = time.perf_counter() - t

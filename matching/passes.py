@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matching.model import MatchingConfig
-from matching.scoring import BLOCK_PAIRS, PairScorer
+from matching.scoring import PairScorer
 
 VIOLATION_TOL = 1e-9
 """A pair joins the LP when its reduced cost exceeds this (score units)."""
@@ -37,38 +37,34 @@ def rank_in_groups(group: np.ndarray, value: np.ndarray, tie: np.ndarray
     return order, rank
 
 
-class ColumnTops:
-    """Each volunteer's k best newcomers by weight, merged block by block."""
+BINS = 256
+"""Histogram bins per newcomer (or volunteer) when picking each one's best pairs."""
 
-    def __init__(self, k: int, m: int) -> None:
-        self.k = k
-        self.w = np.full((k, m), -np.inf, dtype=np.float32)
-        self.r = np.zeros((k, m), dtype=np.int64)
 
-    @staticmethod
-    def of_block(weights: np.ndarray, k: int, r0: int) -> tuple[np.ndarray, np.ndarray]:
-        """A block's k best rows per column (any order): (weights, rows), each k × m."""
-        b = weights.shape[0]
-        if b <= k:
-            pad = np.full((k - b, weights.shape[1]), -np.inf, dtype=np.float32)
-            rows = np.repeat(np.arange(r0, r0 + k)[:, None], weights.shape[1], axis=1)
-            return np.vstack([weights, pad]), rows
-        # Partition along rows of the transposed copy: the copy costs less than partitioning
-        # down strided columns (about a quarter of this pass's extra work).
-        wt = np.ascontiguousarray(weights.T)
-        top = np.argpartition(wt, b - k, axis=1)[:, b - k:]
-        return np.take_along_axis(wt, top, axis=1).T, top.T + r0
+def best_in_groups(group: np.ndarray, value: np.ndarray, k: int, size: int, top: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Which values are among their group's k best, up to ties within a histogram bin.
 
-    def merge(self, w: np.ndarray, r: np.ndarray) -> None:
-        ww, rr = np.vstack([self.w, w]), np.vstack([self.r, r])
-        keep = np.argpartition(ww, ww.shape[0] - self.k, axis=0)[-self.k:]
-        self.w = np.take_along_axis(ww, keep, axis=0)
-        self.r = np.take_along_axis(rr, keep, axis=0)
+    A superset of each group's k best (the pool is a guide, not a bound), without sorting:
+    one bincount of the values binned over ``[0, top)``, a cumulative count from the top,
+    each group's threshold bin. Also returns each group's *floor*, the lower edge of the bin
+    below that one (-inf for a group with fewer than k values): its k best are all above it.
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, cols) of the eligible entries kept."""
-        kk, col = np.nonzero(np.isfinite(self.w))
-        return self.r[kk, col], col
+    >>> import numpy as np
+    >>> keep, floor = best_in_groups(np.array([0, 0, 0, 1]), np.array([0.9, 0.2, 0.5, 0.4]),
+    ...                              2, 2, 1.0)
+    >>> keep.tolist(), floor.tolist()
+    ([True, False, True, True], [0.49609375, -inf])
+    """
+    b = np.minimum((value * (BINS / top)).astype(np.int64), BINS - 1)
+    counts = np.bincount(group.astype(np.int64) * BINS + b,
+                         minlength=size * BINS).reshape(size, BINS)
+    above = np.cumsum(counts[:, ::-1], axis=1)  # above[:, t]: values in bins ≥ BINS − 1 − t
+    enough = above[:, -1] >= k
+    threshold = np.where(enough, BINS - 1 - np.argmax(above >= k, axis=1), 0)
+    # One bin lower than the threshold's edge: rounding can never put one of the k best below.
+    floor = np.where(enough, (threshold - 1) * (top / BINS), -np.inf)
+    return b >= threshold[group], floor
 
 
 @dataclass
@@ -82,31 +78,49 @@ class Pool:
 
 def first_pass(scorer: PairScorer, bonus: np.ndarray, config: MatchingConfig
                 ) -> tuple[Pool, np.ndarray]:
-    """Score everything once: the pool and every newcomer's number of eligible pairs."""
+    """Score everything once: the pool and every newcomer's number of eligible pairs.
+
+    Each block's eligible pairs give each of its newcomers' best by a histogram of scores
+    (:func:`best_in_groups`). A volunteer's best newcomers span all blocks: a block passes on
+    the pairs at or above the volunteer's current *floor*, and the candidates gathered so far
+    are cut down to each volunteer's best whenever they pile up. A floor only rises and never
+    exceeds the volunteer's final k-th best weight, so no pair of the final best is dropped.
+    """
     n, m = scorer.n, scorer.m
     kn = min(config.candidates_per_newcomer, m)
     kv = config.candidates_per_volunteer
-    tops = ColumnTops(kv, m)
     bonus32 = bonus.astype(np.float32)
+    top = 1.0 + float(bonus.max(initial=0.0)) + 1e-6  # weights lie in (0, top)
+    floors = [np.full(m, -np.inf, dtype=np.float32)]  # one slot, swapped whole: workers read it
 
     def work(r0: int, r1: int, block: np.ndarray) -> tuple[np.ndarray, ...]:
-        # each row's kn-th best value as a threshold (ties may add a few: the pool is a guide)
-        kth = np.partition(block, m - kn, axis=1)[:, m - kn]
-        eligible = block > 0
-        rr, cc = np.nonzero((block >= kth[:, None]) & eligible)
-        cw, cr = ColumnTops.of_block(block + bonus32[r0:r1, None], kv, r0)
-        return np.count_nonzero(eligible, axis=1), rr + r0, cc, cw, cr
+        flat = np.flatnonzero(block > 0)
+        rows = flat // m
+        cols = flat - rows * m
+        s = block.ravel()[flat]
+        best, _ = best_in_groups(rows, s, kn, r1 - r0, 1.0 + 1e-6)
+        count = np.bincount(rows, minlength=r1 - r0)
+        rows += r0
+        w = s + bonus32[rows]
+        high = w >= floors[0][cols]  # a stale floor is lower: it only keeps more
+        return count, rows[best] * m + cols[best], rows[high] * m + cols[high], w[high]
 
     eligible = np.zeros(n, dtype=np.int64)
-    rows, cols = [], []
-    step = max(4 * kv, BLOCK_PAIRS // max(m, 1))  # tall enough to partition columns
-    for (r0, r1), out in zip(scorer.ranges(step), scorer.map_blocks(work, step), strict=True):
+    row_keys, col_keys, col_w = [], [np.zeros(0, dtype=np.int64)], [np.zeros(0, np.float32)]
+    held = 0
+    for (r0, r1), out in zip(scorer.ranges(), scorer.map_blocks(work), strict=True):
         eligible[r0:r1] = out[0]
-        rows.append(out[1])
-        cols.append(out[2])
-        tops.merge(out[3], out[4])
-    cr, cc = tops.pairs()
-    keys = np.unique(np.concatenate([*rows, cr]) * m + np.concatenate([*cols, cc]))
+        row_keys.append(out[1])
+        col_keys.append(out[2])
+        col_w.append(out[3])
+        held += out[2].size
+        if held > 4 * kv * m or r1 == n:  # cut down to each volunteer's best, raise floors
+            ck, cw = np.concatenate(col_keys), np.concatenate(col_w)
+            keep, floor = best_in_groups(ck % m, cw, kv, m, top)
+            col_keys, col_w, held = [ck[keep]], [cw[keep]], int(keep.sum())
+            floors[0] = np.maximum(floors[0], floor.astype(np.float32))
+    keys = np.sort(np.concatenate([*row_keys, *col_keys]))
+    keys = keys[np.diff(keys, prepend=-1) != 0]  # sort-based: np.unique's hash is slower
     scores = scorer.pair_terms(keys // m, keys % m).score.astype(np.float64)
     return Pool(keys, scores, np.zeros(keys.size, dtype=bool)), eligible
 

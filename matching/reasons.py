@@ -8,10 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from matching.masks import bit_names, shared_interests
 from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, MatchingConfig, Newcomer, Volunteer
 from matching.scoring import (
+    N_CODES,
+    SLOT_STRIDE,
     PairScorer,
     availability_criterion,
+    code_parts,
     interest_criterion,
     language_criterion,
     normalised_weights,
@@ -128,58 +132,95 @@ def reasons_for_pairs(
 ) -> list[Reasons]:
     """Reasons for many pairs of a scorer at once (one vectorised pass, then light Python).
 
-    Language parts are computed once per pair of profiles and shared slots once per slot
-    mask: a round proposes tens of thousands of pairs but has far fewer distinct ones.
+    A round proposes thousands of pairs, so the per-pair Python is kept to building the
+    objects: a pair the hard rules let talk takes its level, bonus and practice flag from
+    the scorer's profile table (the same rules, tabulated once); language matches, slot
+    lists and criterion parts that repeat are built once and shared (they are immutable).
     """
     cfg = scorer.config
     terms = scorer.pair_terms(rows, cols)
     wl, wa, wp, wi = normalised_weights(cfg)
-    lang_cache: dict[tuple[int, int], tuple[tuple[LanguageMatch, ...], int, bool, bool]] = {}
-    slot_cache: dict[int, tuple[str, ...]] = {}
+    code = (scorer.code_table[scorer.pn[rows], scorer.pv[cols]] // SLOT_STRIDE).tolist()
     masks = (scorer.sn[rows] & scorer.sv[cols]).tolist()
-    profiles = zip(scorer.pn[rows].tolist(), scorer.pv[cols].tolist(), strict=True)
+    score, near = terms.score.tolist(), terms.near.tolist()
+    dist, prox = terms.distance_km.tolist(), terms.proximity.tolist()
+    shared = shared_interests(scorer, rows, cols)
+    match_cache: dict[tuple[str, str, str], LanguageMatch] = {}
+    slot_cache: dict[int, tuple[tuple[str, ...], CriterionPart]] = {}
+    lang_parts: dict[tuple[int, bool, bool], CriterionPart] = {}
+    interest_parts: dict[int, CriterionPart] = {}
+    n_langs: dict[int, list[tuple[str, str]]] = {}  # sorted (code, level), per newcomer
+    v_langs: dict[int, dict[str, str]] = {}  # a plain dict reads faster than the proxy
+    parts_of = [code_parts(c) for c in range(N_CODES)]
     out = []
-    for k, (i, j, mask, prof) in enumerate(zip(rows.tolist(), cols.tolist(), masks, profiles,
-                                               strict=True)):
+    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         n, v = scorer.newcomers[i], scorer.volunteers[j]
-        if prof not in lang_cache:
-            lang_cache[prof] = _languages(n, v, cfg)
-        langs, level, bonus, practice = lang_cache[prof]
+        if code[k]:  # they can talk and the gender wish is met: the table has the rest
+            level, bonus, practice = parts_of[code[k]]
+            if i not in n_langs:
+                n_langs[i] = sorted(n.languages.items())
+            if j not in v_langs:
+                v_langs[j] = dict(v.languages)
+            theirs, langs = v_langs[j], []
+            for c, mine in n_langs[i]:
+                if c in theirs:
+                    key = (c, mine, theirs[c])
+                    if key not in match_cache:
+                        match_cache[key] = LanguageMatch(c, mine, theirs[c], _talk_ok(
+                            LEVEL_RANK[mine], LEVEL_RANK[theirs[c]], cfg))
+                    langs.append(match_cache[key])
+            languages = tuple(langs)
+        else:
+            languages, level, bonus, practice = _languages(n, v, cfg)
+        if (level, bonus, practice) not in lang_parts:
+            value = language_criterion(level, bonus, cfg, practice) if level else 0.0
+            lang_parts[level, bonus, practice] = CriterionPart(value, wl, wl * value)
+        mask = masks[k]
         if mask not in slot_cache:
-            slot_cache[mask] = tuple(s for b, s in enumerate(SLOTS) if mask >> b & 1)
-        slots = slot_cache[mask]
-        gender_ok = (n.buddy_gender != "same" and v.buddy_gender != "same") or (
-            n.gender is not None and n.gender == v.gender)
-        blockers = tuple(name for name, failed in (
-            ("no_common_language", not level),
-            ("no_shared_slot", not slots),
-            ("too_far", not terms.near[k]),
-            ("gender_preference", not gender_ok),
-            ("no_free_capacity", v.free_capacity == 0),
-            ("excluded", (n.id, v.id) in excluded),
-        ) if failed)
-        lang_value = language_criterion(level, bonus, cfg, practice) if level else 0.0
-        avail_value = availability_criterion(len(slots), cfg)
-        prox_value = float(terms.proximity[k])
-        interests = tuple(sorted(n.interests & v.interests))
-        interest_value = interest_criterion(len(interests), cfg)
+            slots = bit_names(mask, SLOTS)
+            value = availability_criterion(len(slots), cfg)
+            slot_cache[mask] = slots, CriterionPart(value, wa, wa * value)
+        slots, availability = slot_cache[mask]
+        if code[k] and slots and near[k] and score[k] > 0 and not excluded:
+            blockers: tuple[str, ...] = ()  # eligible: every hard rule holds
+        else:
+            blockers = _blockers(n, v, level, slots, near[k], excluded)
+        interests = shared[k] if shared else tuple(sorted(n.interests & v.interests))
+        if len(interests) not in interest_parts:
+            value = interest_criterion(len(interests), cfg)
+            interest_parts[len(interests)] = CriterionPart(value, wi, wi * value)
         out.append(Reasons(
             eligible=not blockers,
             blockers=blockers,
-            languages=langs,
+            languages=languages,
             best_level=LEVELS[level - 1] if level else None,
             strongest_language=bonus,
             practice_only=practice,
             shared_slots=slots,
-            distance_km=float(terms.distance_km[k]),
+            distance_km=dist[k],
             shared_interests=interests,
-            language=CriterionPart(lang_value, wl, wl * lang_value),
-            availability=CriterionPart(avail_value, wa, wa * avail_value),
-            proximity=CriterionPart(prox_value, wp, wp * prox_value),
-            interests=CriterionPart(interest_value, wi, wi * interest_value),
-            score=None if blockers else float(terms.score[k]),
+            language=lang_parts[level, bonus, practice],
+            availability=availability,
+            proximity=CriterionPart(prox[k], wp, wp * prox[k]),
+            interests=interest_parts[len(interests)],
+            score=None if blockers else score[k],
         ))
     return out
+
+
+def _blockers(n: Newcomer, v: Volunteer, level: int, slots: tuple[str, ...], near: bool,
+              excluded: Collection[tuple[Id, Id]]) -> tuple[str, ...]:
+    """The hard rules the pair fails, in the order of :data:`BLOCKERS`."""
+    gender_ok = (n.buddy_gender != "same" and v.buddy_gender != "same") or (
+        n.gender is not None and n.gender == v.gender)
+    return tuple(name for name, failed in (
+        ("no_common_language", not level),
+        ("no_shared_slot", not slots),
+        ("too_far", not near),
+        ("gender_preference", not gender_ok),
+        ("no_free_capacity", v.free_capacity == 0),
+        ("excluded", (n.id, v.id) in excluded),
+    ) if failed)
 
 
 def _strongest(n: Newcomer, v: Volunteer, cfg: MatchingConfig) -> bool:

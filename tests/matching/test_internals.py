@@ -116,3 +116,72 @@ def test_backend_choice_falls_back_to_linprog(monkeypatch: pytest.MonkeyPatch) -
     assert isinstance(lp.restricted_lp(*args), lp.LinprogLP)
     with pytest.raises(RuntimeError, match="install highspy"):
         lp.restricted_lp(*args, backend="highs")
+
+
+def _city(n: int, m: int, seed: int) -> tuple[list, list]:
+    rng = np.random.default_rng(seed)
+    slots = ["mon-evening", "tue-evening", "sat-morning", "sun-morning"]
+    ns = [newcomer(i, lat=51.0 + rng.random() / 15, lon=4.45 + rng.random() / 15,
+                   availability=set(rng.choice(slots, 2, replace=False)),
+                   priority=bool(i % 3 == 0), waiting_days=int(rng.integers(0, 300)))
+          for i in range(n)]
+    vs = [volunteer(1000 + j, lat=51.0 + rng.random() / 15, lon=4.45 + rng.random() / 15,
+                    availability=set(rng.choice(slots, 2, replace=False)),
+                    open_panels=int(rng.integers(0, 3))) for j in range(m)]
+    return ns, vs
+
+
+def test_kept_pairs_price_like_a_block_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pricing every eligible pair from memory gives the block pass's sums and choices."""
+    import matching.kept as kept
+    import matching.scoring as scoring
+    from matching.kept import keep_all, pool_of, price_kept
+    from matching.passes import first_pass, price_all
+
+    monkeypatch.setattr(scoring, "BLOCK_PAIRS", 300)  # several blocks
+    monkeypatch.setattr(kept, "CHUNK_PAIRS", 100)  # several chunks, on two threads
+    monkeypatch.setattr(kept, "WORKERS", 2)
+    ns, vs = _city(60, 45, 3)
+    cfg = MatchingConfig(max_open_panels=3)
+    scorer, _cap, bonus = round_setup(ns, vs, cfg, {(ns[0].id, vs[0].id)}, ns)
+    pairs, eligible = keep_all(scorer)
+    pool, eligible_blocks = first_pass(scorer, bonus, cfg)
+    assert np.array_equal(eligible, eligible_blocks)
+    dense = np.vstack([b for _, _, b in scorer.blocks()])
+    assert pairs.keys.size == np.count_nonzero(dense > 0)
+    assert np.array_equal(pairs.scores, dense[pairs.rows, pairs.cols])
+    assert np.isin(pool.keys, pool_of(pairs, bonus, cfg, scorer.n, scorer.m).keys).all()
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        u, p = rng.normal(0.5, 0.3, scorer.n), rng.uniform(0, 0.4, scorer.m)
+        skip = np.sort(rng.choice(pairs.keys, 40, replace=False))
+        kept, blocks = (price_kept(pairs, bonus, u, p, skip),
+                        price_all(scorer, bonus, u, p, skip))
+        assert kept.positive == pytest.approx(blocks.positive, rel=1e-12)
+        assert kept.violated == blocks.violated
+        found = [np.concatenate([f[0] for f in x.found]) for x in (kept, blocks)]
+        assert np.array_equal(np.sort(found[0]), np.sort(found[1]))
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_the_pool_holds_each_side_s_best(kept: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From memory or block by block (three rows a block, so each volunteer's best are
+    gathered across blocks and cut down several times), no side's best is missed."""
+    import matching.scoring as scoring
+    from matching.kept import keep_all, pool_of
+    from matching.passes import first_pass
+
+    monkeypatch.setattr(scoring, "BLOCK_PAIRS", 210)
+    ns, vs = _city(80, 70, 4)
+    cfg = MatchingConfig(candidates_per_newcomer=7, candidates_per_volunteer=5)
+    scorer, _, bonus = round_setup(ns, vs, cfg, frozenset(), ns)
+    pairs, _ = keep_all(scorer)
+    found = (pool_of(pairs, bonus, cfg, scorer.n, scorer.m) if kept
+             else first_pass(scorer, bonus, cfg)[0])
+    pool = set(found.keys.tolist())
+    w = pairs.scores + bonus[pairs.rows]
+    for group, value, k in ((pairs.rows, pairs.scores, 7), (pairs.cols, w, 5)):
+        for g in np.unique(group):
+            at = np.flatnonzero(group == g)
+            best = at[np.argsort(-value[at], kind="stable")[:k]]
+            assert set(pairs.keys[best].tolist()) <= pool
