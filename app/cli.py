@@ -354,8 +354,9 @@ def match() -> None:
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
     end date, run the city's scheduled matching round when due, apply the retention rules
-    (docs/privacy.md), queue the reminder emails that are due (events: the day before), and
-    send the mail that is due: every job of `buddy worker`, once, now."""
+    (docs/privacy.md), queue the reminder emails that are due (events: the day before), sum up
+    what changed for the dashboard, and send the mail that is due: every job of `buddy worker`,
+    once, now."""
     from app.operations.jobs import JOBS
 
     settings = _migrated_settings()

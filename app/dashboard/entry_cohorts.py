@@ -9,20 +9,17 @@ in exactly one outcome, from their contracts, in this order of precedence:
 * **not matched**: none of these (waiting, choosing, or waiting for signatures).
 
 *Matched* = completed + active + ended early: they started a contract at some point.
-One GROUP BY in SQL, on SQLite and PostgreSQL.
+Counted in the dashboard's one pass over the newcomers (newcomers.py), on SQLite and
+PostgreSQL.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import Session
-
-from app.contracts.models import Contract, ContractStatus
-from app.dashboard import measures
-from app.dashboard.filters import Filters
-from app.people.models import Newcomer
+from sqlalchemy import ColumnElement, Subquery, case
 
 
 @dataclass(frozen=True)
@@ -42,46 +39,27 @@ class EntryCohort:
         return self.entered - self.matched
 
 
-# The outcome's precedence as a number, so that one pass over the contracts (max per newcomer)
-# finds each newcomer's outcome instead of three EXISTS lookups per newcomer.
-_RANK = {ContractStatus.completed: 3, ContractStatus.active: 2, ContractStatus.ended_early: 1}
-
-
-def entry_cohorts(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
-    """Newcomers who registered in the period (by month), each counted in one outcome."""
-    best = (
-        select(
-            Contract.newcomer_id.label("newcomer_id"),
-            func.max(case(*((Contract.status == s, r) for s, r in _RANK.items()), else_=0))
-            .label("rank"),
-        )
-        .where(Contract.status.in_(list(_RANK)))
-        .group_by(Contract.newcomer_id)
-        .subquery("best")
+def rank(facts: Subquery) -> ColumnElement[int]:
+    """Each newcomer's outcome as a number (completed 3, active 2, ended early 1, not matched
+    0), from their facts (app/programme/states.newcomer_facts): the order of precedence above."""
+    return case(
+        (facts.c.completed == 1, RANKS["completed"]),
+        (facts.c.active == 1, RANKS["active"]),
+        (facts.c.ended_early == 1, RANKS["ended_early"]),
+        else_=0,
     )
-    month = sql.month(Newcomer.created_at)
-    rank = func.coalesce(best.c.rank, 0)
 
-    def count(value: int) -> ColumnElement[int]:
-        return func.sum(case((rank == value, 1), else_=0))
 
-    stmt = (
-        select(
-            month.label("month"),
-            func.count(),
-            count(_RANK[ContractStatus.completed]),
-            count(_RANK[ContractStatus.active]),
-            count(_RANK[ContractStatus.ended_early]),
-        )
-        .select_from(Newcomer)
-        .outerjoin(best, best.c.newcomer_id == Newcomer.id)
-        .where(func.date(Newcomer.created_at).between(filters.start, filters.end))
-        .group_by(month)
-        .order_by(month)
-    )
-    if filters.neighbourhood:
-        stmt = stmt.where(Newcomer.neighbourhood == filters.neighbourhood)
+RANKS = {"completed": 3, "active": 2, "ended_early": 1}
+
+
+def from_counts(counts: Iterable[tuple[str, int, int]]) -> list[EntryCohort]:
+    """The cohorts, by month, from ``(month, rank, newcomers)`` counts."""
+    months: dict[str, Counter[int]] = defaultdict(Counter)
+    for month, outcome, n in counts:
+        months[month][outcome] += n
     return [
-        EntryCohort(str(m), int(n), int(c or 0), int(a or 0), int(e or 0))
-        for m, n, c, a, e in session.execute(stmt)
-    ]
+        EntryCohort(month, sum(found.values()), found[RANKS["completed"]],
+                    found[RANKS["active"]], found[RANKS["ended_early"]])
+        for month, found in sorted(months.items())
+    ]  # fmt: skip

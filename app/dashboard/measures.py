@@ -42,6 +42,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.checkins.models import Checkin, CheckinStatus
 from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
+from app.dashboard.models import ContractAttendance
 from app.followup.models import StaffCall
 from app.people.models import Person
 
@@ -161,40 +162,58 @@ def per_contract(
     *where: ColumnElement[bool],
     name: str = "attendance",
     with_adherence: bool = True,
+    summed: bool = True,
+    over_after: date | None = None,
+    unfinished_only: bool = False,
 ) -> Subquery:
     """One row per started contract matching ``where``, seen on ``as_of`` (rules.attendance):
 
     ``id, start, len, n`` (periods completed), ``completed_met`` (completed periods with a
     counting meeting), ``open_met`` (1 if the open period has one), ``last_dn`` (day number of
     the latest counting meeting, NULL if none) and ``met`` / ``expected`` (adherence's terms).
-    ``with_adherence=False`` skips counting the periods (at risk needs only the last meeting).
+    ``with_adherence=False`` skips counting the periods (at risk needs only the last meeting);
+    ``over_after`` leaves out the contracts over before that day (last day earlier);
+    ``unfinished_only`` leaves out those over before ``as_of`` whose sum holds their final
+    attendance (``final_counts`` counts them). ``ends_dn``: the last day (NULL: running).
 
     Each contract's meetings are read by small correlated lookups on the check-ins index
     (contract, status, date) — about 25 index entries per contract — rather than by joining
     every check-in: the work grows with the contracts asked about, not with the whole history.
+    Better still, a contract whose meetings ``buddy tick`` has summed up (ContractAttendance,
+    exact by construction) is read from its sum when no meeting counted there lies after
+    ``as_of`` — the very same numbers, without the lookup (``summed=False``: always look up).
     """
     today = day_number(as_of)
-    start, length, last = sql.day(Contract.start_date), period_length(), last_day(sql)
-    # stop = min(today, last + 1): the first day not over; n periods lie entirely before it.
-    stop = case((last.is_(None), today), (last + 1 < today, last + 1), else_=today)
-    n = case((stop > start, (stop - start) // length), else_=0)
-    # horizon = min(today, last): the last day a meeting counts, as a date for the index.
-    ends = last_date(sql)
-    horizon = case((ends.is_(None), as_of), (ends < as_of, ends), else_=as_of)
+    columns: list[Any] = [
+        Contract.id.label("id"),
+        Contract.start_date.label("start_date"),
+        sql.day(Contract.start_date).label("start"),
+        period_length().label("len"),
+        last_date(sql).label("ends"),  # rules.last_day, computed once (a time zone conversion)
+    ]
+    chosen: Any = select(*columns)
+    if summed:
+        chosen = select(
+            *columns, ContractAttendance.met.label("s_met"),
+            ContractAttendance.last_dn.label("s_last"),
+        ).outerjoin(ContractAttendance, ContractAttendance.contract_id == Contract.id)  # fmt: skip
+    if summed and unfinished_only:
+        # Those whose final attendance is summed up are left to the caller (final_counts).
+        ends_dn = ContractAttendance.ends_dn
+        chosen = chosen.where(or_(ends_dn.is_(None), ends_dn >= today))
     periods = (
-        select(
-            Contract.id.label("id"),
-            Contract.start_date.label("start_date"),
-            start.label("start"),
-            length.label("len"),
-            n.label("n"),
-            horizon.label("horizon"),
-        )
-        .where(Contract.start_date.is_not(None), *where)
+        chosen.where(Contract.start_date.is_not(None), *where)
         .cte(f"{name}_periods")
-        # Once per contract: the lookups below then compare with plain values.
+        # Once per contract: what follows reads plain values, not the expressions again.
         .prefix_with("MATERIALIZED")
     )
+    start, length, ends = periods.c.start, periods.c.len, periods.c.ends
+    last = sql.day(ends)
+    # stop = min(today, last + 1): the first day not over; n periods lie entirely before it.
+    stop = case((ends.is_(None), today), (last + 1 < today, last + 1), else_=today)
+    n = case((stop > start, (stop - start) // length), else_=0)
+    # horizon = min(today, last): the last day a meeting counts, as a date for the index.
+    horizon = case((ends.is_(None), as_of), (ends < as_of, ends), else_=as_of)
 
     def meetings(*conditions: ColumnElement[bool]) -> Any:
         return (
@@ -207,19 +226,35 @@ def per_contract(
             .correlate(periods)
         )
 
-    within = meetings(Checkin.met_on >= periods.c.start_date, Checkin.met_on <= periods.c.horizon)
+    within = meetings(Checkin.met_on >= periods.c.start_date, Checkin.met_on <= horizon)
     last_dn = sql.day(func.max(Checkin.met_on))  # max of the column: one index step
     if with_adherence:
         # Distinct periods with a meeting (the open one included: it counts once it has one)
         # and the latest meeting, from ONE index lookup per contract: both numbers travel in
         # one integer, count × PACK + day number (day numbers stay far below PACK).
         k = (sql.day(Checkin.met_on) - periods.c.start) // periods.c.len
-        packed = within.add_columns(func.count(distinct(k)) * PACK + last_dn).scalar_subquery()
+        packed: Any = within.add_columns(func.count(distinct(k)) * PACK + last_dn)
+        from_sum: Any = periods.c.s_met * PACK + periods.c.s_last if summed else None
     else:
-        packed = within.add_columns(last_dn).scalar_subquery()
+        packed = within.add_columns(last_dn)
+        from_sum = periods.c.s_last if summed else None
+    packed = packed.scalar_subquery()
+    if summed:
+        # The sum stands for the lookup when it exists and counts no meeting after as_of (the
+        # lookup's horizon is min(as_of, last day); the sum's is the last day). CASE runs the
+        # lookup only for the other contracts.
+        usable = and_(
+            periods.c.s_met.is_not(None),
+            or_(periods.c.s_last.is_(None), periods.c.s_last <= today),
+        )
+        packed = case((usable, from_sum), else_=packed)
+    counted = select(
+        periods.c.id, start, length, n.label("n"), packed.label("packed"), last.label("ends_dn")
+    )
+    if over_after is not None:
+        counted = counted.where(or_(ends.is_(None), ends >= over_after))
     inner = (
-        select(periods.c.id, periods.c.start, periods.c.len, periods.c.n, packed.label("packed"))
-        .cte(f"{name}_counts")
+        counted.cte(f"{name}_counts")
         # Computed once per contract, however often the outer query reads met and expected.
         .prefix_with("MATERIALIZED")
     )
@@ -241,6 +276,7 @@ def per_contract(
         last_met.label("last_dn"),
         met.label("met"),
         (inner.c.n + open_met).label("expected"),
+        inner.c.ends_dn,
     ).subquery(name)
 
 

@@ -30,8 +30,12 @@ class Job:
 
 def housekeeping(engine: Engine, settings: Settings) -> list[str]:
     """Expire old panels, complete contracts past their end date, apply the retention rules,
-    queue due reminders (meetings, events and intake talks the day before)."""
+    queue due reminders (meetings, events and intake talks the day before), and sum up the
+    attendance of the contracts that changed, for the dashboard."""
     from app.contracts.commands import run_tick
+    from app.contracts.rules import local_date
+    from app.dashboard import attendance
+    from app.db import utcnow
     from app.events.commands import tick_events
     from app.notifications import reminders, service
     from app.privacy.commands import retention_tick
@@ -48,11 +52,16 @@ def housekeeping(engine: Engine, settings: Settings) -> list[str]:
     lines += tick_events(engine, settings)
     with unit_of_work(factory) as session:
         queued = reminders.queue_due_reminders(session)
+    # Last: the steps above may have completed contracts (whose sums the triggers dropped).
+    with unit_of_work(factory) as session:
+        today = local_date(utcnow(), settings.city.timezone)
+        summed = attendance.refresh(session, settings.city.timezone, today)
     return [
         *lines,
         f"Reminders queued, no meeting for one period: {queued.nomeet1}",
         f"Reminders queued, no meeting for two periods: {queued.nomeet2}",
         f"Reminders queued, one month before the end: {queued.ending_soon}",
+        f"Summed up for the dashboard: {summed.contracts} contracts, {summed.days} days",
     ]
 
 

@@ -1,0 +1,53 @@
+"""How many people are in each programme state (app/programme/states.py defines the states):
+the staff overview, the dashboard, the metrics and the matching page count with these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.people.models import Newcomer, Volunteer
+from app.programme.states import (
+    NewcomerState,
+    VolunteerState,
+    newcomer_facts,
+    newcomer_state_from_facts,
+    volunteer_state_sql,
+)
+
+
+def _grouped(session: Session, inner: Select[Any]) -> list[tuple[str, int]]:
+    # Grouped outside: the CASE holds bound parameters, which PostgreSQL would not recognise
+    # as "the same expression" in SELECT and GROUP BY.
+    states = inner.subquery("states")
+    stmt = select(states.c.state, func.count()).group_by(states.c.state)
+    return [(str(s), int(n)) for s, n in session.execute(stmt)]
+
+
+def newcomer_counts(
+    session: Session, now: datetime, neighbourhood: str | None = None
+) -> dict[NewcomerState, int]:
+    """How many newcomers are in each state (every state present, zeros included)."""
+    facts = newcomer_facts()
+    inner = (
+        select(newcomer_state_from_facts(facts, now).label("state"))
+        .select_from(Newcomer)
+        .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+    )
+    if neighbourhood:
+        inner = inner.where(Newcomer.neighbourhood == neighbourhood)
+    found = {NewcomerState(s): n for s, n in _grouped(session, inner)}
+    return {state: found.get(state, 0) for state in NewcomerState}
+
+
+def volunteer_counts(
+    session: Session, now: datetime, neighbourhood: str | None = None
+) -> dict[VolunteerState, int]:
+    inner = select(volunteer_state_sql(now).label("state")).select_from(Volunteer)
+    if neighbourhood:
+        inner = inner.where(Volunteer.neighbourhood == neighbourhood)
+    found = {VolunteerState(s): n for s, n in _grouped(session, inner)}
+    return {state: found.get(state, 0) for state in VolunteerState}
