@@ -53,7 +53,7 @@ from app.auth.models import Role
 from app.auth.service import create_user, get_user_by_email
 from app.config import Settings
 from app.contracts.rules import local_date
-from app.dashboard import filters, lists, service
+from app.dashboard import attendance, filters, lists, service
 from app.db import make_engine, make_sessionmaker, utcnow
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -260,6 +260,15 @@ def generate(engine: Engine, contracts: int, checkins: int, today: date) -> dict
     return timings
 
 
+def tick_sums(engine: Engine, today: date) -> float:
+    """What ``buddy tick`` does for the dashboard (app/dashboard/attendance.py): sum up every
+    contract and day without a sum — here all of them, the first time. Seconds taken."""
+    began = time.perf_counter()
+    with make_sessionmaker(engine).begin() as session:
+        attendance.refresh(session, Settings().city.timezone, today)
+    return time.perf_counter() - began
+
+
 def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
@@ -430,6 +439,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="also write the results (Markdown) here")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse", metavar="NAME", help="time a database kept by --keep")
+    parser.add_argument("--live", action="store_true",
+                        help="no dashboard sums: everything counted live (as before any tick)")
     args = parser.parse_args()
 
     server = make_url(Settings(database_url=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
@@ -438,8 +449,14 @@ def main() -> None:
         url = server.set(database=args.reuse).render_as_string(hide_password=False)
         engine = make_engine(url)
         sizes = counts(engine)
+        gen = {}
+        with make_sessionmaker(engine).begin() as session:
+            if args.live:
+                attendance.forget_all(session)
+        if not args.live:
+            gen["buddy tick's dashboard sums (only what changed)"] = tick_sums(engine, date.today())
         engine.dispose()
-        print(report(sizes, {}, run_timings(url, args.runs), args.runs))
+        print(report(sizes, gen, run_timings(url, args.runs), args.runs))
         return
     name = f"buddy_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -453,6 +470,8 @@ def main() -> None:
         migrate.upgrade(engine)
         print(f"schema: {time.perf_counter() - began:.1f} s (Alembic migrations)")
         gen = generate(engine, args.contracts, args.checkins, date.today())
+        if not args.live:
+            gen["buddy tick's dashboard sums"] = tick_sums(engine, date.today())
         sizes = counts(engine)
         engine.dispose()
         print("data:", ", ".join(f"{n:,} {t}" for t, n in sizes.items()))

@@ -4,12 +4,12 @@ the staff overview, the dashboard, the metrics and the matching page count with 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
-from app.people.models import Newcomer, Volunteer
+from app.people.models import Newcomer, Person, Volunteer
 from app.programme.states import (
     NewcomerState,
     VolunteerState,
@@ -27,18 +27,26 @@ def _grouped(session: Session, inner: Select[Any]) -> list[tuple[str, int]]:
     return [(str(s), int(n)) for s, n in session.execute(stmt)]
 
 
+def _in_area(id_column: Any, neighbourhood: str | None) -> list[Any]:
+    # The people table only when a neighbourhood is asked for: counting everyone reads the
+    # newcomers' or volunteers' own table, without joining every person.
+    if not neighbourhood:
+        return []
+    return [id_column.in_(select(Person.id).where(Person.neighbourhood == neighbourhood))]
+
+
 def newcomer_counts(
     session: Session, now: datetime, neighbourhood: str | None = None
 ) -> dict[NewcomerState, int]:
     """How many newcomers are in each state (every state present, zeros included)."""
     facts = newcomer_facts()
+    table = cast(Table, Newcomer.__table__)
     inner = (
         select(newcomer_state_from_facts(facts, now).label("state"))
-        .select_from(Newcomer)
-        .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+        .select_from(table)
+        .outerjoin(facts, facts.c.newcomer_id == table.c.id)
+        .where(*_in_area(table.c.id, neighbourhood))
     )
-    if neighbourhood:
-        inner = inner.where(Newcomer.neighbourhood == neighbourhood)
     found = {NewcomerState(s): n for s, n in _grouped(session, inner)}
     return {state: found.get(state, 0) for state in NewcomerState}
 
@@ -46,8 +54,11 @@ def newcomer_counts(
 def volunteer_counts(
     session: Session, now: datetime, neighbourhood: str | None = None
 ) -> dict[VolunteerState, int]:
-    inner = select(volunteer_state_sql(now).label("state")).select_from(Volunteer)
-    if neighbourhood:
-        inner = inner.where(Volunteer.neighbourhood == neighbourhood)
+    table = cast(Table, Volunteer.__table__)
+    inner = (
+        select(volunteer_state_sql(now).label("state"))
+        .select_from(table)
+        .where(*_in_area(table.c.id, neighbourhood))
+    )
     found = {VolunteerState(s): n for s, n in _grouped(session, inner)}
     return {state: found.get(state, 0) for state in VolunteerState}
