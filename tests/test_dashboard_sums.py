@@ -44,8 +44,14 @@ def everything(db: Session, settings: Settings) -> list[object]:
         chosen = filters.parse(city, T, *raw)
         found.append(service.programme_stats(db, city, chosen, NOW))
         found.append(list(contract_rows(db, city, chosen)))
-    found.append(lists.at_risk_pairs(db, city, T))
-    found.append(lists.pairs_missing_calls(db, city, T))
+    for area in (None, "battel"):
+        pairs = (
+            lists.at_risk_pairs(db, city, T, area),
+            lists.pairs_missing_calls(db, city, T, area),
+        )
+        # The pairs page reads both from one pass: the same lists, in the same order.
+        assert lists.pairs_to_call(db, city, T, area) == pairs
+        found.append(pairs)
     db.rollback()
     return found
 
