@@ -4,27 +4,18 @@ The dashboard must answer in milliseconds over 20,000 contracts and 500,000 chec
 are computed by the database, per contract, with the SAME definitions as the pure functions
 (tests/test_dashboard_measures.py checks both agree on a hand-built fixture, on both backends).
 
-Dates become DAY NUMBERS (days since 1970-01-01) so the period arithmetic is plain integer
-arithmetic on both backends: PostgreSQL ``date - DATE '1970-01-01'``, SQLite
-``CAST(julianday(d) AS INTEGER) - 2440587``. Every division below has non-negative operands,
-where SQL's truncating integer division equals Python's ``//``.
-
-The city-local date of a timestamp (an early end's last day) needs the city's time zone:
-PostgreSQL's ``timezone(zone, ts)``; on SQLite a function registered on the connection
-(``buddy_local_day``) using Python's zoneinfo — the very conversion rules.py uses.
+Dates are DAY NUMBERS (dates.py) so the period arithmetic is plain integer arithmetic on both
+backends. Every division below has non-negative operands, where SQL's truncating integer
+division equals Python's ``//``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Date,
     Float,
-    Integer,
     Subquery,
     and_,
     case,
@@ -34,94 +25,25 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
 )
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.checkins.models import Checkin, CheckinStatus
 from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
+from app.dashboard.dates import EPOCH as EPOCH
+from app.dashboard.dates import Sql as Sql
+from app.dashboard.dates import day_number as day_number
+from app.dashboard.dates import from_day_number as from_day_number
+from app.dashboard.dates import sql_for as sql_for
 from app.dashboard.models import ContractAttendance
 from app.followup.models import StaffCall
 from app.people.models import Person
 
-EPOCH = date(1970, 1, 1)
 # Meetings that count for adherence and at risk: all but those the other side disputed. Listed
 # (not "!= disputed") so the database can look them up in the (contract, status, date) index.
 COUNTING = (CheckinStatus.pending.value, CheckinStatus.confirmed.value)
 PACK = 1_000_000
-_SQLITE_EPOCH_JULIAN = 2440587  # CAST(julianday('1970-01-01') AS INTEGER)
-
-
-def day_number(day: date) -> int:
-    return (day - EPOCH).days
-
-
-def from_day_number(number: int) -> date:
-    return date.fromordinal(EPOCH.toordinal() + number)
-
-
-def _sqlite_local_day(value: str | None, zone: str) -> int | None:
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return day_number(moment.astimezone(ZoneInfo(zone)).date())
-
-
-def _sqlite_local_date(value: str | None, zone: str) -> str | None:
-    number = _sqlite_local_day(value, zone)
-    return from_day_number(number).isoformat() if number is not None else None
-
-
-@dataclass(frozen=True)
-class Sql:
-    """Backend-specific spellings of the few date operations the measures need."""
-
-    dialect: str
-    timezone: str
-
-    @property
-    def postgresql(self) -> bool:
-        return self.dialect == "postgresql"
-
-    def day(self, value: Any) -> ColumnElement[int]:
-        if self.postgresql:
-            return cast(value - literal(EPOCH, Date), Integer)
-        return cast(func.julianday(value), Integer) - _SQLITE_EPOCH_JULIAN
-
-    def local_day(self, moment: Any) -> ColumnElement[int]:
-        """Day number of the city-local calendar date of a UTC timestamp."""
-        if self.postgresql:
-            return self.day(cast(func.timezone(self.timezone, moment), Date))
-        return func.buddy_local_day(moment, self.timezone, type_=Integer)
-
-    def local_date(self, moment: Any) -> ColumnElement[date]:
-        """The city-local calendar date of a UTC timestamp (on SQLite an ISO date string,
-        which compares with stored dates as dates do)."""
-        if self.postgresql:
-            return cast(func.timezone(self.timezone, moment), Date)
-        return func.buddy_local_date(moment, self.timezone, type_=Date)
-
-    def month(self, value: Any) -> ColumnElement[str]:
-        """``YYYY-MM`` of a date."""
-        if self.postgresql:
-            return func.to_char(value, "YYYY-MM")
-        return func.strftime("%Y-%m", value)
-
-
-def sql_for(session: Session, timezone: str) -> Sql:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # These queries are thousands of tiny index lookups: compiling them to machine code
-        # (JIT, triggered by their estimated cost) takes longer than running them.
-        session.execute(text("SET LOCAL jit = off"))
-    if dialect == "sqlite":
-        raw: Any = session.connection().connection.driver_connection
-        raw.create_function("buddy_local_day", 2, _sqlite_local_day, deterministic=True)
-        raw.create_function("buddy_local_date", 2, _sqlite_local_date, deterministic=True)
-    return Sql(dialect, timezone)
 
 
 def in_area(neighbourhood: str | None) -> list[ColumnElement[bool]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -142,13 +141,13 @@ def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> f
     final = attendance.final_counts(
         filters.as_of, filters.start, filters.end, *measures.in_area(filters.neighbourhood)
     )
-    found: Counter[Fraction] = Counter()
+    # Each value met / expected in floating point, as SQL divided (distinct fractions of such
+    # small numbers stay distinct floats, so they sort as the fractions do).
+    found: Counter[float] = Counter()
     for stmt in (live, final):
         for met, expected, n in session.execute(stmt):
-            found[Fraction(int(met), int(expected))] += int(n)
-    # Sorted as exact fractions; each value is met / expected in floating point, as in SQL.
-    counts = list(found.items())
-    return histogram_median(counts)[1]
+            found[float(met) / float(expected)] += int(n)
+    return histogram_median(found.items())[1]
 
 
 def programme_stats(session: Session, city: CityProfile, filters: Filters, now: datetime) -> Stats:
