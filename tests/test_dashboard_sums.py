@@ -6,10 +6,10 @@ PostgreSQL, for every number of the dashboard, the pairs lists and the contracts
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, exists, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.checkins.models import Checkin, CheckinStatus
@@ -18,12 +18,16 @@ from app.contracts.models import Contract, ContractStatus, EndReason
 from app.dashboard import attendance, filters, lists, service
 from app.dashboard.models import ContractAttendance, MeetingDay
 from app.exports.service import contract_rows
+from app.people.models import Newcomer, Person
 from tests.factories import make_active_contract, make_checkin
+from tests.test_dashboard_entry_cohorts import cohort_city, registered
 from tests.test_dashboard_stats import NOW, T, at, programme
 
 TRIGGERS = {
     "checkins_attendance_insert", "checkins_attendance_update", "checkins_attendance_delete",
-    "contracts_attendance_update",
+    "contracts_attendance_update", "contracts_entry_insert", "contracts_entry_update",
+    "contracts_entry_delete", "people_entry_insert", "people_entry_update",
+    "people_entry_delete", "newcomers_entry_insert", "newcomers_entry_delete",
 }  # fmt: skip
 PERIODS = [
     (None, None, None),  # the default: the last twelve months
@@ -56,6 +60,13 @@ def everything(db: Session, settings: Settings) -> list[object]:
     return found
 
 
+def world(db: Session) -> dict[str, object]:
+    """The hand-computed programme, and newcomers who registered in January and February."""
+    made = programme(db)
+    cohort_city(db)
+    return made
+
+
 def live(db: Session, settings: Settings) -> list[object]:
     attendance.forget_all(db)
     db.commit()
@@ -84,14 +95,28 @@ def test_the_triggers_exist_at_head(clean_db: Engine) -> None:
 
 
 def test_the_sums_give_the_live_numbers(db: Session, settings: Settings) -> None:
-    programme(db)
+    world(db)
     before = live(db, settings)
     done = tick(db, settings)
-    # Every contract with a start date, every day from the first meeting to today.
+    # Every contract with a start date, every day from the first meeting (registration) on.
     dated = db.scalar(select(func.count()).where(Contract.start_date.is_not(None)))
-    assert done == attendance.Refreshed(int(dated or 0), (T - date(2025, 12, 2)).days + 1)
+    assert done == attendance.Refreshed(
+        int(dated or 0), (T - date(2025, 12, 2)).days + 1, (T - date(2025, 12, 10)).days + 1
+    )
     assert everything(db, settings) == before
-    assert tick(db, settings) == attendance.Refreshed(0, 0)  # incremental: nothing new
+    assert tick(db, settings) == attendance.Refreshed(0, 0, 0)  # incremental: nothing new
+    cohorts = service.programme_stats(
+        db, settings.city, filters.parse(settings.city, T, "2026-01-01", "2026-06-30", None), NOW
+    ).entry_cohorts
+    assert [(c.month, c.entered, c.completed, c.active, c.ended_early) for c in cohorts] == [
+        ("2026-01", 3, 1, 1, 0),
+        ("2026-02", 3, 0, 1, 1),
+    ]  # test_dashboard_entry_cohorts
+
+
+def test_the_hand_computed_numbers_from_the_sums(db: Session, settings: Settings) -> None:
+    programme(db)
+    tick(db, settings)
     # The hand-computed numbers of test_dashboard_stats, now from the sums.
     s = service.programme_stats(
         db, settings.city, filters.parse(settings.city, T, "2026-01-01", "2026-06-30", None), NOW
@@ -144,15 +169,48 @@ def _new_contract(db: Session, made: dict[str, object]) -> None:
     make_checkin(db, fresh, T - timedelta(days=19), minutes=90, status="confirmed")
 
 
+def _registered(db: Session, made: dict[str, object]) -> None:
+    registered(db, 2)  # a February day already summed up
+
+
+def _cohort_completed(db: Session, made: dict[str, object]) -> None:
+    # An active contract of a newcomer who registered in January is completed.
+    january = datetime(2026, 1, 10, 9, tzinfo=UTC)
+    running = db.scalars(
+        select(Contract)
+        .join(Person, Person.id == Contract.newcomer_id)
+        .where(Contract.status == ContractStatus.active, Person.created_at == january)
+    ).first()
+    assert running is not None
+    running.status = ContractStatus.completed
+
+
+def _matched(db: Session, made: dict[str, object]) -> None:
+    # A newcomer registered in January, never matched, gets a buddy.
+    lonely = db.scalars(
+        select(Newcomer).where(
+            Newcomer.created_at >= datetime(2026, 1, 1, tzinfo=UTC),
+            Newcomer.created_at < datetime(2026, 2, 1, tzinfo=UTC),
+            ~exists().where(Contract.newcomer_id == Newcomer.id),
+        )
+    ).first()
+    assert lonely is not None
+    make_active_contract(db, lonely, start=T - timedelta(days=3))
+
+
+def _contract_removed(db: Session, made: dict[str, object]) -> None:
+    db.delete(db.scalars(select(Contract).where(Contract.status == ContractStatus.pending)).first())
+
+
 @pytest.mark.parametrize(
     "change",
     [_new_checkin, _disputed, _moved, _deleted, _ended_early, _fortnightly, _bulk,
-     _new_contract],
+     _new_contract, _registered, _cohort_completed, _matched, _contract_removed],
 )  # fmt: skip
 def test_after_changes_between_ticks_the_numbers_stay_live(
     db: Session, settings: Settings, change: Callable[[Session, dict[str, object]], None]
 ) -> None:
-    made = programme(db)
+    made = world(db)
     tick(db, settings)
     kept = summed_contracts(db)
     change(db, made)
@@ -160,7 +218,7 @@ def test_after_changes_between_ticks_the_numbers_stay_live(
     assert summed_contracts(db) <= kept  # what changed lost its sum...
     between = everything(db, settings)  # ...and is counted live
     assert between == live(db, settings)
-    assert tick(db, settings).contracts > 0
+    assert tick(db, settings) != attendance.Refreshed(0, 0, 0)
     assert everything(db, settings) == between
 
 
@@ -177,7 +235,7 @@ def test_a_new_checkin_drops_its_contract_and_day(db: Session, settings: Setting
     db.expire_all()
     assert db.get(ContractAttendance, a2.id) is None
     assert db.get(MeetingDay, day) is None
-    assert tick(db, settings) == attendance.Refreshed(1, 1)
+    assert tick(db, settings) == attendance.Refreshed(1, 1, 0)
     row = db.get(MeetingDay, day)
     assert row is not None
     assert (row.meetings, row.confirmed_minutes) == (1, 60)

@@ -1,23 +1,24 @@
-"""The dashboard's sums kept by ``buddy tick``: attendance per contract (ContractAttendance) and
-meetings per day (MeetingDay), see models.py.
+"""The dashboard's sums kept by ``buddy tick``: attendance per contract (ContractAttendance),
+meetings per day (MeetingDay) and registrations per day by outcome (EntryDay), see models.py.
 
 ``refresh`` sums up every contract with a start date that has no sum, and every day from the
-first meeting to today without a row: new ones, and those whose row a trigger dropped because
-their check-ins (or the contract's dates) changed. Incremental: an hourly tick touches the few
-contracts and days that changed, not the history. The sums are computed by the very queries the
-dashboard uses to count live (measures.per_contract without the sums, series.count_days), so
-they are the live numbers by construction; tests/test_dashboard_sums.py checks it.
+first meeting (registration) to today without a row: new ones, and those whose row a trigger
+dropped because their check-ins, contracts or newcomers changed. Incremental: an hourly tick
+touches the few contracts and days that changed, not the history. The sums are computed by the
+very queries the dashboard uses to count live (measures.per_contract without the sums,
+series.count_days, entry_cohorts.count_days), so they are the live numbers by construction;
+tests/test_dashboard_sums.py checks it.
 
-A check-in written while the sums are computed must not be missed: on PostgreSQL the refresh
-holds SHARE locks on check-ins and contracts for its one statement (writers wait those
-milliseconds, then their trigger drops the sum just made); on SQLite the INSERT … SELECT holds
-the database's write lock from its first read.
+A change written while the sums are computed must not be missed: on PostgreSQL the refresh
+holds SHARE locks on the tables it reads until it commits (writers wait those milliseconds, then
+their trigger drops the sum just made); on SQLite its first statement, an INSERT … SELECT, takes
+the database's write lock before anything is read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, delete, exists, func, insert, select, text
@@ -25,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from app.checkins.models import Checkin
 from app.contracts.models import Contract
-from app.dashboard import measures, series
-from app.dashboard.models import ContractAttendance, MeetingDay
+from app.dashboard import entry_cohorts, measures, series
+from app.dashboard.models import ContractAttendance, EntryDay, MeetingDay
+from app.people.models import Newcomer
 
 # Seen from here a running contract's horizon is open: the sum counts all its meetings.
 OPEN = date(9999, 12, 31)
@@ -35,20 +37,22 @@ OPEN = date(9999, 12, 31)
 @dataclass(frozen=True)
 class Refreshed:
     contracts: int
-    days: int
+    days: int  # of meetings
+    entry_days: int = 0
 
 
 def refresh(session: Session, timezone: str, today: date) -> Refreshed:
     """Sum up the contracts and the days (up to ``today``) that have no sum."""
-    # Contracts first: on SQLite its INSERT takes the write lock before anything is read.
-    contracts = _refresh_contracts(session, timezone)
-    return Refreshed(contracts, _refresh_days(session, today))
-
-
-def _refresh_contracts(session: Session, timezone: str) -> int:
     sql = measures.sql_for(session, timezone)
     if sql.postgresql:
-        session.execute(text("LOCK TABLE checkins, contracts IN SHARE MODE"))
+        session.execute(text("LOCK TABLE checkins, contracts, people, newcomers IN SHARE MODE"))
+    # Contracts first: on SQLite its INSERT takes the write lock before anything is read.
+    contracts = _refresh_contracts(session, sql)
+    days = _refresh_days(session, today)
+    return Refreshed(contracts, days, _refresh_entries(session, sql, today))
+
+
+def _refresh_contracts(session: Session, sql: measures.Sql) -> int:
     missing = ~exists().where(ContractAttendance.contract_id == Contract.id)
     att = measures.per_contract(sql, OPEN, missing, name="summing", summed=False)
     final = case((att.c.ends_dn.is_not(None), att.c.expected), else_=None)
@@ -99,7 +103,28 @@ def _refresh_days(session: Session, today: date) -> int:
     return len(missing)
 
 
+def _refresh_entries(session: Session, sql: measures.Sql, today: date) -> int:
+    first = session.scalar(select(func.min(Newcomer.created_at)))
+    if first is None:
+        return 0
+    # The UTC day (SQLite gives the stored UTC time without a zone).
+    start = (first.astimezone(UTC) if first.tzinfo else first).date()
+    kept = set(session.scalars(select(EntryDay.day).where(EntryDay.day.between(start, today))))
+    missing = [d for d in series.days(start, today) if d not in kept]
+    if not missing:
+        return 0
+    counted = entry_cohorts.count_days(session, sql, missing)
+    none = [0] * len(entry_cohorts.OUTCOMES)
+    session.execute(
+        insert(EntryDay),
+        [dict(zip(("day", *entry_cohorts.OUTCOMES), (d, *counted.get(d, none)), strict=True))
+         for d in missing],
+    )  # fmt: skip
+    return len(missing)
+
+
 def forget_all(session: Session) -> None:
     """Drop every sum (the dashboard then counts live until the next refresh)."""
     session.execute(delete(ContractAttendance))
     session.execute(delete(MeetingDay))
+    session.execute(delete(EntryDay))

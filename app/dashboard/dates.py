@@ -70,6 +70,13 @@ class Sql:
             return cast(func.timezone(self.timezone, moment), Date)
         return func.buddy_local_date(moment, self.timezone, type_=Date)
 
+    def utc_date(self, moment: Any) -> ColumnElement[date]:
+        """The UTC calendar date of a timestamp, whatever the session's time zone (SQLite
+        stores UTC)."""
+        if self.postgresql:
+            return cast(func.timezone("UTC", moment), Date)
+        return func.date(moment, type_=Date)
+
     def month(self, value: Any) -> ColumnElement[str]:
         """``YYYY-MM`` of a date."""
         if self.postgresql:

@@ -1,7 +1,7 @@
 """Newcomer cohorts: of the newcomers who entered the programme in month M, where are they now?
 
-A newcomer *enters* when they register (``created_at``, month in UTC). Each newcomer is counted
-in exactly one outcome, from their contracts, in this order of precedence:
+A newcomer *enters* when they register (``created_at``: its day and month in UTC). Each
+newcomer is counted in exactly one outcome, from their contracts, in this order of precedence:
 
 * **completed**: a contract of theirs ran its full length;
 * **active**: otherwise, a contract is running (both signed);
@@ -9,17 +9,21 @@ in exactly one outcome, from their contracts, in this order of precedence:
 * **not matched**: none of these (waiting, choosing, or waiting for signatures).
 
 *Matched* = completed + active + ended early: they started a contract at some point.
-Counted in the dashboard's one pass over the newcomers (newcomers.py), on SQLite and
-PostgreSQL.
+Counted per day of registration, on SQLite and PostgreSQL: the days ``buddy tick`` summed up
+(models.EntryDay) from their sums, the others live (newcomers.py).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, case
+from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from app.contracts.models import Contract, ContractStatus
+from app.dashboard.dates import Sql
+from app.people.models import Newcomer
 
 
 @dataclass(frozen=True)
@@ -39,27 +43,62 @@ class EntryCohort:
         return self.entered - self.matched
 
 
-def rank(facts: Subquery) -> ColumnElement[int]:
-    """Each newcomer's outcome as a number (completed 3, active 2, ended early 1, not matched
-    0), from their facts (app/programme/states.newcomer_facts): the order of precedence above."""
+# The outcomes in their order of precedence, lowest first: a newcomer's outcome is the highest
+# that holds.
+OUTCOMES = ("not_matched", "ended_early", "active", "completed")
+
+
+def _holds(status: ContractStatus) -> ColumnElement[bool]:
+    return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status == status)
+
+
+def outcome() -> ColumnElement[int]:
+    """Each newcomer's outcome as its index in OUTCOMES (a lookup or three per newcomer)."""
     return case(
-        (facts.c.completed == 1, RANKS["completed"]),
-        (facts.c.active == 1, RANKS["active"]),
-        (facts.c.ended_early == 1, RANKS["ended_early"]),
-        else_=0,
+        (_holds(ContractStatus.completed), OUTCOMES.index("completed")),
+        (_holds(ContractStatus.active), OUTCOMES.index("active")),
+        (_holds(ContractStatus.ended_early), OUTCOMES.index("ended_early")),
+        else_=OUTCOMES.index("not_matched"),
     )
 
 
-RANKS = {"completed": 3, "active": 2, "ended_early": 1}
+def count_days(
+    session: Session, sql: Sql, wanted: list[date], *where: ColumnElement[bool]
+) -> dict[date, list[int]]:
+    """Live, per day of ``wanted`` with registrations (the UTC day of ``created_at``) among the
+    newcomers matching ``where``: how many are in each outcome (OUTCOMES' order)."""
+    if not wanted:
+        return {}
+    first, last = min(wanted), max(wanted)
+    day = sql.utc_date(Newcomer.created_at)
+    # The instants first (no conversion per row), then the days themselves when they are few.
+    chosen = select(day.label("day"), outcome().label("outcome")).where(
+        Newcomer.created_at >= datetime.combine(first, time(), UTC),
+        Newcomer.created_at < datetime.combine(last + timedelta(days=1), time(), UTC),
+        *([day.in_(wanted)] if len(wanted) <= 100 else []),
+        *where,
+    )
+    rows = chosen.subquery("entries")  # grouped outside: the expressions hold parameters
+    stmt = select(rows.c.day, rows.c.outcome, func.count()).group_by(rows.c.day, rows.c.outcome)
+    found: dict[date, list[int]] = {}
+    wanted_days = set(wanted)
+    for raw, index, n in session.execute(stmt):
+        registered = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        if registered in wanted_days:
+            found.setdefault(registered, [0] * len(OUTCOMES))[int(index)] += int(n)
+    return found
 
 
-def from_counts(counts: Iterable[tuple[str, int, int]]) -> list[EntryCohort]:
-    """The cohorts, by month, from ``(month, rank, newcomers)`` counts."""
-    months: dict[str, Counter[int]] = defaultdict(Counter)
-    for month, outcome, n in counts:
-        months[month][outcome] += n
+def from_days(days: dict[date, list[int]]) -> list[EntryCohort]:
+    """The cohorts, by month, from each day's newcomers by outcome (months with none left out)."""
+    months: dict[str, list[int]] = {}
+    for day, counts in days.items():
+        total = months.setdefault(day.isoformat()[:7], [0] * len(OUTCOMES))
+        for index, n in enumerate(counts):
+            total[index] += n
     return [
-        EntryCohort(month, sum(found.values()), found[RANKS["completed"]],
-                    found[RANKS["active"]], found[RANKS["ended_early"]])
-        for month, found in sorted(months.items())
+        EntryCohort(month, sum(n), n[OUTCOMES.index("completed")], n[OUTCOMES.index("active")],
+                    n[OUTCOMES.index("ended_early")])
+        for month, n in sorted(months.items())
+        if sum(n)
     ]  # fmt: skip

@@ -72,3 +72,21 @@ class MeetingDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     meetings: Mapped[int]
     confirmed_minutes: Mapped[int]
+
+
+class EntryDay(Base):
+    """The newcomers who registered on one day (UTC), by where they are now: the entry
+    cohorts' outcomes (entry_cohorts.py), summed up by ``buddy tick`` (attendance.py). A row for
+    every day from the first registration to the tick's day, zeros included.
+
+    Exact like the others: triggers delete a day's row when a newcomer registers that day, or
+    one of its newcomers' contracts is added, removed or changes status; the dashboard counts
+    the days without a row live."""
+
+    __tablename__ = "entry_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    not_matched: Mapped[int]
+    ended_early: Mapped[int]
+    active: Mapped[int]
+    completed: Mapped[int]

@@ -1,11 +1,11 @@
-"""The dashboard's newcomer numbers from ONE pass over the newcomers: how many are in each
-programme state (app/programme/states.py), how long those waiting for a round have waited
-(their number and median), and the entry cohorts (entry_cohorts.py).
+"""The dashboard's newcomer numbers: how many are in each programme state (app/programme/
+states.py) and how long those waiting for a round have waited (their number and median) from
+ONE pass over the newcomers; and the entry cohorts (entry_cohorts.py), by day of registration.
 
-Each newcomer's facts (states.newcomer_facts: one grouped pass over the contracts and the open
-panels) are read once; the three answers are small histograms of the same materialised rows —
-(state), (days waited), (month of entry, outcome) — and the median is taken from the histogram
-of whole days, exactly as the middle value(s) of the sorted list.
+Each newcomer's facts (states.newcomer_facts: one grouped pass over the contracts) are read
+once; both answers are small histograms of the same materialised rows — (state), (days
+waited) — and the median is taken from the histogram of whole days, exactly as the middle
+value(s) of the sorted list.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, Table, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from app.dashboard import entry_cohorts, measures
+from app.dashboard import entry_cohorts, measures, series
 from app.dashboard.entry_cohorts import EntryCohort
 from app.dashboard.filters import Filters
-from app.people.models import Newcomer
+from app.dashboard.models import EntryDay
+from app.people.models import Newcomer, Person
 from app.programme import states
 from app.programme.states import NewcomerState
 
@@ -54,43 +55,55 @@ def newcomer_numbers(
     session: Session, sql: measures.Sql, filters: Filters, now: datetime
 ) -> NewcomerNumbers:
     facts = states.newcomer_facts()
+    # The newcomers' own table: no join with people.
+    table: Table = Newcomer.__table__  # type: ignore[assignment]
     base = (
         select(
             states.newcomer_state_from_facts(facts, now).label("state"),
-            Newcomer.waiting_since.label("waiting_since"),
-            func.date(Newcomer.created_at).label("entered_on"),
-            entry_cohorts.rank(facts).label("outcome"),
+            table.c.waiting_since.label("waiting_since"),
         )
-        .select_from(Newcomer)
-        .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+        .select_from(table)
+        .outerjoin(facts, facts.c.newcomer_id == table.c.id)
     )
     if filters.neighbourhood:
-        base = base.where(Newcomer.neighbourhood == filters.neighbourhood)
+        area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
+        base = base.where(table.c.id.in_(area))
     rows = base.cte("newcomer_rows").prefix_with("MATERIALIZED")
     # Days waited: today minus the local day they started waiting (snapshot, whatever the
     # period) — converted for the waiting ones only.
     days = measures.day_number(filters.today) - sql.local_day(rows.c.waiting_since)
-    text_key, int_key = cast(null(), String), cast(null(), Integer)
     stmt = union_all(
-        select(literal("state"), rows.c.state, int_key, func.count()).group_by(rows.c.state),
-        select(literal("days"), text_key, days, func.count())
+        select(literal("state"), rows.c.state, cast(null(), Integer), func.count()).group_by(
+            rows.c.state
+        ),
+        select(literal("days"), cast(null(), String), days, func.count())
         .where(rows.c.state == NewcomerState.waiting_for_round.value)
         .group_by(days),
-        # By day of entry (its month is read in Python: the same calendar day and month as
-        # SQL's, without formatting every row).
-        select(literal("entry"), cast(rows.c.entered_on, String), rows.c.outcome, func.count())
-        .where(rows.c.entered_on.between(filters.start, filters.end))
-        .group_by(rows.c.entered_on, rows.c.outcome),
     )
     by_state = dict.fromkeys(NewcomerState, 0)
     waited: list[tuple[int, int]] = []
-    entries: list[tuple[str, int, int]] = []
     for kind, key, value, n in session.execute(stmt):
         if kind == "state":
             by_state[NewcomerState(key)] = int(n)
-        elif kind == "days":
-            waited.append((int(value), int(n)))
         else:
-            entries.append((str(key)[:7], int(value), int(n)))  # YYYY-MM of YYYY-MM-DD
+            waited.append((int(value), int(n)))
     count, median = histogram_median(waited)
-    return NewcomerNumbers(by_state, count, median, entry_cohorts.from_counts(entries))
+    return NewcomerNumbers(by_state, count, median, entries(session, sql, filters))
+
+
+def entries(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
+    """The entry cohorts of the period. Without a neighbourhood, the days ``buddy tick`` summed
+    up (EntryDay, exact by construction) are read from their sums and only the others (today,
+    those changed since the tick, or all before the first tick) are counted live."""
+    wanted = series.days(filters.start, filters.end)
+    if filters.neighbourhood:
+        area = Newcomer.neighbourhood == filters.neighbourhood
+        return entry_cohorts.from_days(entry_cohorts.count_days(session, sql, wanted, area))
+    stored = session.execute(
+        select(EntryDay.day, *(EntryDay.__table__.c[o] for o in entry_cohorts.OUTCOMES)).where(
+            EntryDay.day.between(filters.start, filters.end)
+        )
+    )
+    found = {day: [int(n) for n in counts] for day, *counts in stored}
+    found.update(entry_cohorts.count_days(session, sql, [d for d in wanted if d not in found]))
+    return entry_cohorts.from_days(found)

@@ -61,7 +61,8 @@ def housekeeping(engine: Engine, settings: Settings) -> list[str]:
         f"Reminders queued, no meeting for one period: {queued.nomeet1}",
         f"Reminders queued, no meeting for two periods: {queued.nomeet2}",
         f"Reminders queued, one month before the end: {queued.ending_soon}",
-        f"Summed up for the dashboard: {summed.contracts} contracts, {summed.days} days",
+        f"Summed up for the dashboard: {summed.contracts} contracts, {summed.days} days of"
+        f" meetings, {summed.entry_days} days of registrations",
     ]
 
 
