@@ -371,8 +371,8 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run the due jobs once and exit")] = False,
 ) -> None:
     """Run the background jobs on their schedule (mail every minute; scheduled rounds every five
-    minutes; expiry, completion, reminders and retention hourly) until SIGTERM. Safe on several
-    machines at once; cron stays possible."""
+    minutes; expiry, completion, reminders, retention and the dashboard's sums hourly) until
+    SIGTERM. Safe on several machines at once; cron stays possible."""
     from app.operations.logs import configure_logging
     from app.operations.worker import Worker, install_signal_handlers
 
