@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Table, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from app.contracts.models import Contract
 from app.dashboard import entry_cohorts, measures, series
 from app.dashboard.entry_cohorts import EntryCohort
 from app.dashboard.filters import Filters
@@ -54,9 +55,12 @@ def histogram_median(counts: Iterable[tuple[Any, int]]) -> tuple[int, float | No
 def newcomer_numbers(
     session: Session, sql: measures.Sql, filters: Filters, now: datetime
 ) -> NewcomerNumbers:
-    facts = states.newcomer_facts()
     # The newcomers' own table: no join with people.
     table: Table = Newcomer.__table__  # type: ignore[assignment]
+    area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
+    facts = states.newcomer_facts(
+        *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
+    )
     base = (
         select(
             states.newcomer_state_from_facts(facts, now).label("state"),
@@ -66,7 +70,6 @@ def newcomer_numbers(
         .outerjoin(facts, facts.c.newcomer_id == table.c.id)
     )
     if filters.neighbourhood:
-        area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
         base = base.where(table.c.id.in_(area))
     rows = base.cte("newcomer_rows").prefix_with("MATERIALIZED")
     # Days waited: today minus the local day they started waiting (snapshot, whatever the

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
+from app.contracts.models import Contract
 from app.people.models import Newcomer, Person, Volunteer
 from app.programme.states import (
     NewcomerState,
@@ -39,8 +40,8 @@ def newcomer_counts(
     session: Session, now: datetime, neighbourhood: str | None = None
 ) -> dict[NewcomerState, int]:
     """How many newcomers are in each state (every state present, zeros included)."""
-    facts = newcomer_facts()
     table = cast(Table, Newcomer.__table__)
+    facts = newcomer_facts(*_in_area(Contract.newcomer_id, neighbourhood))
     inner = (
         select(newcomer_state_from_facts(facts, now).label("state"))
         .select_from(table)

@@ -259,17 +259,18 @@ FACT_STATUSES = (
 )
 
 
-def newcomer_facts() -> Subquery:
+def newcomer_facts(*where: ColumnElement[bool]) -> Subquery:
     """Per newcomer with contracts: ``newcomer_id`` and 1/0 flags ``active``, ``pending``,
     ``completed``, ``ended_early`` (holds a contract with that status), from ONE grouped pass
-    over the contracts instead of three lookups per newcomer (what counting everyone needs)."""
+    over the contracts (those matching ``where``: e.g. of some newcomers only) instead of three
+    lookups per newcomer (what counting everyone needs)."""
 
     def holds(status: ContractStatus) -> ColumnElement[int]:
         return func.max(case((Contract.status == status, 1), else_=0)).label(status.value)
 
     return (
         select(Contract.newcomer_id.label("newcomer_id"), *(holds(s) for s in FACT_STATUSES))
-        .where(Contract.status.in_(FACT_STATUSES))
+        .where(Contract.status.in_(FACT_STATUSES), *where)
         .group_by(Contract.newcomer_id)
         .subquery("facts")
     )
