@@ -17,6 +17,7 @@ from app.config import Settings
 from app.contracts.models import Contract, ContractStatus, EndReason
 from app.dashboard import attendance, filters, lists, service
 from app.dashboard.models import ContractAttendance, MeetingDay
+from app.db import make_sessionmaker
 from app.exports.service import contract_rows
 from app.people.models import Newcomer, Person
 from tests.factories import make_active_contract, make_checkin
@@ -239,3 +240,23 @@ def test_a_new_checkin_drops_its_contract_and_day(db: Session, settings: Setting
     row = db.get(MeetingDay, day)
     assert row is not None
     assert (row.meetings, row.confirmed_minutes) == (1, 60)
+
+
+def test_the_tick_never_waits_for_writers(clean_db: Engine, settings: Settings) -> None:
+    """On PostgreSQL the sums are computed under SHARE locks taken without waiting: while a
+    writer is at work the refresh says Busy (the job tries again) instead of queueing behind
+    it (and perhaps deadlocking with a writer that takes the tables in another order)."""
+    if clean_db.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself")
+    factory = make_sessionmaker(clean_db)
+    with clean_db.connect() as writer:
+        writer.begin()
+        writer.execute(text("LOCK TABLE checkins IN ROW EXCLUSIVE MODE"))
+        with factory() as session, pytest.raises(attendance.Busy):
+            attendance.refresh(session, settings.city.timezone, T)
+        writer.rollback()
+    with factory() as session:
+        assert attendance.refresh(session, settings.city.timezone, T) == attendance.Refreshed(
+            0, 0, 0
+        )
+        session.rollback()

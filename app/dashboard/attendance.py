@@ -11,8 +11,9 @@ tests/test_dashboard_sums.py checks it.
 
 A change written while the sums are computed must not be missed: on PostgreSQL the refresh
 holds SHARE locks on the tables it reads until it commits (writers wait those milliseconds, then
-their trigger drops the sum just made); on SQLite its first statement, an INSERT … SELECT, takes
-the database's write lock before anything is read.
+their trigger drops the sum just made), taken without waiting (``Busy`` when a writer is at
+work: the job tries again); on SQLite its first statement, an INSERT … SELECT, takes the
+database's write lock before anything is read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, delete, exists, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.checkins.models import Checkin
@@ -32,6 +34,14 @@ from app.people.models import Newcomer
 
 # Seen from here a running contract's horizon is open: the sum counts all its meetings.
 OPEN = date(9999, 12, 31)
+
+
+# What the sums count: locked against writers while they are computed (PostgreSQL).
+LOCKED = ("checkins", "contracts", "people", "newcomers")
+
+
+class Busy(Exception):
+    """A transaction is writing what the sums count: try again in a moment."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,12 @@ def refresh(session: Session, timezone: str, today: date) -> Refreshed:
     """Sum up the contracts and the days (up to ``today``) that have no sum."""
     sql = measures.sql_for(session, timezone)
     if sql.postgresql:
-        session.execute(text("LOCK TABLE checkins, contracts, people, newcomers IN SHARE MODE"))
+        try:
+            # NOWAIT: never wait while holding some of these locks (a writer taking them in
+            # another order would deadlock with us); the caller tries again a moment later.
+            session.execute(text(f"LOCK TABLE {', '.join(LOCKED)} IN SHARE MODE NOWAIT"))
+        except OperationalError as exc:
+            raise Busy from exc
     # Contracts first: on SQLite its INSERT takes the write lock before anything is read.
     contracts = _refresh_contracts(session, sql)
     days = _refresh_days(session, today)
