@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.contracts.models import Contract, ContractStatus
 from app.dashboard.dates import Sql
 from app.people.models import Newcomer
+from app.programme.states import newcomer_facts
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,14 @@ def _holds(status: ContractStatus) -> ColumnElement[bool]:
     return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status == status)
 
 
-def outcome() -> ColumnElement[int]:
-    """Each newcomer's outcome as its index in OUTCOMES (a lookup or three per newcomer)."""
+def _outcome(
+    completed: ColumnElement[bool], active: ColumnElement[bool], ended_early: ColumnElement[bool]
+) -> ColumnElement[int]:
+    """Each newcomer's outcome as its index in OUTCOMES, from the facts however found."""
     return case(
-        (_holds(ContractStatus.completed), OUTCOMES.index("completed")),
-        (_holds(ContractStatus.active), OUTCOMES.index("active")),
-        (_holds(ContractStatus.ended_early), OUTCOMES.index("ended_early")),
+        (completed, OUTCOMES.index("completed")),
+        (active, OUTCOMES.index("active")),
+        (ended_early, OUTCOMES.index("ended_early")),
         else_=OUTCOMES.index("not_matched"),
     )
 
@@ -72,14 +75,29 @@ def count_days(
     first, last = min(wanted), max(wanted)
     day = sql.utc_date(Newcomer.created_at)
     # The instants first (no conversion per row), then the days themselves when they are few.
-    chosen = select(day.label("day"), outcome().label("outcome")).where(
+    chosen = [
         Newcomer.created_at >= datetime.combine(first, time(), UTC),
         Newcomer.created_at < datetime.combine(last + timedelta(days=1), time(), UTC),
-        *([day.in_(wanted)] if len(wanted) <= 100 else []),
         *where,
+    ]
+    few = len(wanted) <= 100
+    if few:  # a few days: a lookup or three per newcomer of those days
+        chosen.append(day.in_(wanted))
+        outcome = _outcome(*map(_holds, (ContractStatus.completed, ContractStatus.active,
+                                          ContractStatus.ended_early)))  # fmt: skip
+        rows = select(day.label("day"), outcome.label("outcome")).where(*chosen)
+    else:  # a long stretch: their contracts grouped once (states.newcomer_facts)
+        facts = newcomer_facts(Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen)))
+        outcome = _outcome(facts.c.completed == 1, facts.c.active == 1, facts.c.ended_early == 1)
+        rows = (
+            select(day.label("day"), outcome.label("outcome"))
+            .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+            .where(*chosen)
+        )
+    entries = rows.subquery("entries")  # grouped outside: the expressions hold parameters
+    stmt = select(entries.c.day, entries.c.outcome, func.count()).group_by(
+        entries.c.day, entries.c.outcome
     )
-    rows = chosen.subquery("entries")  # grouped outside: the expressions hold parameters
-    stmt = select(rows.c.day, rows.c.outcome, func.count()).group_by(rows.c.day, rows.c.outcome)
     found: dict[date, list[int]] = {}
     wanted_days = set(wanted)
     for raw, index, n in session.execute(stmt):
