@@ -31,7 +31,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.checkins.models import Checkin, CheckinStatus
 from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
-from app.dashboard.dates import EPOCH as EPOCH
 from app.dashboard.dates import Sql as Sql
 from app.dashboard.dates import day_number as day_number
 from app.dashboard.dates import from_day_number as from_day_number

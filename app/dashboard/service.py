@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.checkins import rules
@@ -69,13 +68,6 @@ class Stats:
     @property
     def total_hours(self) -> float:
         return rules.hours(self.confirmed_minutes)
-
-
-# --- shared pieces --------------------------------------------------------------------------
-
-
-def _scalar(session: Session, stmt: Select[Any]) -> Any:
-    return session.execute(stmt).scalar()
 
 
 # --- the period -----------------------------------------------------------------------------
