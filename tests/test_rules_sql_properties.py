@@ -4,7 +4,8 @@ around its boundaries (hypothesis), on SQLite and PostgreSQL.
 The rules and their two (or three) spellings:
 
 * adherence and its terms ``n``, ``met``, ``expected``, the open period, the last meeting —
-  ``measures.per_contract`` / ``measures.adherence`` vs ``checkins.rules.attendance``;
+  ``measures.per_contract`` / ``measures.adherence`` vs ``checkins.rules.attendance`` (and
+  ``per_contract`` again from the sums ``buddy tick`` keeps);
 * at risk, "two expected periods without a meeting" or an open worry —
   ``measures.at_risk`` / ``measures.missed_last_two`` vs ``checkins.rules.is_at_risk``, and the
   "no meeting" reminder (``notifications.reminders._last_meetings`` + ``rules.silence``), whose
@@ -41,7 +42,7 @@ from app.config import Cadence, Settings
 from app.contracts.models import Contract, ContractStatus, EndReason
 from app.contracts.rules import is_due_to_complete
 from app.contracts.service import complete_due
-from app.dashboard import measures
+from app.dashboard import attendance, measures
 from app.db import make_sessionmaker
 from app.followup.models import CallKind, StaffCall
 from app.matches.models import MatchingRound, Panel, PanelStatus
@@ -215,6 +216,15 @@ def test_adherence_and_at_risk_in_sql_equal_the_pure_rules(
                     open_concern=open_worry(db, contract))
             else:
                 assert contract.id not in risk
+        # The sums buddy tick keeps (tests/test_dashboard_sums.py) give the very same rows.
+        plain = {r.id: tuple(r) for r in db.execute(select(att))}
+        attendance.refresh(db, ZONE, today)
+        again = measures.per_contract(sql, today)
+        assert {r.id: tuple(r) for r in db.execute(select(again))} == plain
+        active = measures.per_contract(sql, today, Contract.status == ContractStatus.active,
+                                       name="active", with_adherence=False)
+        assert {r.id: bool(r.risk) for r in db.execute(
+            select(active.c.id, measures.at_risk(active).label("risk")))} == risk
 
 
 @PROPERTY

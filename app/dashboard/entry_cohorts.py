@@ -1,7 +1,7 @@
 """Newcomer cohorts: of the newcomers who entered the programme in month M, where are they now?
 
-A newcomer *enters* when they register (``created_at``, month in UTC). Each newcomer is counted
-in exactly one outcome, from their contracts, in this order of precedence:
+A newcomer *enters* when they register (``created_at``: its day and month in UTC). Each
+newcomer is counted in exactly one outcome, from their contracts, in this order of precedence:
 
 * **completed**: a contract of theirs ran its full length;
 * **active**: otherwise, a contract is running (both signed);
@@ -9,20 +9,22 @@ in exactly one outcome, from their contracts, in this order of precedence:
 * **not matched**: none of these (waiting, choosing, or waiting for signatures).
 
 *Matched* = completed + active + ended early: they started a contract at some point.
-One GROUP BY in SQL, on SQLite and PostgreSQL.
+Counted per day of registration, on SQLite and PostgreSQL: the days ``buddy tick`` summed up
+(models.EntryDay) from their sums, the others live (newcomers.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
-from app.dashboard import measures
-from app.dashboard.filters import Filters
+from app.dashboard.dates import Sql
 from app.people.models import Newcomer
+from app.programme.states import newcomer_facts
 
 
 @dataclass(frozen=True)
@@ -42,46 +44,79 @@ class EntryCohort:
         return self.entered - self.matched
 
 
-# The outcome's precedence as a number, so that one pass over the contracts (max per newcomer)
-# finds each newcomer's outcome instead of three EXISTS lookups per newcomer.
-_RANK = {ContractStatus.completed: 3, ContractStatus.active: 2, ContractStatus.ended_early: 1}
+# The outcomes in their order of precedence, lowest first: a newcomer's outcome is the highest
+# that holds.
+OUTCOMES = ("not_matched", "ended_early", "active", "completed")
 
 
-def entry_cohorts(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
-    """Newcomers who registered in the period (by month), each counted in one outcome."""
-    best = (
-        select(
-            Contract.newcomer_id.label("newcomer_id"),
-            func.max(case(*((Contract.status == s, r) for s, r in _RANK.items()), else_=0))
-            .label("rank"),
-        )
-        .where(Contract.status.in_(list(_RANK)))
-        .group_by(Contract.newcomer_id)
-        .subquery("best")
+def _holds(status: ContractStatus) -> ColumnElement[bool]:
+    return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status == status)
+
+
+def _outcome(
+    completed: ColumnElement[bool], active: ColumnElement[bool], ended_early: ColumnElement[bool]
+) -> ColumnElement[int]:
+    """Each newcomer's outcome as its index in OUTCOMES, from the facts however found."""
+    return case(
+        (completed, OUTCOMES.index("completed")),
+        (active, OUTCOMES.index("active")),
+        (ended_early, OUTCOMES.index("ended_early")),
+        else_=OUTCOMES.index("not_matched"),
     )
-    month = sql.month(Newcomer.created_at)
-    rank = func.coalesce(best.c.rank, 0)
 
-    def count(value: int) -> ColumnElement[int]:
-        return func.sum(case((rank == value, 1), else_=0))
 
-    stmt = (
-        select(
-            month.label("month"),
-            func.count(),
-            count(_RANK[ContractStatus.completed]),
-            count(_RANK[ContractStatus.active]),
-            count(_RANK[ContractStatus.ended_early]),
-        )
-        .select_from(Newcomer)
-        .outerjoin(best, best.c.newcomer_id == Newcomer.id)
-        .where(func.date(Newcomer.created_at).between(filters.start, filters.end))
-        .group_by(month)
-        .order_by(month)
-    )
-    if filters.neighbourhood:
-        stmt = stmt.where(Newcomer.neighbourhood == filters.neighbourhood)
-    return [
-        EntryCohort(str(m), int(n), int(c or 0), int(a or 0), int(e or 0))
-        for m, n, c, a, e in session.execute(stmt)
+def count_days(
+    session: Session, sql: Sql, wanted: list[date], *where: ColumnElement[bool]
+) -> dict[date, list[int]]:
+    """Live, per day of ``wanted`` with registrations (the UTC day of ``created_at``) among the
+    newcomers matching ``where``: how many are in each outcome (OUTCOMES' order)."""
+    if not wanted:
+        return {}
+    first, last = min(wanted), max(wanted)
+    day = sql.utc_date(Newcomer.created_at)
+    # The instants first (no conversion per row), then the days themselves when they are few.
+    chosen = [
+        Newcomer.created_at >= datetime.combine(first, time(), UTC),
+        Newcomer.created_at < datetime.combine(last + timedelta(days=1), time(), UTC),
+        *where,
     ]
+    few = len(wanted) <= 100
+    if few:  # a few days: a lookup or three per newcomer of those days
+        chosen.append(day.in_(wanted))
+        outcome = _outcome(*map(_holds, (ContractStatus.completed, ContractStatus.active,
+                                          ContractStatus.ended_early)))  # fmt: skip
+        rows = select(day.label("day"), outcome.label("outcome")).where(*chosen)
+    else:  # a long stretch: their contracts grouped once (states.newcomer_facts)
+        facts = newcomer_facts(Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen)))
+        outcome = _outcome(facts.c.completed == 1, facts.c.active == 1, facts.c.ended_early == 1)
+        rows = (
+            select(day.label("day"), outcome.label("outcome"))
+            .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+            .where(*chosen)
+        )
+    entries = rows.subquery("entries")  # grouped outside: the expressions hold parameters
+    stmt = select(entries.c.day, entries.c.outcome, func.count()).group_by(
+        entries.c.day, entries.c.outcome
+    )
+    found: dict[date, list[int]] = {}
+    wanted_days = set(wanted)
+    for raw, index, n in session.execute(stmt):
+        registered = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        if registered in wanted_days:
+            found.setdefault(registered, [0] * len(OUTCOMES))[int(index)] += int(n)
+    return found
+
+
+def from_days(days: dict[date, list[int]]) -> list[EntryCohort]:
+    """The cohorts, by month, from each day's newcomers by outcome (months with none left out)."""
+    months: dict[str, list[int]] = {}
+    for day, counts in days.items():
+        total = months.setdefault(day.isoformat()[:7], [0] * len(OUTCOMES))
+        for index, n in enumerate(counts):
+            total[index] += n
+    return [
+        EntryCohort(month, sum(n), n[OUTCOMES.index("completed")], n[OUTCOMES.index("active")],
+                    n[OUTCOMES.index("ended_early")])
+        for month, n in sorted(months.items())
+        if sum(n)
+    ]  # fmt: skip

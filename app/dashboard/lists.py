@@ -67,24 +67,32 @@ def _pairs(sql: measures.Sql, today: date, neighbourhood: str | None) -> Select[
 
 
 def _rows(session: Session, stmt: Select[Any], today: date) -> list[PairRow]:
+    return [pair for pair, _ in _flagged(session, stmt, today)]
+
+
+def _flagged(session: Session, stmt: Select[Any], today: date) -> list[tuple[PairRow, bool]]:
+    """The pairs, each with whether it is at risk."""
     found = []
     for row in session.execute(stmt):
         last = measures.from_day_number(row.last_dn) if row.last_dn is not None else None
         since = last or row.start_date
         found.append(
-            PairRow(
-                contract_id=row.id,
-                newcomer=f"{row[1]} {row[2]}",
-                volunteer=f"{row[3]} {row[4]}",
-                neighbourhood=row.neighbourhood,
-                start_date=row.start_date,
-                end_date=row.end_date,
-                last_met_on=last,
-                weeks_since_meeting=max(0, (today - since).days // 7),
-                open_worries=int(row.worries or 0),
-                silent=bool(row.silent),
-                last_call=row.last_call,
-                calls_missing=int(row.missing or 0),
+            (
+                PairRow(
+                    contract_id=row.id,
+                    newcomer=f"{row[1]} {row[2]}",
+                    volunteer=f"{row[3]} {row[4]}",
+                    neighbourhood=row.neighbourhood,
+                    start_date=row.start_date,
+                    end_date=row.end_date,
+                    last_met_on=last,
+                    weeks_since_meeting=max(0, (today - since).days // 7),
+                    open_worries=int(row.worries or 0),
+                    silent=bool(row.silent),
+                    last_call=row.last_call,
+                    calls_missing=int(row.missing or 0),
+                ),
+                bool(row.risk),
             )
         )
     return found
@@ -114,3 +122,24 @@ def pairs_missing_calls(
         missing.desc(), Contract.start_date, stmt.selected_columns.id
     )
     return _rows(session, stmt, today)
+
+
+def pairs_to_call(
+    session: Session, city: CityProfile, today: date, neighbourhood: str | None = None
+) -> tuple[list[PairRow], list[PairRow]]:
+    """``at_risk_pairs`` and ``pairs_missing_calls`` together (the pairs page shows both),
+    from ONE pass over the active pairs: each pair's meetings and calls are counted once."""
+    sql = measures.sql_for(session, city.timezone)
+    stmt = _pairs(sql, today, neighbourhood)
+    risk: ColumnElement[bool] = stmt.selected_columns.risk
+    found = _flagged(session, stmt.where(risk | (stmt.selected_columns.missing > 0)), today)
+    # The orders of the two queries above: the longest silent first; the most overdue first.
+    at_risk = sorted(
+        (pair for pair, risky in found if risky),
+        key=lambda p: (p.last_met_on is not None, p.last_met_on or date.min, p.contract_id),
+    )
+    missing = sorted(
+        (pair for pair, _ in found if pair.calls_missing > 0),
+        key=lambda p: (-p.calls_missing, p.start_date, p.contract_id),
+    )
+    return at_risk, missing

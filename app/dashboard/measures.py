@@ -4,27 +4,18 @@ The dashboard must answer in milliseconds over 20,000 contracts and 500,000 chec
 are computed by the database, per contract, with the SAME definitions as the pure functions
 (tests/test_dashboard_measures.py checks both agree on a hand-built fixture, on both backends).
 
-Dates become DAY NUMBERS (days since 1970-01-01) so the period arithmetic is plain integer
-arithmetic on both backends: PostgreSQL ``date - DATE '1970-01-01'``, SQLite
-``CAST(julianday(d) AS INTEGER) - 2440587``. Every division below has non-negative operands,
-where SQL's truncating integer division equals Python's ``//``.
-
-The city-local date of a timestamp (an early end's last day) needs the city's time zone:
-PostgreSQL's ``timezone(zone, ts)``; on SQLite a function registered on the connection
-(``buddy_local_day``) using Python's zoneinfo — the very conversion rules.py uses.
+Dates are DAY NUMBERS (dates.py) so the period arithmetic is plain integer arithmetic on both
+backends. Every division below has non-negative operands, where SQL's truncating integer
+division equals Python's ``//``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Date,
     Float,
-    Integer,
     Subquery,
     and_,
     case,
@@ -34,93 +25,24 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
 )
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.checkins.models import Checkin, CheckinStatus
 from app.config import Cadence
 from app.contracts.models import Contract, ContractStatus
+from app.dashboard.dates import Sql as Sql
+from app.dashboard.dates import day_number as day_number
+from app.dashboard.dates import from_day_number as from_day_number
+from app.dashboard.dates import sql_for as sql_for
+from app.dashboard.models import ContractAttendance
 from app.followup.models import StaffCall
 from app.people.models import Person
 
-EPOCH = date(1970, 1, 1)
 # Meetings that count for adherence and at risk: all but those the other side disputed. Listed
 # (not "!= disputed") so the database can look them up in the (contract, status, date) index.
 COUNTING = (CheckinStatus.pending.value, CheckinStatus.confirmed.value)
 PACK = 1_000_000
-_SQLITE_EPOCH_JULIAN = 2440587  # CAST(julianday('1970-01-01') AS INTEGER)
-
-
-def day_number(day: date) -> int:
-    return (day - EPOCH).days
-
-
-def from_day_number(number: int) -> date:
-    return date.fromordinal(EPOCH.toordinal() + number)
-
-
-def _sqlite_local_day(value: str | None, zone: str) -> int | None:
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return day_number(moment.astimezone(ZoneInfo(zone)).date())
-
-
-def _sqlite_local_date(value: str | None, zone: str) -> str | None:
-    number = _sqlite_local_day(value, zone)
-    return from_day_number(number).isoformat() if number is not None else None
-
-
-@dataclass(frozen=True)
-class Sql:
-    """Backend-specific spellings of the few date operations the measures need."""
-
-    dialect: str
-    timezone: str
-
-    @property
-    def postgresql(self) -> bool:
-        return self.dialect == "postgresql"
-
-    def day(self, value: Any) -> ColumnElement[int]:
-        if self.postgresql:
-            return cast(value - literal(EPOCH, Date), Integer)
-        return cast(func.julianday(value), Integer) - _SQLITE_EPOCH_JULIAN
-
-    def local_day(self, moment: Any) -> ColumnElement[int]:
-        """Day number of the city-local calendar date of a UTC timestamp."""
-        if self.postgresql:
-            return self.day(cast(func.timezone(self.timezone, moment), Date))
-        return func.buddy_local_day(moment, self.timezone, type_=Integer)
-
-    def local_date(self, moment: Any) -> ColumnElement[date]:
-        """The city-local calendar date of a UTC timestamp (on SQLite an ISO date string,
-        which compares with stored dates as dates do)."""
-        if self.postgresql:
-            return cast(func.timezone(self.timezone, moment), Date)
-        return func.buddy_local_date(moment, self.timezone, type_=Date)
-
-    def month(self, value: Any) -> ColumnElement[str]:
-        """``YYYY-MM`` of a date."""
-        if self.postgresql:
-            return func.to_char(value, "YYYY-MM")
-        return func.strftime("%Y-%m", value)
-
-
-def sql_for(session: Session, timezone: str) -> Sql:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # These queries are thousands of tiny index lookups: compiling them to machine code
-        # (JIT, triggered by their estimated cost) takes longer than running them.
-        session.execute(text("SET LOCAL jit = off"))
-    if dialect == "sqlite":
-        raw: Any = session.connection().connection.driver_connection
-        raw.create_function("buddy_local_day", 2, _sqlite_local_day, deterministic=True)
-        raw.create_function("buddy_local_date", 2, _sqlite_local_date, deterministic=True)
-    return Sql(dialect, timezone)
 
 
 def in_area(neighbourhood: str | None) -> list[ColumnElement[bool]]:
@@ -161,40 +83,58 @@ def per_contract(
     *where: ColumnElement[bool],
     name: str = "attendance",
     with_adherence: bool = True,
+    summed: bool = True,
+    over_after: date | None = None,
+    unfinished_only: bool = False,
 ) -> Subquery:
     """One row per started contract matching ``where``, seen on ``as_of`` (rules.attendance):
 
     ``id, start, len, n`` (periods completed), ``completed_met`` (completed periods with a
     counting meeting), ``open_met`` (1 if the open period has one), ``last_dn`` (day number of
     the latest counting meeting, NULL if none) and ``met`` / ``expected`` (adherence's terms).
-    ``with_adherence=False`` skips counting the periods (at risk needs only the last meeting).
+    ``with_adherence=False`` skips counting the periods (at risk needs only the last meeting);
+    ``over_after`` leaves out the contracts over before that day (last day earlier);
+    ``unfinished_only`` leaves out those over before ``as_of`` whose sum holds their final
+    attendance (``final_counts`` counts them). ``ends_dn``: the last day (NULL: running).
 
     Each contract's meetings are read by small correlated lookups on the check-ins index
     (contract, status, date) — about 25 index entries per contract — rather than by joining
     every check-in: the work grows with the contracts asked about, not with the whole history.
+    Better still, a contract whose meetings ``buddy tick`` has summed up (ContractAttendance,
+    exact by construction) is read from its sum when no meeting counted there lies after
+    ``as_of`` — the very same numbers, without the lookup (``summed=False``: always look up).
     """
     today = day_number(as_of)
-    start, length, last = sql.day(Contract.start_date), period_length(), last_day(sql)
-    # stop = min(today, last + 1): the first day not over; n periods lie entirely before it.
-    stop = case((last.is_(None), today), (last + 1 < today, last + 1), else_=today)
-    n = case((stop > start, (stop - start) // length), else_=0)
-    # horizon = min(today, last): the last day a meeting counts, as a date for the index.
-    ends = last_date(sql)
-    horizon = case((ends.is_(None), as_of), (ends < as_of, ends), else_=as_of)
+    columns: list[Any] = [
+        Contract.id.label("id"),
+        Contract.start_date.label("start_date"),
+        sql.day(Contract.start_date).label("start"),
+        period_length().label("len"),
+        last_date(sql).label("ends"),  # rules.last_day, computed once (a time zone conversion)
+    ]
+    chosen: Any = select(*columns)
+    if summed:
+        chosen = select(
+            *columns, ContractAttendance.met.label("s_met"),
+            ContractAttendance.last_dn.label("s_last"),
+        ).outerjoin(ContractAttendance, ContractAttendance.contract_id == Contract.id)  # fmt: skip
+    if summed and unfinished_only:
+        # Those whose final attendance is summed up are left to the caller (final_counts).
+        ends_dn = ContractAttendance.ends_dn
+        chosen = chosen.where(or_(ends_dn.is_(None), ends_dn >= today))
     periods = (
-        select(
-            Contract.id.label("id"),
-            Contract.start_date.label("start_date"),
-            start.label("start"),
-            length.label("len"),
-            n.label("n"),
-            horizon.label("horizon"),
-        )
-        .where(Contract.start_date.is_not(None), *where)
+        chosen.where(Contract.start_date.is_not(None), *where)
         .cte(f"{name}_periods")
-        # Once per contract: the lookups below then compare with plain values.
+        # Once per contract: what follows reads plain values, not the expressions again.
         .prefix_with("MATERIALIZED")
     )
+    start, length, ends = periods.c.start, periods.c.len, periods.c.ends
+    last = sql.day(ends)
+    # stop = min(today, last + 1): the first day not over; n periods lie entirely before it.
+    stop = case((ends.is_(None), today), (last + 1 < today, last + 1), else_=today)
+    n = case((stop > start, (stop - start) // length), else_=0)
+    # horizon = min(today, last): the last day a meeting counts, as a date for the index.
+    horizon = case((ends.is_(None), as_of), (ends < as_of, ends), else_=as_of)
 
     def meetings(*conditions: ColumnElement[bool]) -> Any:
         return (
@@ -207,19 +147,35 @@ def per_contract(
             .correlate(periods)
         )
 
-    within = meetings(Checkin.met_on >= periods.c.start_date, Checkin.met_on <= periods.c.horizon)
+    within = meetings(Checkin.met_on >= periods.c.start_date, Checkin.met_on <= horizon)
     last_dn = sql.day(func.max(Checkin.met_on))  # max of the column: one index step
     if with_adherence:
         # Distinct periods with a meeting (the open one included: it counts once it has one)
         # and the latest meeting, from ONE index lookup per contract: both numbers travel in
         # one integer, count × PACK + day number (day numbers stay far below PACK).
         k = (sql.day(Checkin.met_on) - periods.c.start) // periods.c.len
-        packed = within.add_columns(func.count(distinct(k)) * PACK + last_dn).scalar_subquery()
+        packed: Any = within.add_columns(func.count(distinct(k)) * PACK + last_dn)
+        from_sum: Any = periods.c.s_met * PACK + periods.c.s_last if summed else None
     else:
-        packed = within.add_columns(last_dn).scalar_subquery()
+        packed = within.add_columns(last_dn)
+        from_sum = periods.c.s_last if summed else None
+    packed = packed.scalar_subquery()
+    if summed:
+        # The sum stands for the lookup when it exists and counts no meeting after as_of (the
+        # lookup's horizon is min(as_of, last day); the sum's is the last day). CASE runs the
+        # lookup only for the other contracts.
+        usable = and_(
+            periods.c.s_met.is_not(None),
+            or_(periods.c.s_last.is_(None), periods.c.s_last <= today),
+        )
+        packed = case((usable, from_sum), else_=packed)
+    counted = select(
+        periods.c.id, start, length, n.label("n"), packed.label("packed"), last.label("ends_dn")
+    )
+    if over_after is not None:
+        counted = counted.where(or_(ends.is_(None), ends >= over_after))
     inner = (
-        select(periods.c.id, periods.c.start, periods.c.len, periods.c.n, packed.label("packed"))
-        .cte(f"{name}_counts")
+        counted.cte(f"{name}_counts")
         # Computed once per contract, however often the outer query reads met and expected.
         .prefix_with("MATERIALIZED")
     )
@@ -241,6 +197,7 @@ def per_contract(
         last_met.label("last_dn"),
         met.label("met"),
         (inner.c.n + open_met).label("expected"),
+        inner.c.ends_dn,
     ).subquery(name)
 
 

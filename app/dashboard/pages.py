@@ -132,6 +132,7 @@ def pairs(request: Request, session: SessionDep, staff: PageStaff, city: CityDep
         city, today, None, None, request.query_params.get("neighbourhood")
     )
     locale: str = request.state.locale
+    at_risk, missing_calls = lists.pairs_to_call(session, city, today, chosen.neighbourhood)
     return render(
         request,
         "dashboard/pairs.html",
@@ -139,8 +140,8 @@ def pairs(request: Request, session: SessionDep, staff: PageStaff, city: CityDep
             **formatters(request, city),
             "filters": chosen,
             "errors": {k: gettext(locale, v) for k, v in problems.items()},
-            "at_risk": lists.at_risk_pairs(session, city, today, chosen.neighbourhood),
-            "missing_calls": lists.pairs_missing_calls(session, city, today, chosen.neighbourhood),
+            "at_risk": at_risk,
+            "missing_calls": missing_calls,
             "shown": PAIRS_SHOWN,
         },
         status_code=422 if problems else 200,

@@ -1,10 +1,12 @@
-"""The dashboard's two time series, each one GROUP BY in SQL: meetings per week over the last
-26 weeks (up to the period's end), and completion by cohort (month of start)."""
+"""The dashboard's two time series: meetings per week over the last 26 weeks (up to the
+period's end), summed from the meetings per day, and completion by cohort (month of start),
+one GROUP BY in SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +16,7 @@ from app.checkins.models import Checkin, CheckinStatus
 from app.contracts.models import Contract, ContractStatus
 from app.dashboard import measures
 from app.dashboard.filters import Filters
+from app.dashboard.models import MeetingDay
 
 WEEKS = 26  # "the last six months"
 
@@ -48,27 +51,73 @@ def first_monday(end: date) -> date:
     return end - timedelta(days=end.weekday()) - timedelta(weeks=WEEKS - 1)
 
 
-def meetings_per_week(session: Session, sql: measures.Sql, filters: Filters) -> list[Week]:
-    """Monday-to-Sunday weeks, the last one holding the period's end day."""
-    monday = first_monday(filters.end)
-    bucket = (sql.day(Checkin.met_on) - measures.day_number(monday)) // 7
-    stmt = (
+def days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _per_day(*where: ColumnElement[bool]) -> Any:
+    return (
         select(
-            bucket.label("week"),
+            Checkin.met_on,
             func.sum(case((Checkin.status != CheckinStatus.disputed, 1), else_=0)),
             func.sum(case((Checkin.status == CheckinStatus.confirmed, Checkin.minutes), else_=0)),
         )
-        .where(Checkin.met_on.between(monday, filters.end))
-        .group_by(bucket)
+        .where(*where)
+        .group_by(Checkin.met_on)
     )
+
+
+def count_days(
+    session: Session, wanted: list[date], *where: ColumnElement[bool]
+) -> dict[date, tuple[int, int]]:
+    """(meetings that count — not disputed —, confirmed minutes) per day of ``wanted`` that
+    has check-ins matching ``where``: read live, one ordered pass over the check-ins' (date,
+    status, minutes) index between the first and the last day wanted."""
+    if not wanted:
+        return {}
+    span = Checkin.met_on.between(min(wanted), max(wanted))
+    # A short list is looked up day by day; a long one is a stretch of the index.
+    few = [Checkin.met_on.in_(wanted)] if len(wanted) <= 100 else []
+    chosen = set(wanted)
+    return {
+        day: (int(n or 0), int(m or 0))
+        for day, n, m in session.execute(_per_day(span, *few, *where))
+        if day in chosen
+    }
+
+
+def meetings_by_day(session: Session, filters: Filters, first: date) -> dict[date, tuple[int, int]]:
+    """Per day from ``first`` to the period's end, in the period's neighbourhood: (meetings
+    that count, confirmed minutes). The period's totals and the weekly chart both sum these.
+
+    Without a neighbourhood, the days ``buddy tick`` summed up (MeetingDay, exact by
+    construction) are read from their sums and only the others (today, those changed since the
+    tick, or all before the first tick) are counted live; with one, all live."""
+    wanted = days(first, filters.end)
     if filters.neighbourhood:
-        stmt = stmt.where(
-            Checkin.contract_id.in_(
-                select(Contract.id).where(*measures.in_area(filters.neighbourhood))
-            )
+        area = select(Contract.id).where(*measures.in_area(filters.neighbourhood))
+        return count_days(session, wanted, Checkin.contract_id.in_(area))
+    stored = session.execute(
+        select(MeetingDay.day, MeetingDay.meetings, MeetingDay.confirmed_minutes).where(
+            MeetingDay.day.between(first, filters.end)
         )
-    found = {int(week): (int(n or 0), int(m or 0)) for week, n, m in session.execute(stmt)}
-    return [Week(monday + timedelta(weeks=i), *found.get(i, (0, 0))) for i in range(WEEKS)]
+    )
+    found = {day: (int(n), int(m)) for day, n, m in stored}
+    found.update(count_days(session, [d for d in wanted if d not in found]))
+    return found
+
+
+def weeks(by_day: dict[date, tuple[int, int]], filters: Filters) -> list[Week]:
+    """Monday-to-Sunday weeks, the last one holding the period's end day (``by_day`` must
+    cover them: meetings_by_day from ``first_monday(filters.end)`` or earlier)."""
+    monday = first_monday(filters.end)
+    found = [[0, 0] for _ in range(WEEKS)]
+    for day, (n, minutes) in by_day.items():
+        index = (day - monday).days // 7
+        if 0 <= index < WEEKS and day <= filters.end:
+            found[index][0] += n
+            found[index][1] += minutes
+    return [Week(monday + timedelta(weeks=i), n, m) for i, (n, m) in enumerate(found)]
 
 
 def cohorts(session: Session, sql: measures.Sql, filters: Filters) -> list[Cohort]:

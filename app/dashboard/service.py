@@ -10,22 +10,23 @@ Each function's docstring is its exact definition.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.checkins import rules
-from app.checkins.models import Checkin, CheckinStatus
 from app.config import CityProfile
 from app.contracts.models import Contract, ContractStatus
-from app.dashboard import measures, series, snapshots
-from app.dashboard.entry_cohorts import EntryCohort, entry_cohorts
+from app.dashboard import attendance, measures, series, snapshots
+from app.dashboard.entry_cohorts import EntryCohort
 from app.dashboard.filters import Filters
+from app.dashboard.newcomers import histogram_median, newcomer_numbers
 from app.dashboard.snapshots import RoundReport, VolunteerNumbers
-from app.programme.states import NewcomerState, carrying_on_sql, volunteer_counts
+from app.programme.counts import volunteer_counts
+from app.programme.states import NewcomerState, carrying_on_sql
 
 STARTED = (ContractStatus.active, ContractStatus.completed, ContractStatus.ended_early)
 
@@ -69,35 +70,6 @@ class Stats:
         return rules.hours(self.confirmed_minutes)
 
 
-# --- shared pieces --------------------------------------------------------------------------
-
-
-def _scalar(session: Session, stmt: Select[Any]) -> Any:
-    return session.execute(stmt).scalar()
-
-
-def median(session: Session, values: Select[Any]) -> tuple[int, float | None]:
-    """How many values the one-column query ``values`` gives (NULLs left out), and their
-    median — in SQL on both backends: the mean of the middle one or two values by
-    ROW_NUMBER(), which is PERCENTILE_CONT(0.5)."""
-    inner = values.subquery("values")
-    column = inner.c[0]
-    ranked = (
-        select(
-            column.label("v"),
-            func.row_number().over(order_by=column).label("rn"),
-            func.count().over().label("cnt"),
-        )
-        .where(column.is_not(None))
-        .subquery("ranked")
-    )
-    middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
-    count, found = session.execute(
-        select(func.max(ranked.c.cnt), func.avg(ranked.c.v)).where(middle)
-    ).one()
-    return int(count or 0), float(found) if found is not None else None
-
-
 # --- the period -----------------------------------------------------------------------------
 
 
@@ -132,53 +104,60 @@ def ended_early_in_period(session: Session, sql: measures.Sql, filters: Filters)
     return {(reason.value if reason else "other"): int(n) for reason, n in session.execute(stmt)}
 
 
-def meetings_in_period(session: Session, filters: Filters) -> tuple[int, int]:
+def meetings_in_period(by_day: dict[date, tuple[int, int]], filters: Filters) -> tuple[int, int]:
     """(meetings that count — not disputed —, confirmed minutes) met on a day in the period."""
-    stmt = select(
-        func.coalesce(func.sum(case((Checkin.status != CheckinStatus.disputed, 1), else_=0)), 0),
-        func.coalesce(
-            func.sum(case((Checkin.status == CheckinStatus.confirmed, Checkin.minutes), else_=0)),
-            0,
-        ),
-    ).where(Checkin.met_on.between(filters.start, filters.end))
-    if filters.neighbourhood:
-        stmt = stmt.where(
-            Checkin.contract_id.in_(
-                select(Contract.id).where(*measures.in_area(filters.neighbourhood))
-            )
-        )
-    meetings, minutes = session.execute(stmt).one()
-    return int(meetings), int(minutes)
+    inside = [v for day, v in by_day.items() if filters.start <= day <= filters.end]
+    return sum(n for n, _ in inside), sum(m for _, m in inside)
 
 
 def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> float | None:
     """Median adherence, judged on ``as_of`` (the period's end, or today), of the contracts
     running at some time in the period: started on or before its end, and not over before its
     start. Contracts with nothing expected yet have no adherence and are left out."""
-    last = measures.last_day(sql)
-    att = measures.per_contract(
-        sql,
-        filters.as_of,
+    where = (
         Contract.status.in_(STARTED),
         Contract.start_date <= filters.end,
-        or_(last.is_(None), last >= measures.day_number(filters.start)),
         *measures.in_area(filters.neighbourhood),
     )
-    return median(session, select(measures.adherence(att)))[1]
+    # Contracts over before as_of: their final (met, expected) from the sums (attendance.py);
+    # the others counted here — each contract once.
+    att = measures.per_contract(
+        sql, filters.as_of, *where, over_after=filters.start, unfinished_only=True
+    )
+    # Histograms of (met, expected): a few hundred pairs rather than a row per contract.
+    live = (
+        select(att.c.met, att.c.expected, func.count())
+        .where(att.c.expected > 0)
+        .group_by(att.c.met, att.c.expected)
+    )
+    final = attendance.final_counts(
+        filters.as_of, filters.start, filters.end, *measures.in_area(filters.neighbourhood)
+    )
+    # Each value met / expected in floating point, as SQL divided (distinct fractions of such
+    # small numbers stay distinct floats, so they sort as the fractions do).
+    found: Counter[float] = Counter()
+    for stmt in (live, final):
+        for met, expected, n in session.execute(stmt):
+            found[float(met) / float(expected)] += int(n)
+    return histogram_median(found.items())[1]
 
 
 def programme_stats(session: Session, city: CityProfile, filters: Filters, now: datetime) -> Stats:
     sql = measures.sql_for(session, city.timezone)
-    waiting, median_wait = median(session, snapshots.waiting_query(sql, filters, now))
-    by_state = snapshots.newcomer_numbers(session, filters, now)
+    newcomers = newcomer_numbers(session, sql, filters, now)
+    by_state = newcomers.by_state
     volunteer_states = volunteer_counts(session, now, filters.neighbourhood)
     ended = ended_early_in_period(session, sql, filters)
-    meetings, minutes = meetings_in_period(session, filters)
+    # One pass over the check-ins by day serves the period's totals and the weekly chart.
+    by_day = series.meetings_by_day(
+        session, filters, min(filters.start, series.first_monday(filters.end))
+    )
+    meetings, minutes = meetings_in_period(by_day, filters)
     completed, carrying_on = completed_in_period(session, filters)
     return Stats(
         filters=filters,
-        newcomers_waiting=waiting,
-        median_waiting_days=median_wait,
+        newcomers_waiting=newcomers.waiting,
+        median_waiting_days=newcomers.median_waiting_days,
         open_panels=by_state[NewcomerState.panel_open],
         pending_contracts=by_state[NewcomerState.choice_pending],
         active_pairs=by_state[NewcomerState.active],
@@ -196,7 +175,7 @@ def programme_stats(session: Session, city: CityProfile, filters: Filters, now: 
         confirmed_minutes=minutes,
         failed_mail=snapshots.failed_mail(session),
         last_round=snapshots.last_round(session),
-        weeks=series.meetings_per_week(session, sql, filters),
+        weeks=series.weeks(by_day, filters),
         cohorts=series.cohorts(session, sql, filters),
-        entry_cohorts=entry_cohorts(session, sql, filters),
+        entry_cohorts=newcomers.entry_cohorts,
     )  # fmt: skip

@@ -16,7 +16,6 @@ from app.dashboard import measures
 from app.dashboard.filters import Filters
 from app.matches.models import MatchingRound
 from app.notifications.models import EmailStatus, OutboxEmail
-from app.people.models import Newcomer
 from app.programme import states
 
 
@@ -42,20 +41,6 @@ def _scalar(session: Session, stmt: Select[Any]) -> Any:
     return session.execute(stmt).scalar()
 
 
-def waiting_query(sql: measures.Sql, filters: Filters, now: datetime) -> Select[Any]:
-    """Days waited (today minus the local day they started waiting) by each newcomer in the
-    programme state ``waiting_for_round`` (app/programme/states.py, matching's definition)."""
-    waited = measures.day_number(filters.today) - sql.local_day(Newcomer.waiting_since)
-    stmt = (
-        select(waited.label("days"))
-        .select_from(Newcomer)
-        .where(states.newcomers_in(states.NewcomerState.waiting_for_round, now))
-    )
-    if filters.neighbourhood:
-        stmt = stmt.where(Newcomer.neighbourhood == filters.neighbourhood)
-    return stmt
-
-
 def volunteer_numbers(counts: dict[states.VolunteerState, int]) -> VolunteerNumbers:
     """Approved, unpaused volunteers by programme state (app/programme/states.py)."""
     return VolunteerNumbers(
@@ -63,14 +48,6 @@ def volunteer_numbers(counts: dict[states.VolunteerState, int]) -> VolunteerNumb
         exposed=counts[states.VolunteerState.proposed],
         at_capacity=counts[states.VolunteerState.full],
     )
-
-
-def newcomer_numbers(
-    session: Session, filters: Filters, now: datetime
-) -> dict[states.NewcomerState, int]:
-    """Newcomers by programme state (app/programme/states.py): open panels, contracts waiting
-    for signatures and active pairs are the newcomers in those states."""
-    return states.newcomer_counts(session, now, filters.neighbourhood)
 
 
 def at_risk_count(session: Session, sql: measures.Sql, filters: Filters) -> int:

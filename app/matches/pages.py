@@ -32,7 +32,8 @@ from app.people.models import Newcomer, Person
 from app.people.pages import add_me_section
 from app.people.service import person_for_user
 from app.people.vocabulary import language_name
-from app.programme.states import NewcomerState, newcomer_counts
+from app.programme.counts import newcomer_counts
+from app.programme.states import NewcomerState
 from app.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)

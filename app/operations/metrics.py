@@ -91,7 +91,7 @@ class ProgrammeCollector(Collector):
         from app.db import utcnow
         from app.matches.models import MatchingRound
         from app.notifications.models import OutboxEmail
-        from app.programme.states import newcomer_counts, volunteer_counts
+        from app.programme.counts import newcomer_counts, volunteer_counts
 
         with self.factory() as session:
             # The one definition of each programme state (app/programme/states.py), as on

@@ -45,7 +45,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
@@ -209,17 +219,73 @@ def _contract(*statuses: ContractStatus) -> ColumnElement[bool]:
     return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status.in_(statuses))
 
 
-def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
-    """``newcomer_state`` as a column over ``Newcomer`` rows."""
-    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_condition(now))
+def _newcomer_ladder(
+    intake: Any,
+    has_active: ColumnElement[bool],
+    has_pending: ColumnElement[bool],
+    has_completed: ColumnElement[bool],
+    has_panel: ColumnElement[bool],
+) -> ColumnElement[str]:
+    """The newcomer ladder in SQL, from the facts as conditions (however they are found)."""
     return case(
-        (Newcomer.intake_status == IntakeStatus.pending, literal("waiting_for_intake")),
-        (Newcomer.intake_status == IntakeStatus.rejected, literal("not_accepted")),
-        (_contract(ContractStatus.active), literal("active")),
-        (_contract(ContractStatus.pending), literal("choice_pending")),
-        (_contract(ContractStatus.completed), literal("completed")),
+        (intake == IntakeStatus.pending, literal("waiting_for_intake")),
+        (intake == IntakeStatus.rejected, literal("not_accepted")),
+        (has_active, literal("active")),
+        (has_pending, literal("choice_pending")),
+        (has_completed, literal("completed")),
         (has_panel, literal("panel_open")),
         else_=literal("waiting_for_round"),
+    )
+
+
+def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
+    """``newcomer_state`` as a column over ``Newcomer`` rows (lookups per row: for a WHERE)."""
+    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_condition(now))
+    return _newcomer_ladder(
+        Newcomer.intake_status,
+        _contract(ContractStatus.active),
+        _contract(ContractStatus.pending),
+        _contract(ContractStatus.completed),
+        has_panel,
+    )
+
+
+# Contract statuses a newcomer's facts record (the ladder's, and ended early for the cohorts).
+FACT_STATUSES = (
+    ContractStatus.active,
+    ContractStatus.pending,
+    ContractStatus.completed,
+    ContractStatus.ended_early,
+)
+
+
+def newcomer_facts(*where: ColumnElement[bool]) -> Subquery:
+    """Per newcomer with contracts: ``newcomer_id`` and 1/0 flags ``active``, ``pending``,
+    ``completed``, ``ended_early`` (holds a contract with that status), from ONE grouped pass
+    over the contracts (those matching ``where``: e.g. of some newcomers only) instead of three
+    lookups per newcomer (what counting everyone needs)."""
+
+    def holds(status: ContractStatus) -> ColumnElement[int]:
+        return func.max(case((Contract.status == status, 1), else_=0)).label(status.value)
+
+    return (
+        select(Contract.newcomer_id.label("newcomer_id"), *(holds(s) for s in FACT_STATUSES))
+        .where(Contract.status.in_(FACT_STATUSES), *where)
+        .group_by(Contract.newcomer_id)
+        .subquery("facts")
+    )
+
+
+def newcomer_state_from_facts(facts: Subquery, now: datetime) -> ColumnElement[str]:
+    """``newcomer_state`` over ``Newcomer`` LEFT JOIN ``newcomer_facts()`` (the same ladder;
+    the few open panels are read once, hashed)."""
+    open_panels = select(Panel.newcomer_id).where(open_panel_condition(now))
+    return _newcomer_ladder(
+        Newcomer.intake_status,
+        facts.c.active == 1,
+        facts.c.pending == 1,
+        facts.c.completed == 1,
+        Newcomer.id.in_(open_panels),
     )
 
 
@@ -242,32 +308,3 @@ def newcomers_in(state: NewcomerState, now: datetime) -> ColumnElement[bool]:
 
 def volunteers_in(state: VolunteerState, now: datetime) -> ColumnElement[bool]:
     return volunteer_state_sql(now) == state.value
-
-
-def _grouped(session: Session, inner: Select[Any]) -> list[tuple[str, int]]:
-    # Grouped outside: the CASE holds bound parameters, which PostgreSQL would not recognise
-    # as "the same expression" in SELECT and GROUP BY.
-    states = inner.subquery("states")
-    stmt = select(states.c.state, func.count()).group_by(states.c.state)
-    return [(str(s), int(n)) for s, n in session.execute(stmt)]
-
-
-def newcomer_counts(
-    session: Session, now: datetime, neighbourhood: str | None = None
-) -> dict[NewcomerState, int]:
-    """How many newcomers are in each state (every state present, zeros included)."""
-    inner = select(newcomer_state_sql(now).label("state")).select_from(Newcomer)
-    if neighbourhood:
-        inner = inner.where(Newcomer.neighbourhood == neighbourhood)
-    found = {NewcomerState(s): n for s, n in _grouped(session, inner)}
-    return {state: found.get(state, 0) for state in NewcomerState}
-
-
-def volunteer_counts(
-    session: Session, now: datetime, neighbourhood: str | None = None
-) -> dict[VolunteerState, int]:
-    inner = select(volunteer_state_sql(now).label("state")).select_from(Volunteer)
-    if neighbourhood:
-        inner = inner.where(Volunteer.neighbourhood == neighbourhood)
-    found = {VolunteerState(s): n for s, n in _grouped(session, inner)}
-    return {state: found.get(state, 0) for state in VolunteerState}

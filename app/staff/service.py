@@ -19,7 +19,8 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.i18n.catalog import N_
 from app.people.models import Person
-from app.programme.states import NewcomerState, VolunteerState, newcomer_counts, volunteer_counts
+from app.programme.counts import newcomer_counts, volunteer_counts
+from app.programme.states import NewcomerState, VolunteerState
 
 # Letters and digits that cannot be mistaken for one another when read aloud or copied by hand
 # (no 0/o, 1/l/i): a newcomer at the welcome desk writes this password down from the screen.

@@ -1,0 +1,112 @@
+"""The dashboard's newcomer numbers: how many are in each programme state (app/programme/
+states.py) and how long those waiting for a round have waited (their number and median) from
+ONE pass over the newcomers; and the entry cohorts (entry_cohorts.py), by day of registration.
+
+Each newcomer's facts (states.newcomer_facts: one grouped pass over the contracts) are read
+once; both answers are small histograms of the same materialised rows — (state), (days
+waited) — and the median is taken from the histogram of whole days, exactly as the middle
+value(s) of the sorted list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, Table, cast, func, literal, null, select, union_all
+from sqlalchemy.orm import Session
+
+from app.contracts.models import Contract
+from app.dashboard import entry_cohorts, measures, series
+from app.dashboard.entry_cohorts import EntryCohort
+from app.dashboard.filters import Filters
+from app.dashboard.models import EntryDay
+from app.people.models import Newcomer, Person
+from app.programme import states
+from app.programme.states import NewcomerState
+
+
+@dataclass(frozen=True)
+class NewcomerNumbers:
+    by_state: dict[NewcomerState, int]
+    waiting: int  # in the state waiting_for_round
+    median_waiting_days: float | None
+    entry_cohorts: list[EntryCohort]
+
+
+def histogram_median(counts: Iterable[tuple[Any, int]]) -> tuple[int, float | None]:
+    """How many values, and their median (the mean of the middle one or two values, as
+    PERCENTILE_CONT(0.5)), from ``(value, how many)`` pairs."""
+    ordered = sorted((value, n) for value, n in counts if value is not None and n > 0)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return 0, None
+    wanted = {(total + 1) // 2, (total + 2) // 2}  # 1-based positions of the middle
+    found: list[float] = []
+    seen = 0
+    for value, n in ordered:
+        found += [float(value) for position in wanted if seen < position <= seen + n]
+        seen += n
+    return total, sum(found) / len(found)
+
+
+def newcomer_numbers(
+    session: Session, sql: measures.Sql, filters: Filters, now: datetime
+) -> NewcomerNumbers:
+    # The newcomers' own table: no join with people.
+    table: Table = Newcomer.__table__  # type: ignore[assignment]
+    area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
+    facts = states.newcomer_facts(
+        *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
+    )
+    base = (
+        select(
+            states.newcomer_state_from_facts(facts, now).label("state"),
+            table.c.waiting_since.label("waiting_since"),
+        )
+        .select_from(table)
+        .outerjoin(facts, facts.c.newcomer_id == table.c.id)
+    )
+    if filters.neighbourhood:
+        base = base.where(table.c.id.in_(area))
+    rows = base.cte("newcomer_rows").prefix_with("MATERIALIZED")
+    # Days waited: today minus the local day they started waiting (snapshot, whatever the
+    # period) — converted for the waiting ones only.
+    days = measures.day_number(filters.today) - sql.local_day(rows.c.waiting_since)
+    stmt = union_all(
+        select(literal("state"), rows.c.state, cast(null(), Integer), func.count()).group_by(
+            rows.c.state
+        ),
+        select(literal("days"), cast(null(), String), days, func.count())
+        .where(rows.c.state == NewcomerState.waiting_for_round.value)
+        .group_by(days),
+    )
+    by_state = dict.fromkeys(NewcomerState, 0)
+    waited: list[tuple[int, int]] = []
+    for kind, key, value, n in session.execute(stmt):
+        if kind == "state":
+            by_state[NewcomerState(key)] = int(n)
+        else:
+            waited.append((int(value), int(n)))
+    count, median = histogram_median(waited)
+    return NewcomerNumbers(by_state, count, median, entries(session, sql, filters))
+
+
+def entries(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
+    """The entry cohorts of the period. Without a neighbourhood, the days ``buddy tick`` summed
+    up (EntryDay, exact by construction) are read from their sums and only the others (today,
+    those changed since the tick, or all before the first tick) are counted live."""
+    wanted = series.days(filters.start, filters.end)
+    if filters.neighbourhood:
+        area = Newcomer.neighbourhood == filters.neighbourhood
+        return entry_cohorts.from_days(entry_cohorts.count_days(session, sql, wanted, area))
+    stored = session.execute(
+        select(EntryDay.day, *(EntryDay.__table__.c[o] for o in entry_cohorts.OUTCOMES)).where(
+            EntryDay.day.between(filters.start, filters.end)
+        )
+    )
+    found = {day: [int(n) for n in counts] for day, *counts in stored}
+    found.update(entry_cohorts.count_days(session, sql, [d for d in wanted if d not in found]))
+    return entry_cohorts.from_days(found)
