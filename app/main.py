@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from asgi_csrf import asgi_csrf_decorator
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -146,3 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 app = create_app()
+# The application's long-lived objects (routes, models, schemas, templates, catalogs: some
+# 300,000) never become garbage; moved out of the collector's reach, the collections that
+# requests set off no longer walk them all (a full one took ~0.1 s, a stall for everyone).
+gc.freeze()

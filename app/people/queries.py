@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.auth.models import Role, User
 from app.people.models import Newcomer, Person, Volunteer
@@ -27,7 +27,13 @@ def person_for_user(session: Session, user: User) -> Person | None:
         if found is not None:
             return found
     # Languages in the same round trip: every page and answer about the person shows them.
-    stmt = select(model).where(model.user_id == user.id).options(joinedload(model.languages))
+    # Not the user again (``Person.user`` is joined by default): the caller has it, so the
+    # identity map answers ``person.user`` without a query.
+    stmt = (
+        select(model)
+        .where(model.user_id == user.id)
+        .options(joinedload(model.languages), lazyload(model.user))
+    )
     person = session.scalars(stmt).unique().first()
     if person is not None:
         known[user.id] = person.id
