@@ -125,7 +125,8 @@ def main() -> None:
                         help="requests in flight at once (the thread pool and the GIL then "
                              "count too)")
     parser.add_argument("--only", help="comma-separated cases (default: all)")
-    parser.add_argument("--profile", choices=["bare", "healthz", "x_session", "x_user", "me_api", "me_page", "checkin"])
+    parser.add_argument("--profile", choices=["bare", "healthz", "x_session", "x_user", "me_api",
+                                              "me_page", "checkin"])  # fmt: skip
     args = parser.parse_args()
 
     server = make_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
@@ -186,9 +187,9 @@ def run(url: str, args: argparse.Namespace) -> None:
 
             newcomer = await token(DEMO_LOGINS["newcomer"], DEMO_PASSWORD)
             await client.get("/login")
-            await client.post("/login", data={"email": DEMO_LOGINS["volunteer"],
-                                              "password": DEMO_PASSWORD,
-                                              "csrftoken": client.cookies["csrftoken"]})  # fmt: skip
+            login = {"email": DEMO_LOGINS["volunteer"], "password": DEMO_PASSWORD,
+                     "csrftoken": client.cookies["csrftoken"]}  # fmt: skip
+            await client.post("/login", data=login)
             cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
             tokens = {email: await token(email, PASSWORD) for _, email in pairs[:20]}
             return newcomer, cookie, tokens
