@@ -45,10 +45,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
+from app.db import UTCDateTime
 from app.i18n.catalog import N_
 from app.matches.models import Panel, PanelCandidate, PanelStatus
 from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
@@ -165,25 +178,35 @@ def volunteer_state(
     return VolunteerState.available
 
 
-def open_panel_condition(now: datetime) -> ColumnElement[bool]:
+def open_panel_condition(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(Panel.status == PanelStatus.open, Panel.expires_at > now)
 
 
+# One person's state is read on every /me (page and API): its two queries are built once,
+# with their SQL cache keys, rather than on every request (parameters: person id and now).
+# The newcomer's facts in one round trip: a row per contract (or one with NULL), each saying
+# whether an open panel exists.
+_NOW: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+_NEWCOMER_FACTS = (
+    select(
+        Contract.status,
+        exists().where(
+            Panel.newcomer_id == bindparam("person_id"), open_panel_condition(_NOW)
+        ),
+    )
+    .select_from(Newcomer)
+    .outerjoin(Contract, Contract.newcomer_id == Newcomer.id)
+    .where(Newcomer.id == bindparam("person_id"))
+)
+
+
 def state_of_newcomer(session: Session, newcomer: Newcomer, now: datetime) -> NewcomerState:
-    # The facts in one round trip: a row per contract (or one with NULL), each saying whether
-    # an open panel exists.
-    has_panel = exists().where(Panel.newcomer_id == newcomer.id, open_panel_condition(now))
-    rows = session.execute(
-        select(Contract.status, has_panel)
-        .select_from(Newcomer)
-        .outerjoin(Contract, Contract.newcomer_id == Newcomer.id)
-        .where(Newcomer.id == newcomer.id)
-    ).all()
+    rows = session.execute(_NEWCOMER_FACTS, {"person_id": newcomer.id, "now": now}).all()
     statuses = [status for status, _ in rows if status is not None]
     return newcomer_state(newcomer.intake_status, statuses, bool(rows and rows[0][1]))
 
 
-def _shown_volunteer_ids(now: datetime) -> Any:
+def _shown_volunteer_ids(now: datetime | ColumnElement[datetime]) -> Any:
     return (
         select(PanelCandidate.volunteer_id)
         .join(Panel, Panel.id == PanelCandidate.panel_id)
@@ -191,12 +214,15 @@ def _shown_volunteer_ids(now: datetime) -> Any:
     )
 
 
+_VOLUNTEER_SHOWN = select(func.count()).select_from(
+    _shown_volunteer_ids(_NOW)
+    .where(PanelCandidate.volunteer_id == bindparam("person_id"))
+    .subquery()
+)
+
+
 def state_of_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> VolunteerState:
-    shown = session.scalar(
-        select(func.count()).select_from(
-            _shown_volunteer_ids(now).where(PanelCandidate.volunteer_id == volunteer.id).subquery()
-        )
-    )
+    shown = session.scalar(_VOLUNTEER_SHOWN, {"person_id": volunteer.id, "now": now})
     return volunteer_state(
         volunteer.vetting_status, volunteer.committed_buddies, volunteer.max_buddies, bool(shown)
     )
