@@ -6,7 +6,7 @@ Re-exported by ``app.contracts.service``, which is the module the rest of the ap
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defaultload, lazyload
+from sqlalchemy.orm import Session, defaultload, joinedload, lazyload
 
 from app.auth.models import Role, User
 from app.contracts.models import LIVE_STATUSES, Contract, ContractStatus
@@ -83,15 +83,21 @@ def list_for_user(
         person = person_for_user(session, user)
         if person is None:
             return []
-        own = user.role is Role.newcomer
-        column = Contract.newcomer_id if own else Contract.volunteer_id
+        newcomer = user.role is Role.newcomer
+        column = Contract.newcomer_id if newcomer else Contract.volunteer_id
         # The reader's own side of each contract is ``person``, already in the session (with
-        # its languages): not joined again nor its languages read again; the partners are.
-        mine = Contract.newcomer if own else Contract.volunteer
-        stmt = stmt.where(column == person.id).options(lazyload(mine))
+        # its languages): not joined again nor its languages read again. The partners come
+        # with their languages in the same round trip (a person has a few contracts).
+        mine = Contract.newcomer if newcomer else Contract.volunteer
+        theirs = (
+            joinedload(Contract.volunteer).joinedload(Volunteer.languages)
+            if newcomer
+            else joinedload(Contract.newcomer).joinedload(Newcomer.languages)
+        )
+        stmt = stmt.where(column == person.id).options(lazyload(mine), theirs)
     if status is not None:
         stmt = stmt.where(Contract.status == status)
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt).unique())
 
 
 def live_contract_of_newcomer(session: Session, newcomer_id: int) -> Contract | None:
