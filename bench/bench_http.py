@@ -128,7 +128,10 @@ def wrk(url: str, seconds: int, connections: int, *, header: str = "",
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     LOADS.append(os.getloadavg()[0])  # the shared machine's load, at the end of each load test
-    return parse_wrk(out)
+    sample = parse_wrk(out)
+    if sample.errors:  # say which: non-2xx answers or socket errors (timeouts)
+        print(url, *re.findall(r"^.*(?:Non-2xx|Socket errors).*$", out, re.M), flush=True)
+    return sample
 
 
 # --- data -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import cProfile
 import gc
 import os
 import pstats
+import statistics
 import sys
 import time
 import uuid
@@ -124,11 +125,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1,
                         help="requests in flight at once (the thread pool and the GIL then "
                              "count too)")
+    parser.add_argument("--repeat", type=int, default=1, help="report the min and the median")
+    parser.add_argument("--database-url", help="reuse this prepared database (kept)")
     parser.add_argument("--only", help="comma-separated cases (default: all)")
     parser.add_argument("--profile", choices=["bare", "healthz", "x_session", "x_user", "me_api",
                                               "me_page", "checkin"])  # fmt: skip
     args = parser.parse_args()
 
+    if args.database_url:  # an existing database prepared by this script or bench_http.py
+        run(args.database_url, args)
+        return
     server = make_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
     name = f"buddy_bench_prof_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -144,7 +150,21 @@ def main() -> None:
 
 
 def run(url: str, args: argparse.Namespace) -> None:
-    pairs, settings = prepare(url)
+    if args.database_url:
+        from app.config import Settings
+        from tests.factories import make_active_contract  # noqa: F401  (the models' mappers)
+
+        settings = Settings(database_url=url, environment="test",
+                            secret_key="bench-secret-key-0123456789")  # fmt: skip
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            pairs = [(cid, email) for cid, email in conn.execute(text(
+                "SELECT c.id, u.email FROM contracts c JOIN people p ON p.id = c.volunteer_id "
+                "JOIN users u ON u.id = p.user_id WHERE u.email LIKE 'volunteer%@example.org' "
+                "AND c.status = 'active' ORDER BY c.id"))]  # fmt: skip
+        engine.dispose()
+    else:
+        pairs, settings = prepare(url)
     import httpx
 
     from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD
@@ -227,11 +247,14 @@ def run(url: str, args: argparse.Namespace) -> None:
             continue
         if args.only and key not in args.only.split(","):
             continue
-        queries = 0
-        ms = cpu_per_request(target, make, n, profile=args.profile == key,
-                             concurrency=args.concurrency)
+        runs = []
+        for _ in range(args.repeat):
+            queries = 0
+            runs.append(cpu_per_request(target, make, n, profile=args.profile == key,
+                                        concurrency=args.concurrency))  # fmt: skip
         per = (queries / (n + 5)) if target is app else 0
-        print(f"{key:8s} {ms:7.2f} ms CPU/request  {per:5.1f} queries/request", flush=True)
+        print(f"{key:8s} {min(runs):7.2f} ms CPU/request (min; median "
+              f"{statistics.median(runs):.2f})  {per:5.1f} queries/request", flush=True)
     app.state.engine.dispose()
 
 
