@@ -6,11 +6,12 @@ and a request either commits once at the end or rolls back entirely.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -64,8 +65,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection that sat unused this long is checked before use (see below).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping``, for the connections that need it: one that sat unused in the pool
+    for more than ``PING_AFTER_IDLE_SECONDS`` is pinged before use, and a dead one is
+    replaced (and every older pooled one dropped, as pre-ping does) instead of failing the
+    request. pre-ping pinged on *every* checkout: a round trip per request (about a fifth
+    of the CPU of a small API answer). A connection handed back seconds ago was alive
+    then; one that sat through a server restart or an idle-connection cut-off is pinged."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as error:
+            raise exc.InvalidatePoolError(
+                f"ping after {time.monotonic() - since:.0f} s idle"
+            ) from error
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -6,11 +6,12 @@ the two apart means cookie-borne CSRF can never reach the JSON API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 from app.auth.models import AuthToken, Role, TokenKind, User
 from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
-from app.db import session_scope
 from app.i18n.catalog import LOCALE_COOKIE, N_, choose_api_locale, choose_locale, staff_locale
 from app.inbox import service as inbox
 
@@ -34,12 +34,54 @@ def get_city(request: Request) -> CityProfile:
     return get_settings(request).city
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.sessionmaker)
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work (``session_scope``'s rules: commit once at the end, roll back
+    on any error), in one thread hand-over instead of two: making a ``Session`` does no I/O
+    (it connects at its first query), so only the ending runs in a worker thread."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        await _in_own_thread(_end, session, False)
+        raise
+    await _in_own_thread(_end, session, True)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-CityDep = Annotated[CityProfile, Depends(get_city)]
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def _in_own_thread(func: Callable[[Session, bool], None], *args: Any) -> None:
+    # Outside the shared thread limit, as FastAPI does for a sync dependency's exit: when every
+    # worker thread waits for a pooled connection, the ending that gives one back must still
+    # get a thread.
+    await anyio.to_thread.run_sync(func, *args, limiter=anyio.CapacityLimiter(1))
+
+
+# FastAPI runs a plain ``def`` dependency in the thread pool: a hand-over to a worker thread
+# and back, for each one, on every request. Dependencies that only read the request or
+# check what an earlier one loaded (no I/O) are ``async def`` below, so they run inline.
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _city(request: Request) -> CityProfile:
+    return get_city(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+CityDep = Annotated[CityProfile, Depends(_city)]
 # scope="function": commit (or roll back) before the response leaves, so a failed commit can
 # never be reported to the client as a success.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -90,7 +132,7 @@ def api_user(
     return user
 
 
-def api_staff(request: Request, user: Annotated[User, Depends(api_user)]) -> User:
+async def api_staff(request: Request, user: Annotated[User, Depends(api_user)]) -> User:
     if user.role is not Role.staff:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=N_("Only staff can do this."))
     _staff_locale(request)
@@ -185,7 +227,9 @@ def page_user_optional(request: Request, session: SessionDep) -> User | None:
     return user
 
 
-def page_user(request: Request, user: Annotated[User | None, Depends(page_user_optional)]) -> User:
+async def page_user(
+    request: Request, user: Annotated[User | None, Depends(page_user_optional)]
+) -> User:
     if user is None:
         raise LoginRequired
     if user.role is Role.staff and not request.state.second_factor:
@@ -193,20 +237,20 @@ def page_user(request: Request, user: Annotated[User | None, Depends(page_user_o
     return user
 
 
-def page_staff(request: Request, user: Annotated[User, Depends(page_user)]) -> User:
+async def page_staff(request: Request, user: Annotated[User, Depends(page_user)]) -> User:
     if user.role is not Role.staff:
         raise PageForbidden
     _staff_locale(request)
     return user
 
 
-def page_newcomer(user: Annotated[User, Depends(page_user)]) -> User:
+async def page_newcomer(user: Annotated[User, Depends(page_user)]) -> User:
     if user.role is not Role.newcomer:
         raise PageForbidden
     return user
 
 
-def page_volunteer(user: Annotated[User, Depends(page_user)]) -> User:
+async def page_volunteer(user: Annotated[User, Depends(page_user)]) -> User:
     if user.role is not Role.volunteer:
         raise PageForbidden
     return user

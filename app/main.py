@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from asgi_csrf import asgi_csrf_decorator
+import gc
+
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -55,7 +56,7 @@ from app.privacy import pages as privacy_pages
 from app.privacy import router as privacy_router
 from app.staff import pages as staff_pages
 from app.web import pages as web_pages
-from app.web.csrf import send_csrf_failed
+from app.web.csrf import PageCsrf, send_csrf_failed
 from app.web.docs import install_api_docs
 from app.web.errors import install_error_handlers
 from app.web.guard import RequestGuard
@@ -89,11 +90,6 @@ _ROUTERS = (
 )  # fmt: skip
 
 
-def _skip_csrf(scope: dict[str, object]) -> bool:
-    # The JSON API authenticates with bearer tokens only, never cookies: nothing to forge.
-    return str(scope.get("path", "")).startswith("/api/")
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.environment)
@@ -122,13 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(RouteCaptureMiddleware)
     app.add_middleware(
-        asgi_csrf_decorator(
-            signing_secret=settings.resolved_secret_key(),
-            cookie_secure=settings.secure_cookies,
-            always_protect=_ALWAYS_PROTECT,
-            skip_if_scope=_skip_csrf,
-            send_csrf_failed=send_csrf_failed,
-        )
+        PageCsrf,
+        signing_secret=settings.resolved_secret_key(),
+        cookie_secure=settings.secure_cookies,
+        always_protect=_ALWAYS_PROTECT,
+        send_csrf_failed=send_csrf_failed,
     )
     # Pages are 60-80 KB of repetitive HTML (the registration form's 21 slots), a
     # few KB gzipped, which matters on a prepaid phone plan. Level 6 (zlib's default, the
@@ -148,3 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 app = create_app()
+# The application's long-lived objects (routes, models, schemas, templates, catalogs: some
+# 300,000) never become garbage; moved out of the collector's reach, the collections that
+# requests set off no longer walk them all (a full one took ~0.1 s, a stall for everyone).
+gc.freeze()

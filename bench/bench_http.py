@@ -56,6 +56,7 @@ from app.demo.service import load_demo  # noqa: E402
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PAIRS = 120
 TARGETS = {"GET /api/v1/me": 0.4, "POST check-in": 0.3, "GET /me (HTML)": 0.25}
+LOADS: list[float] = []
 
 
 @dataclass
@@ -126,7 +127,11 @@ def wrk(url: str, seconds: int, connections: int, *, header: str = "",
     if script:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    LOADS.append(os.getloadavg()[0])  # the shared machine's load, at the end of each load test
+    sample = parse_wrk(out)
+    if sample.errors:  # say which: non-2xx answers or socket errors (timeouts)
+        print(url, *re.findall(r"^.*(?:Non-2xx|Socket errors).*$", out, re.M), flush=True)
+    return sample
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -257,6 +262,10 @@ def report(results: dict[tuple[int, str], list[Sample]], args: argparse.Namespac
     lines = [
         f"`wrk -t1 -c{args.connections} -d{args.seconds}s`, median of {args.runs} runs, "
         "PostgreSQL, demo city.",
+        "",
+        f"1-minute load average after each load test: min {min(LOADS, default=0):.1f}, "
+        f"median {statistics.median(LOADS or [0]):.1f}, max {max(LOADS, default=0):.1f} "
+        f"({os.cpu_count()} CPUs; wrk, PostgreSQL and the server share them).",
         "",
         "| workers | endpoint | req/s | p50 ms | p99 ms | errors | share of bare | target |",
         "|---:|---|---:|---:|---:|---:|---:|---|",

@@ -19,6 +19,7 @@ from app.demo.service import load_demo
 from app.matches import panels
 from app.matches.models import MatchingRound, Panel, PanelStatus
 from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
+from app.programme.one_person import state_of_newcomer, state_of_volunteer
 from app.programme.states import (
     NewcomerState,
     VolunteerState,
@@ -26,8 +27,6 @@ from app.programme.states import (
     newcomer_facts,
     newcomer_state_from_facts,
     newcomer_state_sql,
-    state_of_newcomer,
-    state_of_volunteer,
     volunteer_state_sql,
 )
 from tests.factories import bearer, browser_login, make_contract, make_newcomer, make_volunteer

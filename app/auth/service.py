@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,6 +154,20 @@ def issue_token(
     return token
 
 
+# Every request with a session cookie or a bearer token runs this query: built once (its
+# SQL cache key too, which SQLAlchemy keeps on the statement) instead of on every request.
+_ACTIVE_TOKEN = (
+    select(AuthToken, User)
+    .join(User, AuthToken.user_id == User.id)
+    .where(
+        AuthToken.token_hash == bindparam("token_hash"),
+        AuthToken.kind == bindparam("kind"),
+        AuthToken.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
 def active_token(
     session: Session,
     raw: str,
@@ -167,14 +181,7 @@ def active_token(
     to spare a write per request)."""
     now = now or utcnow()
     row = session.execute(
-        select(AuthToken, User)
-        .join(User, AuthToken.user_id == User.id)
-        .where(
-            AuthToken.token_hash == _hash_token(raw),
-            AuthToken.kind == kind,
-            AuthToken.expires_at > now,
-            User.is_active.is_(True),
-        )
+        _ACTIVE_TOKEN, {"token_hash": _hash_token(raw), "kind": kind, "now": now}
     ).first()
     if row is None:
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -95,19 +95,15 @@ def progress(
     session: Session, contract: Contract, *, city: CityProfile, today: date | None = None
 ) -> Progress:
     today = today or today_in(city)
+    # The open worries counted from the same rows: one round trip instead of two.
+    open_concern = and_(Checkin.concern_reason.is_not(None), Checkin.concern_resolved_at.is_(None))
     rows = session.execute(
-        select(Checkin.met_on, Checkin.status, Checkin.minutes).where(
+        select(Checkin.met_on, Checkin.status, Checkin.minutes, open_concern.label("open")).where(
             Checkin.contract_id == contract.id
         )
     ).all()
     counting = [r.met_on for r in rows if r.status is not CheckinStatus.disputed]
-    open_concerns = session.scalar(
-        select(func.count()).where(
-            Checkin.contract_id == contract.id,
-            Checkin.concern_reason.is_not(None),
-            Checkin.concern_resolved_at.is_(None),
-        )
-    )
+    open_concerns = sum(1 for r in rows if r.open)
     attendance = None
     if contract.start_date is not None:
         last = contract_last_day(contract, city)

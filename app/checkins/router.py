@@ -41,7 +41,9 @@ def visible_checkin(checkin_id: int, user: ApiUser, session: SessionDep) -> Chec
     return queries.get_for_user(session, user, checkin_id)
 
 
-def party_checkin(checkin: Annotated[Checkin, Depends(visible_checkin)], user: ApiUser) -> Checkin:
+async def party_checkin(
+    checkin: Annotated[Checkin, Depends(visible_checkin)], user: ApiUser
+) -> Checkin:
     if user.role is Role.staff:
         raise Forbidden(N_("Only the newcomer and the volunteer can confirm their meetings."))
     return checkin

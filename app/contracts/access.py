@@ -7,7 +7,7 @@ whatever they send and learns nothing from validation errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -27,11 +27,12 @@ def visible_contract(contract_id: int, user: ApiUser, session: SessionDep) -> Co
 VisibleContract = Annotated[Contract, Depends(visible_contract)]
 
 
-def parties_only(message: str) -> Callable[[Contract, User], Contract]:
+def parties_only(message: str) -> Callable[[Contract, User], Awaitable[Contract]]:
     """A dependency letting only the newcomer and the volunteer of the contract through; anyone
     else who can see it (staff) gets 403 with ``message``, which says what only they can do."""
 
-    def party_contract(contract: VisibleContract, user: ApiUser) -> Contract:
+    # async: no I/O (the contract's parties were loaded with it), so no thread hand-over.
+    async def party_contract(contract: VisibleContract, user: ApiUser) -> Contract:
         if service.side_of(contract, user) is None:
             raise Forbidden(message)
         return contract

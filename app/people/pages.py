@@ -30,7 +30,7 @@ from app.i18n.catalog import N_, gettext
 from app.people import forms, service
 from app.people.models import Newcomer, Person, Volunteer
 from app.people.schemas import NewcomerCreate, NewcomerUpdate, VolunteerCreate, VolunteerUpdate
-from app.programme.states import state_of_newcomer, state_of_volunteer
+from app.programme.one_person import state_of_newcomer, state_of_volunteer
 from app.web.templating import error_page, redirect, render
 
 router = APIRouter(include_in_schema=False)

@@ -3,11 +3,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.auth.models import Role, User
 from app.people.models import Newcomer, Person, Volunteer
+
+
+def _by_user(model: type[Person]) -> Select[Person]:
+    # Languages in the same round trip: every page and answer about the person shows them.
+    # Not the user again (``Person.user`` is joined by default): the caller has it, so the
+    # identity map answers ``person.user`` without a query.
+    return (
+        select(model)
+        .where(model.user_id == bindparam("user_id"))
+        .options(joinedload(model.languages), lazyload(model.user))
+    )
+
+
+# Run on nearly every request: built once (with their SQL cache keys), not per request.
+_BY_USER: dict[type[Person], Select[Person]] = {
+    Newcomer: _by_user(Newcomer),
+    Volunteer: _by_user(Volunteer),
+}
 
 
 def person_for_user(session: Session, user: User) -> Person | None:
@@ -26,9 +44,7 @@ def person_for_user(session: Session, user: User) -> Person | None:
         found = session.get(model, known[user.id])
         if found is not None:
             return found
-    # Languages in the same round trip: every page and answer about the person shows them.
-    stmt = select(model).where(model.user_id == user.id).options(joinedload(model.languages))
-    person = session.scalars(stmt).unique().first()
+    person = session.scalars(_BY_USER[model], {"user_id": user.id}).unique().first()
     if person is not None:
         known[user.id] = person.id
     return person

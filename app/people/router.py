@@ -35,7 +35,7 @@ from app.people.schemas import (
     VolunteerStaffRead,
     VolunteerUpdate,
 )
-from app.programme.states import state_of_newcomer, state_of_volunteer
+from app.programme.one_person import state_of_newcomer, state_of_volunteer
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
 

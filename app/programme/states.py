@@ -56,7 +56,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
 from app.i18n.catalog import N_
@@ -175,40 +174,15 @@ def volunteer_state(
     return VolunteerState.available
 
 
-def open_panel_condition(now: datetime) -> ColumnElement[bool]:
+def open_panel_condition(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(Panel.status == PanelStatus.open, Panel.expires_at > now)
 
 
-def state_of_newcomer(session: Session, newcomer: Newcomer, now: datetime) -> NewcomerState:
-    # The facts in one round trip: a row per contract (or one with NULL), each saying whether
-    # an open panel exists.
-    has_panel = exists().where(Panel.newcomer_id == newcomer.id, open_panel_condition(now))
-    rows = session.execute(
-        select(Contract.status, has_panel)
-        .select_from(Newcomer)
-        .outerjoin(Contract, Contract.newcomer_id == Newcomer.id)
-        .where(Newcomer.id == newcomer.id)
-    ).all()
-    statuses = [status for status, _ in rows if status is not None]
-    return newcomer_state(newcomer.intake_status, statuses, bool(rows and rows[0][1]))
-
-
-def _shown_volunteer_ids(now: datetime) -> Any:
+def shown_volunteer_ids(now: datetime | ColumnElement[datetime]) -> Any:
     return (
         select(PanelCandidate.volunteer_id)
         .join(Panel, Panel.id == PanelCandidate.panel_id)
         .where(PanelCandidate.withdrawn_at.is_(None), open_panel_condition(now))
-    )
-
-
-def state_of_volunteer(session: Session, volunteer: Volunteer, now: datetime) -> VolunteerState:
-    shown = session.scalar(
-        select(func.count()).select_from(
-            _shown_volunteer_ids(now).where(PanelCandidate.volunteer_id == volunteer.id).subquery()
-        )
-    )
-    return volunteer_state(
-        volunteer.vetting_status, volunteer.committed_buddies, volunteer.max_buddies, bool(shown)
     )
 
 
@@ -296,7 +270,7 @@ def volunteer_state_sql(now: datetime) -> ColumnElement[str]:
         (Volunteer.vetting_status == VettingStatus.rejected, literal("not_approved")),
         (Volunteer.vetting_status == VettingStatus.paused, literal("paused")),
         (Volunteer.committed_buddies >= Volunteer.max_buddies, literal("full")),
-        (Volunteer.id.in_(_shown_volunteer_ids(now)), literal("proposed")),
+        (Volunteer.id.in_(shown_volunteer_ids(now)), literal("proposed")),
         else_=literal("available"),
     )
 

@@ -28,11 +28,10 @@ from app.people import service as people
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import IntakeDecision, VettingDecision
 from app.privacy import service as privacy
+from app.programme.one_person import state_of_newcomer, state_of_volunteer
 from app.programme.states import (
     NEWCOMER_LABELS,
     VOLUNTEER_LABELS,
-    state_of_newcomer,
-    state_of_volunteer,
 )
 from app.staff import desk, lists, service
 from app.staff.context import not_found, page_context
