@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.checkins.queries import confirmed_minutes_of_newcomer
 from app.config import Settings
 from app.contracts.models import Contract, ContractStatus
+from app.dashboard import filters
 from app.evaluations.certificate import confirmed
 from app.hours import rules, service, signing
 from app.hours.rules import Meeting
@@ -96,8 +97,8 @@ def test_the_range_defaults_to_this_year_and_says_what_is_wrong() -> None:
         date(2026, 2, 1),
         today,
     )  # a statement states only what is confirmed by now
-    assert service.check_range(today, "2026-13-01", None)[2] == {"from": service.BAD_DATE}
-    assert service.check_range(today, "1999-12-31", None)[2] == {"from": service.TOO_EARLY}
+    assert service.check_range(today, "2026-13-01", None)[2] == {"from": filters.BAD_DATE}
+    assert service.check_range(today, "1999-12-31", None)[2] == {"from": filters.TOO_EARLY}
     start, end, errors = service.check_range(today, "2026-05-02", "2026-05-01")
     assert errors == {"from": service.FROM_AFTER_TO}
     assert (start, end) == (date(2026, 1, 1), date(2026, 5, 1))

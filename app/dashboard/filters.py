@@ -47,7 +47,10 @@ def default_start(end: date) -> date:
     return add_months(end, -DEFAULT_MONTHS) + timedelta(days=1)
 
 
-def _date(raw: str | None, field: str, errors: dict[str, str]) -> date | None:
+def parse_day(
+    raw: str | None, field: str, errors: dict[str, str], latest: date = date.max
+) -> date | None:
+    """A form's optional day (YYYY-MM-DD): None when empty; a problem goes into ``errors``."""
     if raw is None or not raw.strip():
         return None
     try:
@@ -55,8 +58,8 @@ def _date(raw: str | None, field: str, errors: dict[str, str]) -> date | None:
     except ValueError:
         errors[field] = BAD_DATE
         return None
-    if value < EARLIEST:
-        errors[field] = TOO_EARLY
+    if value < EARLIEST or value > latest:
+        errors[field] = TOO_EARLY if value < EARLIEST else BAD_DATE
         return None
     return value
 
@@ -71,8 +74,8 @@ def check(
     """The filters, and per field the msgid of what is wrong with it (empty: all fine). On an
     error the filters hold the defaults for that field, so a page can still show numbers."""
     errors: dict[str, str] = {}
-    end = _date(raw_to, "to", errors) or today
-    start = _date(raw_from, "from", errors) or default_start(end)
+    end = parse_day(raw_to, "to", errors) or today
+    start = parse_day(raw_from, "from", errors) or default_start(end)
     if not errors and start > end:
         errors["from"] = FROM_AFTER_TO
         start = default_start(end)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.checkins.models import Checkin, CheckinStatus
 from app.contracts.models import Contract, ContractStatus
-from app.dashboard.filters import BAD_DATE, EARLIEST, FROM_AFTER_TO, TOO_EARLY
+from app.dashboard.filters import FROM_AFTER_TO, parse_day
 from app.errors import Invalid
 from app.hours import rules, signing
 from app.hours.rules import Meeting, Period
@@ -93,18 +93,6 @@ class Statement:
 # --- the period asked for --------------------------------------------------------------------
 
 
-def _day(raw: str | None, field: str, errors: dict[str, str]) -> date | None:
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[field] = BAD_DATE
-        return None
-    if value < EARLIEST or value > LATEST:
-        errors[field] = TOO_EARLY if value < EARLIEST else BAD_DATE
-        return None
-    return value
 
 
 def check_range(
@@ -114,10 +102,10 @@ def check_range(
     field falls back to its default, so a page still shows numbers. ``until_today`` (a
     statement) cuts the end to today: it can only state hours already confirmed."""
     errors: dict[str, str] = {}
-    end = _day(raw_to, "to", errors) or today
+    end = parse_day(raw_to, "to", errors, LATEST) or today
     if until_today:
         end = min(end, today)
-    start = _day(raw_from, "from", errors) or rules.default_range(end)[0]
+    start = parse_day(raw_from, "from", errors, LATEST) or rules.default_range(end)[0]
     if not errors and start > end:
         errors["from"] = FROM_AFTER_TO
         start = rules.default_range(end)[0]
