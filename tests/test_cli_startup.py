@@ -16,8 +16,11 @@ from pathlib import Path
 from app import migrate
 from app.db import make_engine
 
-# The web framework and password hashing are not needed by a background job either.
-HEAVY = ("scipy", "matching", "app.demo.history", "alembic", "fpdf", "fastapi", "pwdlib")
+# The web framework, password hashing and the iCalendar library are not needed by a background
+# job either.
+HEAVY = (
+    "scipy", "matching", "app.demo.history", "alembic", "fpdf", "fastapi", "pwdlib", "icalendar",
+)  # fmt: skip
 
 PROBE = f"""
 import json, sys

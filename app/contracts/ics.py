@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
-
 from app.config import Cadence, CityProfile
 from app.contracts.models import Contract, ContractStatus
 from app.db import utcnow
@@ -47,6 +45,10 @@ def contract_calendar(
     # UNTIL must be in UTC when DTSTART has a TZID (RFC 5545 §3.3.10); the last meeting is
     # on or before the end date.
     until = datetime.combine(contract.end_date, time(23, 59, 59), tzinfo=zone)
+
+    # Imported here: every contract email module loads this one, and `buddy tick` should not
+    # pay for the iCalendar library unless a meeting file is actually made.
+    from icalendar import Calendar, Event, vRecur
 
     cal = Calendar()
     cal.add("prodid", "-//Welcome Buddy//buddy contract//EN")

@@ -6,9 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
-
 from app.db import utcnow
 from app.events.models import Event
 from app.i18n.catalog import gettext
@@ -18,6 +15,11 @@ def appointment_calendar(
     *, uid: str, starts_at: datetime, ends_at: datetime, summary: str, place: str,
     description: str, timezone: str,
 ) -> bytes:  # fmt: skip
+    # Imported here, not at the top: reminders and emails load this module in `buddy tick`,
+    # which should not pay for the iCalendar library unless a file is actually made.
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     zone = ZoneInfo(timezone)
     cal = Calendar()
     cal.add("prodid", "-//Welcome Buddy//programme event//EN")
