@@ -106,10 +106,25 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit once at the end, roll back on any error."""
-    with factory() as session:
-        try:
-            yield session
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        finish(session, commit=False)
+        raise
+    finish(session, commit=True)
+
+
+def finish(session: Session, *, commit: bool) -> None:
+    """End a unit of work: commit (or roll back), rolling back if the commit fails, and close.
+    The one place these rules live: ``session_scope`` and the request's session use it."""
+    try:
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -6,10 +6,11 @@ the two apart means cookie-borne CSRF can never reach the JSON API.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import Depends, HTTPException, Request, status
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import AuthToken, Role, TokenKind, User
 from app.auth.service import active_token, user_for_token
 from app.config import CityProfile, Settings
+from app.db import finish
 from app.i18n.catalog import LOCALE_COOKIE, N_, choose_api_locale, choose_locale, staff_locale
 from app.inbox import service as inbox
 
@@ -42,29 +44,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await _in_own_thread(_end, session, False)
+        await _finish_in_own_thread(session, commit=False)
         raise
-    await _in_own_thread(_end, session, True)
+    await _finish_in_own_thread(session, commit=True)
 
 
-def _end(session: Session, commit: bool) -> None:
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-async def _in_own_thread(func: Callable[[Session, bool], None], *args: Any) -> None:
+async def _finish_in_own_thread(session: Session, *, commit: bool) -> None:
     # Outside the shared thread limit, as FastAPI does for a sync dependency's exit: when every
     # worker thread waits for a pooled connection, the ending that gives one back must still
     # get a thread.
-    await anyio.to_thread.run_sync(func, *args, limiter=anyio.CapacityLimiter(1))
+    await anyio.to_thread.run_sync(
+        functools.partial(finish, session, commit=commit), limiter=anyio.CapacityLimiter(1)
+    )
 
 
 # FastAPI runs a plain ``def`` dependency in the thread pool: a hand-over to a worker thread
