@@ -102,8 +102,7 @@ def _refresh_days(session: Session, today: date) -> int:
     first = session.scalar(select(func.min(Checkin.met_on)))
     if first is None or first > today:
         return 0
-    kept = set(session.scalars(select(MeetingDay.day).where(MeetingDay.day.between(first, today))))
-    missing = [d for d in series.days(first, today) if d not in kept]
+    missing = _days_without_sum(session, MeetingDay.day, first, today)
     if not missing:
         return 0
     counted = series.count_days(session, missing)
@@ -124,8 +123,7 @@ def _refresh_entries(session: Session, sql: measures.Sql, today: date) -> int:
         return 0
     # The UTC day (SQLite gives the stored UTC time without a zone).
     start = (first.astimezone(UTC) if first.tzinfo else first).date()
-    kept = set(session.scalars(select(EntryDay.day).where(EntryDay.day.between(start, today))))
-    missing = [d for d in series.days(start, today) if d not in kept]
+    missing = _days_without_sum(session, EntryDay.day, start, today)
     if not missing:
         return 0
     counted = entry_cohorts.count_days(session, sql, missing)
@@ -136,6 +134,12 @@ def _refresh_entries(session: Session, sql: measures.Sql, today: date) -> int:
          for d in missing],
     )  # fmt: skip
     return len(missing)
+
+
+def _days_without_sum(session: Session, day: Any, start: date, today: date) -> list[date]:
+    """The days from ``start`` to ``today`` with no row in the sums table of ``day``."""
+    kept = set(session.scalars(select(day).where(day.between(start, today))))
+    return [d for d in series.days(start, today) if d not in kept]
 
 
 def forget_all(session: Session) -> None:
