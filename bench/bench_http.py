@@ -14,7 +14,7 @@ for one and for two uvicorn workers, serves (one at a time, same options) the ba
 * ``GET /bare`` — the reference (a sync endpoint returning a small dict);
 * ``GET /api/v1/me`` with a bearer token (the demo newcomer);
 * ``POST /api/v1/contracts/{id}/checkins`` — every request logs a new meeting (a different
-  pair or day each time; all must answer 201); the check-ins are deleted between runs;
+  pair or day each time; all must answer 201); the check-ins are deleted before each run;
 * ``GET /me`` — the HTML page with a session cookie (the demo volunteer, with buddies).
 
 Each row is the median of ``--runs`` runs (req/s, p50 and p99 from wrk's latency
@@ -96,27 +96,32 @@ def free_port() -> int:
 @contextmanager
 def served(app: str, workers: int, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                httpx.get(url + "/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"{app} did not start") from None
-                time.sleep(0.3)
-        time.sleep(1.0 * workers)  # every worker process up
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # the server's warnings, errors
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    httpx.get(url + "/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError(f"{app} did not start") from None
+                    time.sleep(0.3)
+            time.sleep(1.0 * workers)  # every worker process up
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(30)
+            log.seek(0)
+            errors = [line for line in log if "ERROR" in line or "Error" in line]
+            if errors:
+                print(f"{app}: {len(errors)} error lines in its log", *errors[:10], sep="\n  ")
 
 
 def wrk(url: str, seconds: int, connections: int, *, header: str = "",
@@ -176,6 +181,14 @@ def checkin_script(pairs: list[tuple[int, str]], tokens: dict[str, str], path: P
         '  local body = \'{"met_on":"\' .. r[3] .. \'","minutes":60,"activities":["dutch"]}\'\n'
         '  return wrk.format("POST", r[1], {["Authorization"]=r[2],'
         ' ["Content-Type"]="application/json"}, body)\n'
+        "end\n"
+        # Every answer that is not a 201 is written down, so that a failure says what it was.
+        f'local log = io.open("{path.with_suffix(".errors")}", "a")\n'
+        "response = function(status, headers, body)\n"
+        "  if status ~= 201 then\n"
+        '    log:write(status, " ", string.sub(body, 1, 300), "\\n")\n'
+        "    log:flush()\n"
+        "  end\n"
         "end\n",
         encoding="utf-8",
     )
@@ -246,16 +259,22 @@ def results_for_app(base: str, pairs: list[tuple[int, str]], args: argparse.Name
     s = wrk(base + "/me", args.seconds, args.connections, header=f"Cookie: {cookie}")
     results.setdefault((workers, "GET /me (HTML)"), []).append(s)
 
+    # Start from no meetings, so that every POST logs a new (pair, day). This must happen here,
+    # not after the load test: when wrk stops, up to one request per connection is still being
+    # served and commits later, and an earlier run's server has stopped only now.
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        ids = [cid for cid, _ in pairs]
+        conn.execute(text("DELETE FROM checkins WHERE contract_id = ANY(:ids)"), {"ids": ids})
+    engine.dispose()
     tokens = {email: token(email, PASSWORD) for _, email in pairs}
     with tempfile.TemporaryDirectory() as tmp:
         script = checkin_script(pairs, tokens, Path(tmp) / "checkins.lua")
         s = wrk(base, args.seconds, args.connections, script=script)
+        failures = script.with_suffix(".errors")
+        if failures.exists() and (lines := failures.read_text(encoding="utf-8").splitlines()):
+            print(f"check-in answers other than 201: {len(lines)}", *lines[:5], sep="\n  ")
     results.setdefault((workers, "POST check-in"), []).append(s)
-    engine = create_engine(database_url)
-    with engine.begin() as conn:  # the next run logs the same (pair, day) meetings again
-        ids = [cid for cid, _ in pairs]
-        conn.execute(text("DELETE FROM checkins WHERE contract_id = ANY(:ids)"), {"ids": ids})
-    engine.dispose()
 
 
 def report(results: dict[tuple[int, str], list[Sample]], args: argparse.Namespace) -> str:
