@@ -47,6 +47,8 @@ class EntryCohort:
 # The outcomes in their order of precedence, lowest first: a newcomer's outcome is the highest
 # that holds.
 OUTCOMES = ("not_matched", "ended_early", "active", "completed")
+# The contract statuses behind the outcomes, highest first (the arguments of ``_outcome``).
+PRECEDENCE = (ContractStatus.completed, ContractStatus.active, ContractStatus.ended_early)
 
 
 def _holds(status: ContractStatus) -> ColumnElement[bool]:
@@ -83,12 +85,14 @@ def count_days(
     few = len(wanted) <= 100
     if few:  # a few days: a lookup or three per newcomer of those days
         chosen.append(day.in_(wanted))
-        outcome = _outcome(*map(_holds, (ContractStatus.completed, ContractStatus.active,
-                                          ContractStatus.ended_early)))  # fmt: skip
+        outcome = _outcome(*map(_holds, PRECEDENCE))
         rows = select(day.label("day"), outcome.label("outcome")).where(*chosen)
     else:  # a long stretch: their contracts grouped once (states.newcomer_facts)
-        facts = newcomer_facts(Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen)))
-        outcome = _outcome(facts.c.completed == 1, facts.c.active == 1, facts.c.ended_early == 1)
+        facts = newcomer_facts(
+            PRECEDENCE, Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen))
+        )
+        completed, active, ended_early = (facts.c.first == i for i in range(len(PRECEDENCE)))
+        outcome = _outcome(completed, active, ended_early)
         rows = (
             select(day.label("day"), outcome.label("outcome"))
             .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)

@@ -3,9 +3,9 @@ states.py) and how long those waiting for a round have waited (their number and 
 ONE pass over the newcomers; and the entry cohorts (entry_cohorts.py), by day of registration.
 
 Each newcomer's facts (states.newcomer_facts: one grouped pass over the contracts) are read
-once; both answers are small histograms of the same materialised rows — (state), (days
-waited) — and the median is taken from the histogram of whole days, exactly as the middle
-value(s) of the sorted list.
+once; both answers come from one histogram of (state, days waited — for those waiting), and
+the median is taken from the histogram of whole days, exactly as the middle value(s) of the
+sorted list.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, cast, func, literal, null, select, union_all
+from sqlalchemy import Table, case, func, select
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract
@@ -59,7 +59,7 @@ def newcomer_numbers(
     table: Table = Newcomer.__table__  # type: ignore[assignment]
     area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
     facts = states.newcomer_facts(
-        *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
+        states.LADDER_STATUSES, *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
     )
     base = (
         select(
@@ -71,25 +71,23 @@ def newcomer_numbers(
     )
     if filters.neighbourhood:
         base = base.where(table.c.id.in_(area))
-    rows = base.cte("newcomer_rows").prefix_with("MATERIALIZED")
+    rows = base.subquery("newcomer_rows")
     # Days waited: today minus the local day they started waiting (snapshot, whatever the
-    # period) — converted for the waiting ones only.
+    # period) — for the waiting ones only; one grouping gives both histograms.
     days = measures.day_number(filters.today) - sql.local_day(rows.c.waiting_since)
-    stmt = union_all(
-        select(literal("state"), rows.c.state, cast(null(), Integer), func.count()).group_by(
-            rows.c.state
-        ),
-        select(literal("days"), cast(null(), String), days, func.count())
-        .where(rows.c.state == NewcomerState.waiting_for_round.value)
-        .group_by(days),
+    waiting = rows.c.state == NewcomerState.waiting_for_round.value
+    keyed = select(rows.c.state, case((waiting, days)).label("days")).subquery("keyed")
+    # Grouped outside: the expressions hold bound parameters, which PostgreSQL would not
+    # recognise as "the same expression" in SELECT and GROUP BY.
+    stmt = select(keyed.c.state, keyed.c.days, func.count()).group_by(
+        keyed.c.state, keyed.c.days
     )
     by_state = dict.fromkeys(NewcomerState, 0)
     waited: list[tuple[int, int]] = []
-    for kind, key, value, n in session.execute(stmt):
-        if kind == "state":
-            by_state[NewcomerState(key)] = int(n)
-        else:
-            waited.append((int(value), int(n)))
+    for state, days_waited, n in session.execute(stmt):
+        by_state[NewcomerState(state)] += int(n)
+        if days_waited is not None:
+            waited.append((int(days_waited), int(n)))
     count, median = histogram_median(waited)
     return NewcomerNumbers(by_state, count, median, entries(session, sql, filters))
 

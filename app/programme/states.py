@@ -40,7 +40,7 @@ contracts export count these contracts with this one definition.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -224,27 +224,22 @@ def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
     )
 
 
-# Contract statuses a newcomer's facts record (the ladder's, and ended early for the cohorts).
-FACT_STATUSES = (
-    ContractStatus.active,
-    ContractStatus.pending,
-    ContractStatus.completed,
-    ContractStatus.ended_early,
-)
+# The contract statuses the newcomer ladder looks at, in its order: the first one held decides.
+LADDER_STATUSES = (ContractStatus.active, ContractStatus.pending, ContractStatus.completed)
 
 
-def newcomer_facts(*where: ColumnElement[bool]) -> Subquery:
-    """Per newcomer with contracts: ``newcomer_id`` and 1/0 flags ``active``, ``pending``,
-    ``completed``, ``ended_early`` (holds a contract with that status), from ONE grouped pass
-    over the contracts (those matching ``where``: e.g. of some newcomers only) instead of three
-    lookups per newcomer (what counting everyone needs)."""
-
-    def holds(status: ContractStatus) -> ColumnElement[int]:
-        return func.max(case((Contract.status == status, 1), else_=0)).label(status.value)
-
+def newcomer_facts(
+    order: Sequence[ContractStatus] = LADDER_STATUSES, *where: ColumnElement[bool]
+) -> Subquery:
+    """Per newcomer holding a contract with a status in ``order``: ``newcomer_id`` and
+    ``first``, the position in ``order`` of the first of those statuses they hold — from ONE
+    grouped pass over the contracts (those matching ``where``: e.g. of some newcomers only)
+    with one aggregate, instead of lookups per newcomer (what counting everyone would need).
+    A ladder that takes the first status that holds needs nothing more."""
+    position = case({status: i for i, status in enumerate(order)}, value=Contract.status)
     return (
-        select(Contract.newcomer_id.label("newcomer_id"), *(holds(s) for s in FACT_STATUSES))
-        .where(Contract.status.in_(FACT_STATUSES), *where)
+        select(Contract.newcomer_id.label("newcomer_id"), func.min(position).label("first"))
+        .where(Contract.status.in_(order), *where)
         .group_by(Contract.newcomer_id)
         .subquery("facts")
     )
@@ -254,12 +249,9 @@ def newcomer_state_from_facts(facts: Subquery, now: datetime) -> ColumnElement[s
     """``newcomer_state`` over ``Newcomer`` LEFT JOIN ``newcomer_facts()`` (the same ladder;
     the few open panels are read once, hashed)."""
     open_panels = select(Panel.newcomer_id).where(open_panel_condition(now))
+    active, pending, completed = (facts.c.first == i for i in range(len(LADDER_STATUSES)))
     return _newcomer_ladder(
-        Newcomer.intake_status,
-        facts.c.active == 1,
-        facts.c.pending == 1,
-        facts.c.completed == 1,
-        Newcomer.id.in_(open_panels),
+        Newcomer.intake_status, active, pending, completed, Newcomer.id.in_(open_panels)
     )
 
 
