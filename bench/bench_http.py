@@ -15,7 +15,9 @@ for one and for two uvicorn workers, serves (one at a time, same options) the ba
 * ``GET /api/v1/me`` with a bearer token (the demo newcomer);
 * ``POST /api/v1/contracts/{id}/checkins`` — every request logs a new meeting (a different
   pair or day each time; all must answer 201); the check-ins are deleted before each run;
-* ``GET /me`` — the HTML page with a session cookie (the demo volunteer, with buddies).
+* ``GET /me`` — the HTML page with a session cookie (the demo volunteer, with buddies);
+* ``GET /floor`` (``bench/floor_app.py``, not the application) — an async endpoint that checks
+  the same bearer token with one raw query: what reading the database costs by itself here.
 
 Each row is the median of ``--runs`` runs (req/s, p50 and p99 from wrk's latency
 distribution); the share is req/s over the bare endpoint's req/s in the same worker setting.
@@ -56,6 +58,7 @@ from app.demo.service import load_demo  # noqa: E402
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PAIRS = 120
 TARGETS = {"GET /api/v1/me": 0.4, "POST check-in": 0.3, "GET /me (HTML)": 0.25}
+FLOOR = "floor: async, token checked by one raw query (bench/floor_app.py)"
 LOADS: list[float] = []
 
 
@@ -216,6 +219,8 @@ def main() -> None:
         env = {**os.environ, "BUDDY_DATABASE_URL": url, "BUDDY_ENVIRONMENT": "test",
                "BUDDY_SECRET_KEY": "bench-secret-key-0123456789",
                "PYTHONPATH": str(ROOT)}  # fmt: skip
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        floor_env = {**env, "FLOOR_DSN": dsn}
         results: dict[tuple[int, str], list[Sample]] = {}
         for workers in [int(w) for w in args.workers.split(",")]:
             for _ in range(args.runs):
@@ -223,7 +228,11 @@ def main() -> None:
                     s = wrk(bare + "/bare", args.seconds, args.connections)
                     results.setdefault((workers, "bare FastAPI endpoint"), []).append(s)
                 with served("app.main:app", workers, env) as real:
-                    results_for_app(real, pairs, args, workers, results, url)
+                    token = results_for_app(real, pairs, args, workers, results, url)
+                with served("bench.floor_app:app", workers, floor_env) as floor:
+                    s = wrk(floor + "/floor", args.seconds, args.connections,
+                            header=f"Authorization: Bearer {token}")  # fmt: skip
+                    results.setdefault((workers, FLOOR), []).append(s)
                 print(f"workers={workers}: run done", flush=True)
         table = report(results, args)
         print(table)
@@ -237,7 +246,8 @@ def main() -> None:
 
 def results_for_app(base: str, pairs: list[tuple[int, str]], args: argparse.Namespace,
                     workers: int, results: dict[tuple[int, str], list[Sample]],
-                    database_url: str) -> None:  # fmt: skip
+                    database_url: str) -> str:  # fmt: skip
+    """Load the real application's endpoints; return the newcomer's bearer token."""
     from tests.factories import PASSWORD
 
     def token(email: str, password: str = DEMO_PASSWORD) -> str:
@@ -275,6 +285,7 @@ def results_for_app(base: str, pairs: list[tuple[int, str]], args: argparse.Name
         if failures.exists() and (lines := failures.read_text(encoding="utf-8").splitlines()):
             print(f"check-in answers other than 201: {len(lines)}", *lines[:5], sep="\n  ")
     results.setdefault((workers, "POST check-in"), []).append(s)
+    return newcomer
 
 
 def report(results: dict[tuple[int, str], list[Sample]], args: argparse.Namespace) -> str:
@@ -306,7 +317,7 @@ def report(results: dict[tuple[int, str], list[Sample]], args: argparse.Namespac
         )
     if (2, "GET /api/v1/me") in med and (1, "GET /api/v1/me") in med:
         lines += ["", "Two workers over one, same endpoint (target ≥ 1.7×):", ""]
-        for name in ("bare FastAPI endpoint", *TARGETS):
+        for name in ("bare FastAPI endpoint", FLOOR, *TARGETS):
             if (2, name) in med and (1, name) in med:
                 lines.append(f"- {name}: {med[(2, name)] / med[(1, name)]:.2f}×")
     return "\n".join(lines)
