@@ -100,6 +100,18 @@ def _ping_when_idle(engine: Engine) -> None:
             ) from error
 
 
+def insert_ignoring_conflicts(session: Session, table: Any) -> Any:
+    """``INSERT`` into ``table`` in the session's dialect, whose ``on_conflict_do_nothing``
+    works on both backends (the outbox, the inbox, the audit chain's head, scheduled rounds)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -20,6 +20,8 @@ from app.db import make_engine
 # job either.
 HEAVY = (
     "scipy", "matching", "app.demo.history", "alembic", "fpdf", "fastapi", "pwdlib", "icalendar",
+    # Loaded when there is something to send:
+    "httpx", "jinja2",
 )  # fmt: skip
 
 PROBE = f"""

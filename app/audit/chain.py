@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry, AuditPersonal
+from app.db import insert_ignoring_conflicts
 
 HEAD_ID = 1
 
@@ -80,10 +80,8 @@ def _lock_head(session: Session) -> AuditChainHead:
     """Take the chain head (creating it on an empty database) and hold it until commit."""
     taken = _take_head(session)
     if taken is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
-            insert(AuditChainHead)
+            insert_ignoring_conflicts(session, AuditChainHead)
             .values(id=HEAD_ID, last_id=0, last_hash=GENESIS_HASH)
             .on_conflict_do_nothing(index_elements=["id"])
         )

@@ -17,12 +17,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.config import Settings
-from app.db import utcnow
+from app.db import insert_ignoring_conflicts, utcnow
 from app.errors import Invalid, NotFound
 from app.i18n.catalog import N_, gettext
 from app.inbox.models import InboxMessage, SmsAlert, SmsStatus
@@ -46,9 +45,8 @@ def _insert_many(
     multi-row VALUES per batch): their key → their new id."""
     if not rows:
         return {}
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
-        module.insert(table)
+        insert_ignoring_conflicts(session, table)
         .on_conflict_do_nothing(index_elements=[key])
         .returning(table.c[key], table.c.id)  # a row back only for what was inserted
     )

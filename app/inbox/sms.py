@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, cast
 
-import httpx
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,6 +49,8 @@ class JsonGateway:
         assert settings.sms_url is not None
         self.url = settings.sms_url
         self.sender = settings.sms_sender
+        import httpx  # here, not at the top: `buddy tick` loads this module for every run
+
         headers = {"Authorization": f"Bearer {settings.sms_token}"} if settings.sms_token else {}
         self.client = httpx.Client(timeout=settings.sms_timeout_seconds, headers=headers)
 

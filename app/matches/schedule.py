@@ -11,15 +11,14 @@ round exists once, or not at all.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.config import CityProfile, RoundSchedule
-from app.db import utcnow
+from app.db import insert_ignoring_conflicts, utcnow
 from app.matches.models import MatchingRound, ScheduledRound
 from app.matches.service import run_round
 
@@ -84,8 +83,7 @@ def next_slot(city: CityProfile, now: datetime) -> datetime | None:
 
 
 def _claim(session: Session, slot: datetime, now: datetime) -> bool:
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (module.insert(_scheduled).values(slot_at=slot, claimed_at=now)
+    stmt = (insert_ignoring_conflicts(session, _scheduled).values(slot_at=slot, claimed_at=now)
             .on_conflict_do_nothing(index_elements=["slot_at"]).returning(_scheduled.c.slot_at))
     return session.execute(stmt).scalar_one_or_none() is not None
 

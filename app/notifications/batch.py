@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.config import Settings
-from app.db import utcnow
+from app.db import insert_ignoring_conflicts, utcnow
 from app.inbox import service as inbox
 from app.notifications.emails import Rendered
 from app.notifications.models import EmailStatus, OutboxEmail
@@ -124,10 +123,8 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     comes back only if it was inserted; rowcount is unreliable)."""
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = (
-        module.insert(_outbox)
+        insert_ignoring_conflicts(session, _outbox)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(_outbox.c.dedupe_key)
     )

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from app.i18n.catalog import gettext, isolate, ngettext, pgettext, text_direction
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # Context keys that hold a person's typed name.
 NAME_KEYS = frozenset({"name", "newcomer", "volunteer", "buddy"})
@@ -67,6 +69,10 @@ class Rendered:
 
 @cache
 def _environment(html: bool) -> Environment:
+    # Imported when the first email is rendered: `buddy tick` loads this module on every run,
+    # mostly with nothing to send.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=html,
