@@ -91,7 +91,9 @@ def _fuzz(
         if mode is GenerationMode.POSITIVE and tally.cases[mode.value] % 2:
             for name in case.path_parameters.keys() & real_ids.keys():
                 case.path_parameters[name] = real_ids[name]
-        response = case.call_and_validate(headers=headers(), checks=CHECKS)
+        # Conformance, not speed: the first PDF of a worker process loads its fonts, which took
+        # over schemathesis' default 10 s once on a slow, busy CI machine.
+        response = case.call_and_validate(headers=headers(), checks=CHECKS, timeout=60)
         tally.statuses[response.status_code] += 1
 
     try:
