@@ -100,16 +100,16 @@ def _ping_when_idle(engine: Engine) -> None:
             ) from error
 
 
-def insert_ignoring_conflicts(session: Session, table: Any) -> Any:
-    """``INSERT`` into ``table`` in the session's dialect, whose ``on_conflict_do_nothing``
-    works on both backends (the outbox, the inbox, the audit chain's head, scheduled rounds)."""
+def insert_ignoring_conflicts(session: Session, table: Any, unique: list[str]) -> Any:
+    """``INSERT INTO table … ON CONFLICT (unique) DO NOTHING`` in the session's dialect (both
+    backends spell it alike): the outbox, the inbox, the audit chain's head, scheduled rounds."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        return postgresql.insert(table)
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
     from sqlalchemy.dialects import sqlite
 
-    return sqlite.insert(table)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

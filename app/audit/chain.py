@@ -81,9 +81,8 @@ def _lock_head(session: Session) -> AuditChainHead:
     taken = _take_head(session)
     if taken is None:
         session.execute(
-            insert_ignoring_conflicts(session, AuditChainHead)
+            insert_ignoring_conflicts(session, AuditChainHead, ["id"])
             .values(id=HEAD_ID, last_id=0, last_hash=GENESIS_HASH)
-            .on_conflict_do_nothing(index_elements=["id"])
         )
         taken = _take_head(session)
     head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)

@@ -46,8 +46,7 @@ def _insert_many(
     if not rows:
         return {}
     stmt = (
-        insert_ignoring_conflicts(session, table)
-        .on_conflict_do_nothing(index_elements=[key])
+        insert_ignoring_conflicts(session, table, [key])
         .returning(table.c[key], table.c.id)  # a row back only for what was inserted
     )
     result = (

@@ -83,8 +83,8 @@ def next_slot(city: CityProfile, now: datetime) -> datetime | None:
 
 
 def _claim(session: Session, slot: datetime, now: datetime) -> bool:
-    stmt = (insert_ignoring_conflicts(session, _scheduled).values(slot_at=slot, claimed_at=now)
-            .on_conflict_do_nothing(index_elements=["slot_at"]).returning(_scheduled.c.slot_at))
+    stmt = (insert_ignoring_conflicts(session, _scheduled, ["slot_at"])
+            .values(slot_at=slot, claimed_at=now).returning(_scheduled.c.slot_at))
     return session.execute(stmt).scalar_one_or_none() is not None
 
 

@@ -124,8 +124,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     if not rows:
         return set()
     stmt = (
-        insert_ignoring_conflicts(session, _outbox)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert_ignoring_conflicts(session, _outbox, ["dedupe_key"])
         .returning(_outbox.c.dedupe_key)
     )
     if len(rows) == 1:
