@@ -89,7 +89,7 @@ def count_days(
         rows = select(day.label("day"), outcome.label("outcome")).where(*chosen)
     else:  # a long stretch: their contracts grouped once (states.newcomer_facts)
         facts = newcomer_facts(
-            PRECEDENCE, Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen))
+            Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen)), order=PRECEDENCE
         )
         completed, active, ended_early = (facts.c.first == i for i in range(len(PRECEDENCE)))
         outcome = _outcome(completed, active, ended_early)

@@ -59,7 +59,7 @@ def newcomer_numbers(
     table: Table = Newcomer.__table__  # type: ignore[assignment]
     area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
     facts = states.newcomer_facts(
-        states.LADDER_STATUSES, *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
+        *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
     )
     base = (
         select(

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.contracts.models import Contract
 from app.people.models import Newcomer, Person, Volunteer
 from app.programme.states import (
-    LADDER_STATUSES,
     NewcomerState,
     VolunteerState,
     newcomer_facts,
@@ -42,7 +41,7 @@ def newcomer_counts(
 ) -> dict[NewcomerState, int]:
     """How many newcomers are in each state (every state present, zeros included)."""
     table = cast(Table, Newcomer.__table__)
-    facts = newcomer_facts(LADDER_STATUSES, *_in_area(Contract.newcomer_id, neighbourhood))
+    facts = newcomer_facts(*_in_area(Contract.newcomer_id, neighbourhood))
     inner = (
         select(newcomer_state_from_facts(facts, now).label("state"))
         .select_from(table)

@@ -229,7 +229,7 @@ LADDER_STATUSES = (ContractStatus.active, ContractStatus.pending, ContractStatus
 
 
 def newcomer_facts(
-    order: Sequence[ContractStatus] = LADDER_STATUSES, *where: ColumnElement[bool]
+    *where: ColumnElement[bool], order: Sequence[ContractStatus] = LADDER_STATUSES
 ) -> Subquery:
     """Per newcomer holding a contract with a status in ``order``: ``newcomer_id`` and
     ``first``, the position in ``order`` of the first of those statuses they hold — from ONE
