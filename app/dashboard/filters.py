@@ -58,8 +58,11 @@ def parse_day(
     except ValueError:
         errors[field] = BAD_DATE
         return None
-    if value < EARLIEST or value > latest:
-        errors[field] = TOO_EARLY if value < EARLIEST else BAD_DATE
+    if value < EARLIEST:
+        errors[field] = TOO_EARLY
+        return None
+    if value > latest:
+        errors[field] = BAD_DATE
         return None
     return value
 

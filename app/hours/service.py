@@ -93,8 +93,6 @@ class Statement:
 # --- the period asked for --------------------------------------------------------------------
 
 
-
-
 def check_range(
     today: date, raw_from: str | None, raw_to: str | None, *, until_today: bool = False
 ) -> tuple[date, date, dict[str, str]]:
