@@ -94,14 +94,18 @@ def approximate_duals(n: int, cap: np.ndarray, values: np.ndarray, rows: np.ndar
     p = np.zeros(m)
     best = (np.inf, np.zeros(n), p)
     b_max = int(cap.max(initial=1))
-    gr, gc, tmp = np.empty_like(wr), np.empty_like(wc), np.empty_like(wr)
+    within_cap = np.arange(b_max)[None, :] < cap[:, None]
+    gr, gc = np.empty_like(wr), np.empty_like(wc)
     _minus_taken(wr, p, cr, gr)  # w − p per newcomer's pairs: the u-step's input
     for _ in range(iterations):
         u = _u_step(_largest(gr, values.size + 1), values)  # permutes gr's rows: harmless
-        p = _p_step(_largest(_minus_taken(wc, u, rc, gc), b_max + 1), cap)
-        _minus_taken(wr, p, cr, gr)  # for the dual below and the next u-step
-        np.subtract(gr, u[:, None], out=tmp)
-        dual = ((cap * p).sum() + np.maximum(tmp, 0.0, out=tmp).sum()
+        top = _largest(_minus_taken(wc, u, rc, gc), b_max + 1)
+        p = _p_step(top, cap)
+        _minus_taken(wr, p, cr, gr)  # for the next u-step
+        # D(u, p), its pair terms summed per volunteer: p_j lies at or above the (b_j + 1)-th
+        # largest w − u of the column, so only its b_j largest can exceed it (no wide pass).
+        over = np.maximum(top[:, :b_max] - p[:, None], 0.0)
+        dual = ((cap * p).sum() + over[within_cap].sum()
                 + np.maximum(values[None, :] + u[:, None], 0.0).sum())
         if dual < best[0]:
             best = (dual, u, p)
