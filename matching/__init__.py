@@ -9,8 +9,9 @@ Formulas and the panel objective are documented in :mod:`matching.scoring` and
 :mod:`matching.panels`.
 """
 
+from matching.config import MatchingConfig
 from matching.greedy import greedy_panels
-from matching.model import LEVELS, SLOTS, Id, MatchingConfig, Newcomer, Volunteer
+from matching.model import LEVELS, SLOTS, Id, Newcomer, Volunteer
 from matching.panels import free_exposure, propose_panels
 from matching.reasons import BLOCKERS, CriterionPart, LanguageMatch, Reasons, explain
 from matching.results import (

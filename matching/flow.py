@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matching.certify import Duals, certify
+from matching.config import MatchingConfig
 from matching.duals import approximate_duals
 from matching.kept import KEEP_ALL_PAIRS, AllPairs, keep_all, pool_of, price_kept
 from matching.lp import restricted_lp
-from matching.model import MatchingConfig
 from matching.passes import (
     PER_ROW,
     VIOLATION_TOL,

@@ -11,7 +11,8 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from matching.model import Id, MatchingConfig, Newcomer, Volunteer, check_population
+from matching.config import MatchingConfig
+from matching.model import Id, Newcomer, Volunteer, check_population
 from matching.panels import assemble, round_setup
 from matching.results import PanelResult
 

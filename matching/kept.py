@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.model import MatchingConfig
+from matching.config import MatchingConfig
 from matching.passes import (
     PER_ROW,
     POOL_MARGIN,

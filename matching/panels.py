@@ -52,8 +52,9 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
+from matching.config import MatchingConfig
 from matching.flow import first_slot_value, solve_panels
-from matching.model import Id, MatchingConfig, Newcomer, Volunteer, check_population
+from matching.model import Id, Newcomer, Volunteer, check_population
 from matching.reasons import reasons_for_pairs
 from matching.results import Candidate, Certificate, PanelResult, PanelSummary
 from matching.scoring import PairScorer

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.model import MatchingConfig
+from matching.config import MatchingConfig
 from matching.scoring import PairScorer
 
 VIOLATION_TOL = 1e-9

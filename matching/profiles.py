@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matching.model import LEVEL_RANK, MatchingConfig, Newcomer, Volunteer
+from matching.config import MatchingConfig
+from matching.model import LEVEL_RANK, Newcomer, Volunteer
 
 _Profile = tuple[tuple[tuple[str, str], ...], str | None, str, bool]
 """(sorted languages, gender, buddy_gender, no free capacity): all a pair's code depends on."""

@@ -7,18 +7,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from matching.masks import bit_names, shared_interests
-from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, MatchingConfig, Newcomer, Volunteer
-from matching.scoring import (
+from matching.config import MatchingConfig
+from matching.criteria import (
     N_CODES,
-    SLOT_STRIDE,
-    PairScorer,
     availability_criterion,
     code_parts,
     interest_criterion,
     language_criterion,
     normalised_weights,
 )
+from matching.masks import bit_names, shared_interests
+from matching.model import LEVEL_RANK, LEVELS, SLOTS, Id, Newcomer, Volunteer
+from matching.scoring import SLOT_STRIDE, PairScorer
 
 BLOCKERS: tuple[str, ...] = (
     "no_common_language", "no_shared_slot", "too_far", "gender_preference",

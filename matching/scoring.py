@@ -49,14 +49,23 @@ from typing import TypeVar
 import numpy as np
 import scipy.sparse as sp
 
-from matching.model import (
-    SLOT_BIT,
-    Id,
-    MatchingConfig,
-    Newcomer,
-    Volunteer,
-    check_population,
+from matching.config import MatchingConfig
+from matching.criteria import (
+    N_CODES,
+    availability_criterion,
+    code_parts,
+    interest_criterion,
+    language_criterion,
+    normalised_weights,
 )
+from matching.encoding import (
+    interest_masks,
+    interest_vocabulary,
+    popcount,
+    slot_masks,
+    unit_vectors,
+)
+from matching.model import SLOT_BIT, Id, Newcomer, Volunteer, check_population
 from matching.profiles import profile_codes
 
 T = TypeVar("T")
@@ -69,88 +78,8 @@ BLOCK_PAIRS = 1 << 21
 WORKERS = min(4, os.cpu_count() or 1)
 """Threads scoring blocks in parallel (the benchmark machine has 2 cores)."""
 
-N_CODES = 17  # 0 = cannot talk, 1..16 = best shared level 1..4 × strongest bonus × practice
 SLOT_STRIDE = 32  # lookup index = code * 32 + shared slots (0..21)
 _INELIGIBLE = -np.inf  # ineligible pairs score -inf: they never pass a `> x` test
-
-_BITWISE_COUNT = getattr(np, "bitwise_count", None)  # numpy >= 2.0
-_POP_LUT: list[np.ndarray] = []
-
-
-def _popcount(x: np.ndarray) -> np.ndarray:
-    """Set bits of 21-bit slot masks (uint8 result)."""
-    if _BITWISE_COUNT is not None:
-        return np.asarray(_BITWISE_COUNT(x))
-    if not _POP_LUT:  # pragma: no cover - numpy 1.26: a 2 MB lookup table, built once
-        bits = np.arange(1 << 21, dtype=np.uint32)
-        counts = np.zeros(bits.size, dtype=np.uint8)
-        for k in range(21):
-            counts += ((bits >> k) & 1).astype(np.uint8)
-        _POP_LUT.append(counts)
-    return _POP_LUT[0][x]  # pragma: no cover
-
-
-def code_parts(code: int) -> tuple[int, bool, bool]:
-    """Decode a language code into (best shared level 1..4, strongest bonus, practice only)."""
-    return (code - 1) // 4 + 1, bool((code - 1) // 2 % 2), bool((code - 1) % 2)
-
-
-def language_criterion(level: int, bonus: bool, config: MatchingConfig,
-                       practice: bool = False) -> float:
-    """Language criterion for a shared level (1..4), the strongest-language bonus and
-    whether the practice language is the pair's only usable one."""
-    b, q = config.language_bonus, config.practice_weight
-    return (1.0 - q) * ((1.0 - b) * level / 4.0 + b * float(bonus)) + q * float(practice)
-
-
-def interest_criterion(shared: int, config: MatchingConfig) -> float:
-    """Interests criterion: shared interests and goals, saturating at ``interest_saturation``."""
-    return min(shared, config.interest_saturation) / config.interest_saturation
-
-
-def availability_criterion(shared: int, config: MatchingConfig) -> float:
-    """Availability criterion: shared slots, saturating at ``availability_saturation``."""
-    return min(shared, config.availability_saturation) / config.availability_saturation
-
-
-def normalised_weights(config: MatchingConfig) -> tuple[float, float, float, float]:
-    """(language, availability, proximity, interests) weights divided by their sum."""
-    total = (config.weight_language + config.weight_availability + config.weight_proximity
-             + config.weight_interests)
-    return (config.weight_language / total, config.weight_availability / total,
-            config.weight_proximity / total, config.weight_interests / total)
-
-
-def _unit_vectors(people: Sequence[Newcomer | Volunteer]) -> tuple[np.ndarray, ...]:
-    lat = np.radians(np.array([p.lat for p in people], dtype=np.float64))
-    lon = np.radians(np.array([p.lon for p in people], dtype=np.float64))
-    xyz = (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
-    return tuple(a.astype(np.float32) for a in xyz)
-
-
-def _slot_masks(people: Sequence[Newcomer | Volunteer]) -> np.ndarray:
-    return np.array([sum(1 << SLOT_BIT[s] for s in p.availability) for p in people],
-                    dtype=np.uint32)
-
-
-def interest_vocabulary(newcomers: Sequence[Newcomer], volunteers: Sequence[Volunteer]
-                        ) -> tuple[str, ...]:
-    """Interests listed on both sides, sorted: only these can ever be shared."""
-    left = set().union(*(n.interests for n in newcomers))
-    right = set().union(*(v.interests for v in volunteers))
-    return tuple(sorted(left & right))
-
-
-def _interest_masks(people: Sequence[Newcomer | Volunteer], bit: dict[str, int], words: int
-                    ) -> np.ndarray:
-    """(words × people) uint64: bit ``k`` of word ``k // 64`` set when the person lists key k."""
-    out = np.zeros((words, len(people)), dtype=np.uint64)
-    for j, p in enumerate(people):
-        for key in p.interests:
-            k = bit.get(key)
-            if k is not None:
-                out[k // 64, j] |= np.uint64(1 << (k % 64))
-    return out
 
 
 @dataclass(frozen=True)
@@ -183,8 +112,8 @@ class PairScorer:
         self.n, self.m = len(self.newcomers), len(self.volunteers)
         self.pn, self.pv, codes = profile_codes(self.newcomers, self.volunteers, config)
         self.code_table = (codes * SLOT_STRIDE).astype(np.uint16)
-        self.sn, self.sv = _slot_masks(self.newcomers), _slot_masks(self.volunteers)
-        self.xn, self.xv = _unit_vectors(self.newcomers), _unit_vectors(self.volunteers)
+        self.sn, self.sv = slot_masks(self.newcomers), slot_masks(self.volunteers)
+        self.xn, self.xv = unit_vectors(self.newcomers), unit_vectors(self.volunteers)
         wl, wa, wp, wi = normalised_weights(config)
         table = np.full(N_CODES * SLOT_STRIDE, _INELIGIBLE)
         for code in range(1, N_CODES):
@@ -197,8 +126,8 @@ class PairScorer:
         self.vocabulary = interest_vocabulary(self.newcomers, self.volunteers) if wi > 0 else ()
         bit = {key: k for k, key in enumerate(self.vocabulary)}
         words = (len(bit) + 63) // 64  # 0 when nothing can be shared: the term is skipped
-        self.in_, self.iv = (_interest_masks(self.newcomers, bit, words),
-                             _interest_masks(self.volunteers, bit, words))
+        self.in_, self.iv = (interest_masks(self.newcomers, bit, words),
+                             interest_masks(self.volunteers, bit, words))
         self.interest_table = np.array(
             [wi * interest_criterion(k, config) for k in range(64 * words + 1)],
             dtype=np.float32)
@@ -238,7 +167,7 @@ class PairScorer:
             b_x = [c[cols] for c in self.xv]
             a_i = [w[rows] for w in self.in_]
             b_i = [w[cols] for w in self.iv]
-        idx += _popcount(a_s & b_s)
+        idx += popcount(a_s & b_s)
         d = np.subtract(a_x[0], b_x[0])
         d *= d
         for ax, bx in zip(a_x[1:], b_x[1:], strict=True):
@@ -261,11 +190,11 @@ class PairScorer:
         score = np.take(self.table, idx)
         score += d
         if a_i:
-            shared = _popcount(a_i[0] & b_i[0])
+            shared = popcount(a_i[0] & b_i[0])
             if len(a_i) > 3:  # more than 255 shared keys possible: widen the uint8 counts
                 shared = shared.astype(np.uint16)
             for aw, bw in zip(a_i[1:], b_i[1:], strict=True):
-                shared += _popcount(aw & bw)
+                shared += popcount(aw & bw)
             score += np.take(self.interest_table, shared)
         np.minimum(score, np.float32(1.0), out=score)
         return idx, score, kept

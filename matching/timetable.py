@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from matching.model import LEVEL_RANK, Id, MatchingConfig
+from matching.config import MatchingConfig
+from matching.model import LEVEL_RANK, Id
 from matching.reasons import _talk_ok
 
 
