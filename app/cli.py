@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from app.config import Settings
-    from app.demo.service import DemoSummary
 
 # Imports of the application happen inside each command: `buddy --help` and `buddy tick` start
 # in well under a second instead of loading the matching engine, the demo city and SciPy first.
@@ -76,7 +75,7 @@ def unit_of_work(engine: Engine, settings: Settings | None = None) -> Iterator[S
     yield from session_scope(factory)
 
 
-def _require_schema(engine: Engine) -> None:
+def require_schema(engine: Engine) -> None:
     from sqlalchemy import inspect
 
     if not inspect(engine).has_table("users"):
@@ -90,55 +89,8 @@ def _migrated_settings() -> Settings:
     """Settings, after checking the database has its tables (a clear message, not a traceback)."""
     settings = load_settings()
     with engine_for(settings) as engine:
-        _require_schema(engine)
+        require_schema(engine)
     return settings
-
-
-# The story the three demo logins can play together (the demo newcomer's panel shows the demo
-# volunteer, who has a free place): also in the README's quick start.
-TRY_THIS = (
-    "1. As the newcomer, open /me/panel and choose the volunteer ranked first; sign.",
-    "2. As the volunteer, open the contract from /me and sign it: the buddy time starts.",
-    "3. Log a meeting from /me; the other side confirms it. Staff follow it all on /staff.",
-)
-
-
-def print_demo_logins(base_url: str) -> None:
-    import pyotp
-    from rich.table import Table
-
-    from app.auth import totp
-    from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET
-
-    table = Table(title="Demo logins")
-    table.add_column("Role")
-    table.add_column("Email")
-    table.add_column("Password")
-    for role, email in DEMO_LOGINS.items():
-        table.add_row(role, email, DEMO_PASSWORD)
-    console.print(table)
-    console.print(f"Log in at [link={base_url}/login]{base_url}/login[/link]")
-    console.print("Try this (two browsers, or one private window):")
-    for line in TRY_THIS:
-        console.print(f"  {line}")
-    uri = pyotp.TOTP(DEMO_TOTP_SECRET).provisioning_uri(
-        name=DEMO_LOGINS["staff"], issuer_name=totp.ISSUER
-    )
-    console.print(
-        "Staff log in in two steps: after the password, a code from an authenticator app. For "
-        f"the demo staff account add the key [bold]{DEMO_TOTP_SECRET}[/bold] to the app (or "
-        "this URI), or print the current code with [bold].venv/bin/buddy demo-code[/bold]:"
-    )
-    console.print(uri, soft_wrap=True)  # unwrapped: it is copied whole
-
-
-def _print_summary(summary: DemoSummary) -> None:
-    def fmt(counts: dict[str, int]) -> str:
-        return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
-
-    console.print(f"Volunteers: {summary.total_volunteers} ({fmt(summary.volunteers)})")
-    console.print(f"Newcomers:  {summary.total_newcomers} ({fmt(summary.newcomers)})")
-    console.print(f"Contracts:  {sum(summary.contracts.values())} ({fmt(summary.contracts)})")
 
 
 # --- db ------------------------------------------------------------------------------------
@@ -185,30 +137,11 @@ def db_current() -> None:
 # --- data ----------------------------------------------------------------------------------
 
 
-def demo_data_into(settings: Settings) -> DemoSummary:
-    from app.demo.service import demo_loaded, load_demo
-
-    if settings.environment == "production":
-        # Every demo account has the password printed in the README: never on a real site.
-        err.print("[red]Demo data is never loaded in production (BUDDY_ENVIRONMENT=production):"
-                  " its accounts share a published password.[/red]")  # fmt: skip
-        raise typer.Exit(1)
-    with engine_for(settings) as engine:
-        _require_schema(engine)
-        with unit_of_work(engine, settings) as session:
-            already = demo_loaded(session)
-            summary = load_demo(session, settings.city)
-    if already:
-        console.print("[yellow]Demo data already present; kept as it is.[/yellow]")
-    else:
-        console.print(f"[green]Loaded the demo city of {settings.city.name}.[/green]")
-    _print_summary(summary)
-    return summary
-
-
 @cli.command("demo-data")
 def demo_data() -> None:
     """Load a realistic demo city once (volunteers, newcomers, demo logins for each role)."""
+    from app.demo.commands import demo_data_into, print_demo_logins
+
     settings = load_settings()
     demo_data_into(settings)
     print_demo_logins(settings.base_url)
@@ -231,46 +164,9 @@ def create_staff(
     """Create a staff account. Staff accounts exist only through this command. Staff log in in
     two steps (password, then a code from an authenticator app): they set it up at their
     first login, or at once with --otp-uri."""
-    from app.audit.service import record
-    from app.auth import totp
-    from app.auth.models import Role
-    from app.auth.service import create_user
-    from app.errors import DomainError
+    from app.auth.commands import create_staff_account
 
-    settings = load_settings()
-    city = settings.city
-    locale = locale or city.default_locale
-    if locale not in city.locales:
-        err.print(f"[red]--locale must be one of {', '.join(city.locales)}.[/red]")
-        raise typer.Exit(2)
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with engine_for(settings) as engine:
-        _require_schema(engine)
-        try:
-            with unit_of_work(engine) as session:
-                user = create_user(
-                    session, email=email, password=password, role=Role.staff, locale=locale,
-                    avoid=(city.name,),
-                )  # fmt: skip
-                record(session, actor_id=None, action="staff.created", subject_type="user",
-                       subject_id=user.id, personal={"email": user.email},
-                       source="cli")  # fmt: skip
-                uri = totp.enrol_now(session, user) if otp_uri else None
-        except DomainError as exc:
-            where = f"{exc.field}: " if exc.field else ""
-            err.print(f"[red]{where}{exc}[/red]")
-            raise typer.Exit(1) from exc
-    console.print(f"[green]Staff account created:[/green] {user.email}")
-    if uri is not None:
-        # Plain print: the URI is a secret for a script or a QR tool, never wrapped or styled.
-        print(uri)
-    else:
-        console.print(
-            "Staff log in in two steps: at the first login on /login this account sets up an "
-            "authenticator app (QR code) and gets recovery codes. No staff page or API opens "
-            "before that. (--otp-uri enrols at once and prints the otpauth:// URI.)"
-        )
+    create_staff_account(email, password, locale, otp_uri=otp_uri)
 
 
 @cli.command("demo-code")
@@ -329,6 +225,7 @@ def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = F
     """Quick start: migrate, load the demo city (once), print demo logins and serve. Links in
     emails point to the address served here, unless ``BUDDY_BASE_URL`` says otherwise."""
     from app import migrate
+    from app.demo.commands import demo_data_into, print_demo_logins
 
     settings = follow_served_address(load_settings(), host, port)
     with engine_for(settings) as engine:
