@@ -15,12 +15,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.auth import passwords, totp
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.models import Base
@@ -28,6 +31,19 @@ from app.models import Base
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+
+# Argon2id at its production cost (64 MiB, 3 passes for passwords; 19 MiB, 2 passes for
+# recovery codes) takes 0.1-0.3 s per hash and per login on a 2-core CI machine, and the suite
+# registers, logs in and checks recovery codes thousands of times. In this process the tests
+# use the same library and algorithm at its smallest cost, set here, before any module hashes
+# (tests.factories hashes its password once at import, and a hash carries its own cost).
+# Servers and commands the tests start as subprocesses keep the production cost;
+# test_accounts_passwords checks the production parameters themselves.
+PRODUCTION_HASHER = passwords._hasher
+PRODUCTION_RECOVERY_HASHER = totp._recovery_hasher
+_CHEAP_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+passwords._hasher = lambda: _CHEAP_HASHER  # type: ignore[assignment]
+totp._recovery_hasher = _CHEAP_HASHER
 
 
 def _pg_server_url() -> str:

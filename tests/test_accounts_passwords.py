@@ -24,6 +24,21 @@ NEW = "a quite new secret phrase"
 CONFIRM = "/api/v1/auth/password-reset/confirm"
 
 
+def test_production_hashes_are_argon2id_at_full_cost() -> None:
+    """The suite hashes at Argon2's smallest cost (tests/conftest.py); the application does
+    not: passwords at 64 MiB and 3 passes, recovery codes at 19 MiB and 2 passes."""
+    from tests.conftest import PRODUCTION_HASHER, PRODUCTION_RECOVERY_HASHER
+
+    hashed = PRODUCTION_HASHER().hash("correct horse battery staple")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PRODUCTION_HASHER().verify("correct horse battery staple", hashed)
+    recovery = PRODUCTION_RECOVERY_HASHER.hash("abcd-efgh-ijkl")
+    assert recovery.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    # Every hash made in the tests' process is the cheap one, so the two never mix up.
+    assert passwords.hash_password("correct horse battery staple").startswith(
+        "$argon2id$v=19$m=8,t=1,p=1$")
+
+
 def test_common_password_list_is_large_and_used() -> None:
     assert len(passwords._common()) >= 10_000
     for common in ("1234567890", "qwertyuiop", "password123", "iloveyou12"):
