@@ -104,12 +104,10 @@ def insert_ignoring_conflicts(session: Session, table: Any, unique: list[str]) -
     """``INSERT INTO table … ON CONFLICT (unique) DO NOTHING`` in the session's dialect (both
     backends spell it alike): the outbox, the inbox, the audit chain's head, scheduled rounds."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
