@@ -7,16 +7,21 @@ rolls back entirely, like a web request.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+
+from app.cli.context import (
+    console,
+    engine_for,
+    err,
+    load_settings,
+    migrated_settings,
+    unit_of_work,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
 
     from app.config import Settings
 
@@ -33,65 +38,6 @@ db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 cli.add_typer(db_cli, name="db")
 audit_cli = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
-
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def load_settings() -> Settings:
-    from pydantic import ValidationError
-
-    from app.config import Settings
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            err.print(f"[red]Configuration error:[/red] {error['msg']}")
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def engine_for(settings: Settings) -> Iterator[Engine]:
-    from app.db import make_engine
-
-    engine = make_engine(settings.database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def unit_of_work(engine: Engine, settings: Settings | None = None) -> Iterator[Session]:
-    """One transaction; with ``settings``, the emails it queues link to their base URL."""
-    from app.db import make_sessionmaker, session_scope
-
-    factory = make_sessionmaker(engine)
-    if settings is not None:
-        from app.notifications.service import bind_settings
-
-        bind_settings(factory, settings)
-    yield from session_scope(factory)
-
-
-def require_schema(engine: Engine) -> None:
-    from sqlalchemy import inspect
-
-    if not inspect(engine).has_table("users"):
-        err.print(
-            "[red]The database has no tables yet.[/red] Run [bold]buddy db upgrade[/bold] first."
-        )
-        raise typer.Exit(1)
-
-
-def _migrated_settings() -> Settings:
-    """Settings, after checking the database has its tables (a clear message, not a traceback)."""
-    settings = load_settings()
-    with engine_for(settings) as engine:
-        require_schema(engine)
-    return settings
-
 
 # --- db ------------------------------------------------------------------------------------
 
@@ -140,7 +86,7 @@ def db_current() -> None:
 @cli.command("demo-data")
 def demo_data() -> None:
     """Load a realistic demo city once (volunteers, newcomers, demo logins for each role)."""
-    from app.demo.commands import demo_data_into, print_demo_logins
+    from app.cli.demo import demo_data_into, print_demo_logins
 
     settings = load_settings()
     demo_data_into(settings)
@@ -164,7 +110,7 @@ def create_staff(
     """Create a staff account. Staff accounts exist only through this command. Staff log in in
     two steps (password, then a code from an authenticator app): they set it up at their
     first login, or at once with --otp-uri."""
-    from app.auth.commands import create_staff_account
+    from app.cli.staff import create_staff_account
 
     create_staff_account(email, password, locale, otp_uri=otp_uri)
 
@@ -225,7 +171,7 @@ def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = F
     """Quick start: migrate, load the demo city (once), print demo logins and serve. Links in
     emails point to the address served here, unless ``BUDDY_BASE_URL`` says otherwise."""
     from app import migrate
-    from app.demo.commands import demo_data_into, print_demo_logins
+    from app.cli.demo import demo_data_into, print_demo_logins
 
     settings = follow_served_address(load_settings(), host, port)
     with engine_for(settings) as engine:
@@ -241,7 +187,7 @@ def run(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, reload: ReloadOpt = F
 @cli.command()
 def match() -> None:
     """Run a matching round now: every waiting newcomer gets a ranked panel of volunteers."""
-    settings = _migrated_settings()
+    settings = migrated_settings()
     from app.matches.commands import match as run_match
 
     run_match(settings, console, err)
@@ -256,7 +202,7 @@ def tick() -> None:
     once, now."""
     from app.operations.jobs import JOBS
 
-    settings = _migrated_settings()
+    settings = migrated_settings()
     with engine_for(settings) as engine:
         for job in JOBS:
             for line in job.run(engine, settings):
@@ -273,7 +219,7 @@ def worker(
     from app.operations.logs import configure_logging
     from app.operations.worker import Worker, install_signal_handlers
 
-    settings = _migrated_settings()
+    settings = migrated_settings()
     configure_logging(settings.environment)
     with engine_for(settings) as engine:
         runner = Worker(engine, settings, poll_seconds=settings.worker_poll_seconds)
@@ -294,7 +240,7 @@ def send_mail(
     """Send the queued email that is due (retries follow their back-off; never sent twice)."""
     from app.notifications.commands import send_mail as run_send_mail
 
-    report = run_send_mail(_migrated_settings(), console, limit=limit)
+    report = run_send_mail(migrated_settings(), console, limit=limit)
     if report.unreachable:
         raise typer.Exit(1)
 
@@ -304,7 +250,7 @@ def audit_verify() -> None:
     """Check the audit log's hash chain; report the first broken link (exit 1 if any)."""
     from app.audit.chain import verify
 
-    settings = _migrated_settings()
+    settings = migrated_settings()
     with engine_for(settings) as engine, unit_of_work(engine) as session:
         verdict = verify(session)
     if verdict.ok:

@@ -5,10 +5,14 @@ Imported only when one of those commands runs (see ``app.cli``): the demo packag
 
 from __future__ import annotations
 
+import pyotp
 import typer
+from rich.table import Table
 
-from app.cli import console, engine_for, err, require_schema, unit_of_work
+from app.auth import totp
+from app.cli.context import console, engine_for, err, require_schema, unit_of_work
 from app.config import Settings
+from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from app.demo.service import DemoSummary, demo_loaded, load_demo
 
 # The story the three demo logins can play together (the demo newcomer's panel shows the demo
@@ -21,12 +25,6 @@ TRY_THIS = (
 
 
 def print_demo_logins(base_url: str) -> None:
-    import pyotp
-    from rich.table import Table
-
-    from app.auth import totp
-    from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET
-
     table = Table(title="Demo logins")
     table.add_column("Role")
     table.add_column("Email")

@@ -1,4 +1,7 @@
-"""`buddy create-staff`: the only way a staff account comes to exist."""
+"""`buddy create-staff`: the only way a staff account comes to exist.
+
+Imported only when that command runs (see ``app.cli``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from app.audit.service import record
 from app.auth import totp
 from app.auth.models import Role
 from app.auth.service import create_user
-from app.cli import console, engine_for, err, load_settings, require_schema, unit_of_work
+from app.cli.context import console, engine_for, err, load_settings, require_schema, unit_of_work
 from app.errors import DomainError
 
 

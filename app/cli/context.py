@@ -1,0 +1,77 @@
+"""What every ``buddy`` command shares: the consoles, the settings, an engine, a unit of work.
+
+Light on purpose (typer and rich only at import): `buddy --help` and `buddy tick` import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from app.config import Settings
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            err.print(f"[red]Configuration error:[/red] {error['msg']}")
+        raise typer.Exit(2) from exc
+
+
+@contextmanager
+def engine_for(settings: Settings) -> Iterator[Engine]:
+    from app.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def unit_of_work(engine: Engine, settings: Settings | None = None) -> Iterator[Session]:
+    """One transaction; with ``settings``, the emails it queues link to their base URL."""
+    from app.db import make_sessionmaker, session_scope
+
+    factory = make_sessionmaker(engine)
+    if settings is not None:
+        from app.notifications.service import bind_settings
+
+        bind_settings(factory, settings)
+    yield from session_scope(factory)
+
+
+def require_schema(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("users"):
+        err.print(
+            "[red]The database has no tables yet.[/red] Run [bold]buddy db upgrade[/bold] first."
+        )
+        raise typer.Exit(1)
+
+
+def migrated_settings() -> Settings:
+    """Settings, after checking the database has its tables (a clear message, not a traceback)."""
+    settings = load_settings()
+    with engine_for(settings) as engine:
+        require_schema(engine)
+    return settings
