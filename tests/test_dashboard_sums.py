@@ -29,6 +29,7 @@ TRIGGERS = {
     "contracts_attendance_update", "contracts_entry_insert", "contracts_entry_update",
     "contracts_entry_delete", "people_entry_insert", "people_entry_update",
     "people_entry_delete", "newcomers_entry_insert", "newcomers_entry_delete",
+    "contracts_rung_insert", "contracts_rung_update", "contracts_rung_delete",
 }  # fmt: skip
 PERIODS = [
     (None, None, None),  # the default: the last twelve months

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.config import CITIES_DIR, load_city
@@ -25,7 +25,6 @@ from app.programme.states import (
     VolunteerState,
     carries_on,
     newcomer_facts,
-    newcomer_state_from_facts,
     newcomer_state_sql,
     volunteer_state_sql,
 )
@@ -44,13 +43,7 @@ def _agree(db: Session) -> tuple[dict[int, NewcomerState], dict[int, VolunteerSt
         assert person is not None
         assert state_of_newcomer(db, person, now).value == sql_state, person.display_name
         newcomers[newcomer_id] = NewcomerState(sql_state)
-    # The same ladder fed by one grouped pass (counting and the dashboard) agrees too.
-    facts = newcomer_facts()
-    grouped = db.execute(
-        select(Newcomer.id, newcomer_state_from_facts(facts, now))
-        .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
-    )
-    assert {i: NewcomerState(state) for i, state in grouped} == newcomers
+    _rungs_agree(db)
     volunteers: dict[int, VolunteerState] = {}
     for volunteer_id, sql_state in db.execute(select(Volunteer.id, volunteer_state_sql(now))):
         volunteer = db.get(Volunteer, volunteer_id)
@@ -58,6 +51,42 @@ def _agree(db: Session) -> tuple[dict[int, NewcomerState], dict[int, VolunteerSt
         assert state_of_volunteer(db, volunteer, now).value == sql_state
         volunteers[volunteer_id] = VolunteerState(sql_state)
     return newcomers, volunteers
+
+
+def _rungs_agree(db: Session) -> None:
+    """Each newcomer's ``contract_rung`` (kept by triggers) equals their contracts counted now."""
+    facts = newcomer_facts()
+    live = dict(db.execute(select(facts.c.newcomer_id, facts.c.first)).tuples())
+    kept = dict(db.execute(select(Newcomer.id, Newcomer.contract_rung)).tuples())
+    assert kept == {i: live.get(i) for i in kept}
+
+
+def _rung(db: Session, newcomer_id: int) -> int | None:
+    return db.scalar(select(Newcomer.contract_rung).where(Newcomer.id == newcomer_id))
+
+
+def test_the_rung_follows_every_contract_change(db: Session) -> None:
+    """Added, status changed, moved to another newcomer, removed (by the ORM and by a plain
+    statement, as the erasure and retention jobs do): the triggers keep the rung exact."""
+    contract = make_contract(db, signed=True)
+    db.flush()
+    first, other = contract.newcomer_id, make_newcomer(db).id
+    db.flush()
+    assert (_rung(db, first), _rung(db, other)) == (0, None)
+    for status, rung in ((ContractStatus.completed, 2), (ContractStatus.ended_early, None),
+                         (ContractStatus.pending, 1), (ContractStatus.declined, None),
+                         (ContractStatus.active, 0)):  # fmt: skip
+        contract.status = status
+        db.flush()
+        assert _rung(db, first) == rung, status
+    db.execute(update(Contract).where(Contract.id == contract.id).values(newcomer_id=other))
+    assert (_rung(db, first), _rung(db, other)) == (None, 0)
+    second = make_contract(db, newcomer=db.get(Newcomer, first))  # pending
+    db.flush()
+    assert _rung(db, first) == 1
+    db.execute(delete(Contract).where(Contract.id == second.id))
+    assert _rung(db, first) is None
+    _rungs_agree(db)
 
 
 def test_every_state_by_hand(db: Session) -> None:

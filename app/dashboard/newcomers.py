@@ -2,10 +2,10 @@
 states.py) and how long those waiting for a round have waited (their number and median) from
 ONE pass over the newcomers; and the entry cohorts (entry_cohorts.py), by day of registration.
 
-Each newcomer's facts (states.newcomer_facts: one grouped pass over the contracts) are read
-once; both answers come from one histogram of (state, days waited — for those waiting), and
-the median is taken from the histogram of whole days, exactly as the middle value(s) of the
-sorted list.
+Each newcomer's state (states.newcomer_state_sql: the contracts' part of the ladder is kept on
+the newcomer's row by triggers) is read once; both answers come from one histogram of (state,
+days waited — for those waiting), and the median is taken from the histogram of whole days,
+exactly as the middle value(s) of the sorted list.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Table, case, func, select
 from sqlalchemy.orm import Session
 
-from app.contracts.models import Contract
 from app.dashboard import entry_cohorts, measures, series
 from app.dashboard.entry_cohorts import EntryCohort
 from app.dashboard.filters import Filters
@@ -57,19 +56,12 @@ def newcomer_numbers(
 ) -> NewcomerNumbers:
     # The newcomers' own table: no join with people.
     table: Table = Newcomer.__table__  # type: ignore[assignment]
-    area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
-    facts = states.newcomer_facts(
-        *([Contract.newcomer_id.in_(area)] if filters.neighbourhood else [])
-    )
-    base = (
-        select(
-            states.newcomer_state_from_facts(facts, now).label("state"),
-            table.c.waiting_since.label("waiting_since"),
-        )
-        .select_from(table)
-        .outerjoin(facts, facts.c.newcomer_id == table.c.id)
-    )
+    base = select(
+        states.newcomer_state_sql(now).label("state"),
+        table.c.waiting_since.label("waiting_since"),
+    ).select_from(table)
     if filters.neighbourhood:
+        area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
         base = base.where(table.c.id.in_(area))
     rows = base.subquery("newcomer_rows")
     # Days waited: today minus the local day they started waiting (snapshot, whatever the

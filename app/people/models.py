@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, str_enum
@@ -119,6 +119,11 @@ class Newcomer(Person):
     )
     # When the newcomer started waiting for a buddy (registration, or an early end).
     waiting_since: Mapped[datetime] = mapped_column(default=utcnow)
+    # Kept by database triggers on contracts (migration 8e4b1c7d2f60), for counting in SQL:
+    # the position in app/programme/states.LADDER_STATUSES of the first status the newcomer's
+    # contracts hold, NULL if none. Never set or read it in Python (a loaded value can be
+    # stale within a session); deferred, so the ORM does not load it.
+    contract_rung: Mapped[int | None] = mapped_column(SmallInteger, deferred=True)
 
     __mapper_args__ = {"polymorphic_identity": PersonKind.newcomer}
 

@@ -9,13 +9,11 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
-from app.contracts.models import Contract
 from app.people.models import Newcomer, Person, Volunteer
 from app.programme.states import (
     NewcomerState,
     VolunteerState,
-    newcomer_facts,
-    newcomer_state_from_facts,
+    newcomer_state_sql,
     volunteer_state_sql,
 )
 
@@ -41,11 +39,9 @@ def newcomer_counts(
 ) -> dict[NewcomerState, int]:
     """How many newcomers are in each state (every state present, zeros included)."""
     table = cast(Table, Newcomer.__table__)
-    facts = newcomer_facts(*_in_area(Contract.newcomer_id, neighbourhood))
     inner = (
-        select(newcomer_state_from_facts(facts, now).label("state"))
+        select(newcomer_state_sql(now).label("state"))
         .select_from(table)
-        .outerjoin(facts, facts.c.newcomer_id == table.c.id)
         .where(*_in_area(table.c.id, neighbourhood))
     )
     found = {NewcomerState(s): n for s, n in _grouped(session, inner)}

@@ -50,7 +50,6 @@ from sqlalchemy import (
     Subquery,
     and_,
     case,
-    exists,
     func,
     literal,
     or_,
@@ -189,10 +188,6 @@ def shown_volunteer_ids(now: datetime | ColumnElement[datetime]) -> Any:
 # --- many people: the same ladder in SQL ----------------------------------------------------
 
 
-def _contract(*statuses: ContractStatus) -> ColumnElement[bool]:
-    return exists().where(Contract.newcomer_id == Newcomer.id, Contract.status.in_(statuses))
-
-
 def _newcomer_ladder(
     intake: Any,
     has_active: ColumnElement[bool],
@@ -212,20 +207,23 @@ def _newcomer_ladder(
     )
 
 
-def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
-    """``newcomer_state`` as a column over ``Newcomer`` rows (lookups per row: for a WHERE)."""
-    has_panel = exists().where(Panel.newcomer_id == Newcomer.id, open_panel_condition(now))
-    return _newcomer_ladder(
-        Newcomer.intake_status,
-        _contract(ContractStatus.active),
-        _contract(ContractStatus.pending),
-        _contract(ContractStatus.completed),
-        has_panel,
-    )
-
-
 # The contract statuses the newcomer ladder looks at, in its order: the first one held decides.
 LADDER_STATUSES = (ContractStatus.active, ContractStatus.pending, ContractStatus.completed)
+
+
+def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
+    """``newcomer_state`` as a column over ``Newcomer`` rows.
+
+    The contracts' part of the ladder is ``Newcomer.contract_rung`` (the position in
+    LADDER_STATUSES of the first status held, kept by triggers on contracts): counting
+    everyone is one pass over the newcomers, with the few open panels read once, hashed.
+    """
+    open_panels = select(Panel.newcomer_id).where(open_panel_condition(now))
+    rung = Newcomer.contract_rung
+    active, pending, completed = (rung == i for i in range(len(LADDER_STATUSES)))
+    return _newcomer_ladder(
+        Newcomer.intake_status, active, pending, completed, Newcomer.id.in_(open_panels)
+    )
 
 
 def newcomer_facts(
@@ -234,24 +232,14 @@ def newcomer_facts(
     """Per newcomer holding a contract with a status in ``order``: ``newcomer_id`` and
     ``first``, the position in ``order`` of the first of those statuses they hold — from ONE
     grouped pass over the contracts (those matching ``where``: e.g. of some newcomers only)
-    with one aggregate, instead of lookups per newcomer (what counting everyone would need).
-    A ladder that takes the first status that holds needs nothing more."""
+    with one aggregate, instead of lookups per newcomer. With the ladder's own order this is
+    what ``Newcomer.contract_rung`` keeps; other orders (the entry cohorts') count it live."""
     position = case({status: i for i, status in enumerate(order)}, value=Contract.status)
     return (
         select(Contract.newcomer_id.label("newcomer_id"), func.min(position).label("first"))
         .where(Contract.status.in_(order), *where)
         .group_by(Contract.newcomer_id)
         .subquery("facts")
-    )
-
-
-def newcomer_state_from_facts(facts: Subquery, now: datetime) -> ColumnElement[str]:
-    """``newcomer_state`` over ``Newcomer`` LEFT JOIN ``newcomer_facts()`` (the same ladder;
-    the few open panels are read once, hashed)."""
-    open_panels = select(Panel.newcomer_id).where(open_panel_condition(now))
-    active, pending, completed = (facts.c.first == i for i in range(len(LADDER_STATUSES)))
-    return _newcomer_ladder(
-        Newcomer.intake_status, active, pending, completed, Newcomer.id.in_(open_panels)
     )
 
 
