@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.checkins import rules
 from app.checkins.models import Checkin, CheckinStatus
 from app.contracts.models import Contract, ContractStatus
-from app.dashboard import measures
+from app.dashboard import dates, measures
 from app.dashboard.filters import Filters
 from app.dashboard.models import MeetingDay
 
@@ -145,6 +145,6 @@ def cohorts(session: Session, sql: measures.Sql, filters: Filters) -> list[Cohor
         .order_by(month)
     )  # fmt: skip
     return [
-        Cohort(str(m), int(n), int(done or 0), int(early or 0), int(running or 0))
+        Cohort(dates.month_label(m), int(n), int(done or 0), int(early or 0), int(running or 0))
         for m, n, done, early, running in session.execute(stmt)
     ]
