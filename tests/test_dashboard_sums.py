@@ -16,7 +16,7 @@ from app.checkins.models import Checkin, CheckinStatus
 from app.config import Settings
 from app.contracts.models import Contract, ContractStatus, EndReason
 from app.dashboard import attendance, filters, lists, service
-from app.dashboard.models import ContractAttendance, MeetingDay
+from app.dashboard.models import ContractAttendance, EntryDayArea, MeetingDay, MeetingDayArea
 from app.db import make_sessionmaker
 from app.exports.service import contract_rows
 from app.people.models import Newcomer, Person
@@ -30,6 +30,7 @@ TRIGGERS = {
     "contracts_entry_delete", "people_entry_insert", "people_entry_update",
     "people_entry_delete", "newcomers_entry_insert", "newcomers_entry_delete",
     "contracts_rung_insert", "contracts_rung_update", "contracts_rung_delete",
+    "people_area_update", "contracts_area_update",
 }  # fmt: skip
 PERIODS = [
     (None, None, None),  # the default: the last twelve months
@@ -204,10 +205,37 @@ def _contract_removed(db: Session, made: dict[str, object]) -> None:
     db.delete(db.scalars(select(Contract).where(Contract.status == ContractStatus.pending)).first())
 
 
+def _moved_house(db: Session, made: dict[str, object]) -> None:
+    # A2's newcomer leaves Battel (their meetings' days); a January newcomer moves in (their
+    # registration's day).
+    a2 = made["A2"]
+    assert isinstance(a2, Contract)
+    leaving = db.get(Newcomer, a2.newcomer_id)
+    assert leaving is not None
+    assert leaving.neighbourhood == "battel"
+    leaving.neighbourhood = "binnenstad"
+    arriving = db.scalars(
+        select(Newcomer).where(Newcomer.created_at == datetime(2026, 1, 10, 9, tzinfo=UTC))
+    ).first()
+    assert arriving is not None
+    assert arriving.neighbourhood != "battel"
+    arriving.neighbourhood = "battel"
+
+
+def _reassigned(db: Session, made: dict[str, object]) -> None:
+    # A statement gives A2 (Battel) to a newcomer elsewhere: its meetings change neighbourhood.
+    a2 = made["A2"]
+    assert isinstance(a2, Contract)
+    other = db.scalars(select(Newcomer).where(Newcomer.neighbourhood != "battel")).first()
+    assert other is not None
+    db.execute(update(Contract).where(Contract.id == a2.id).values(newcomer_id=other.id))
+
+
 @pytest.mark.parametrize(
     "change",
     [_new_checkin, _disputed, _moved, _deleted, _ended_early, _fortnightly, _bulk,
-     _new_contract, _registered, _cohort_completed, _matched, _contract_removed],
+     _new_contract, _registered, _cohort_completed, _matched, _contract_removed, _moved_house,
+     _reassigned],
 )  # fmt: skip
 def test_after_changes_between_ticks_the_numbers_stay_live(
     db: Session, settings: Settings, change: Callable[[Session, dict[str, object]], None]
@@ -222,6 +250,33 @@ def test_after_changes_between_ticks_the_numbers_stay_live(
     assert between == live(db, settings)
     assert tick(db, settings) != attendance.Refreshed(0, 0, 0)
     assert everything(db, settings) == between
+
+
+def test_a_neighbourhood_reads_its_sums(db: Session, settings: Settings) -> None:
+    """After a tick a neighbourhood's meetings and registrations come from its own sums:
+    what is written there (here by hand, to see it) is what the dashboard shows."""
+    world(db)
+    tick(db, settings)
+    city = settings.city
+    chosen = filters.parse(city, T, None, None, "battel")
+    before = service.programme_stats(db, city, chosen, NOW)
+    meetings = db.scalars(
+        select(MeetingDayArea).where(MeetingDayArea.neighbourhood == "battel")
+    ).first()
+    entries = db.scalars(
+        select(EntryDayArea).where(EntryDayArea.neighbourhood == "battel")
+    ).first()
+    assert meetings is not None
+    assert entries is not None
+    meetings.meetings += 100
+    entries.completed += 1
+    db.flush()
+    after = service.programme_stats(db, city, chosen, NOW)
+    assert after.meetings == before.meetings + 100
+    assert sum(c.entered for c in after.entry_cohorts) == (
+        sum(c.entered for c in before.entry_cohorts) + 1
+    )
+    db.rollback()
 
 
 def test_a_new_checkin_drops_its_contract_and_day(db: Session, settings: Settings) -> None:

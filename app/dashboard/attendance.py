@@ -1,5 +1,6 @@
 """The dashboard's sums kept by ``buddy tick``: attendance per contract (ContractAttendance),
-meetings per day (MeetingDay) and registrations per day by outcome (EntryDay), see models.py.
+meetings per day (MeetingDay) and registrations per day by outcome (EntryDay), each day also
+by neighbourhood (MeetingDayArea, EntryDayArea), see models.py.
 
 ``refresh`` sums up every contract with a start date that has no sum, and every day from the
 first meeting (registration) to today without a row: new ones, and those whose row a trigger
@@ -29,7 +30,13 @@ from sqlalchemy.orm import Session
 from app.checkins.models import Checkin
 from app.contracts.models import Contract
 from app.dashboard import entry_cohorts, measures, series
-from app.dashboard.models import ContractAttendance, EntryDay, MeetingDay
+from app.dashboard.models import (
+    ContractAttendance,
+    EntryDay,
+    EntryDayArea,
+    MeetingDay,
+    MeetingDayArea,
+)
 from app.people.models import Newcomer
 
 # Seen from here a running contract's horizon is open: the sum counts all its meetings.
@@ -114,6 +121,13 @@ def _refresh_days(session: Session, today: date) -> int:
             for d in missing
         ],
     )  # fmt: skip
+    by_area = series.count_days_by_area(session, missing)
+    if by_area:
+        session.execute(
+            insert(MeetingDayArea),
+            [{"day": d, "neighbourhood": area, "meetings": n, "confirmed_minutes": m}
+             for (d, area), (n, m) in by_area.items()],
+        )  # fmt: skip
     return len(missing)
 
 
@@ -128,11 +142,18 @@ def _refresh_entries(session: Session, sql: measures.Sql, today: date) -> int:
         return 0
     counted = entry_cohorts.count_days(session, sql, missing)
     none = [0] * len(entry_cohorts.OUTCOMES)
+    columns = ("day", *entry_cohorts.OUTCOMES)
     session.execute(
         insert(EntryDay),
-        [dict(zip(("day", *entry_cohorts.OUTCOMES), (d, *counted.get(d, none)), strict=True))
-         for d in missing],
-    )  # fmt: skip
+        [dict(zip(columns, (d, *counted.get(d, none)), strict=True)) for d in missing],
+    )
+    by_area = entry_cohorts.count_days_by_area(session, sql, missing)
+    if by_area:
+        session.execute(
+            insert(EntryDayArea),
+            [dict(zip(("neighbourhood", *columns), (area, d, *n), strict=True))
+             for (d, area), n in by_area.items()],
+        )  # fmt: skip
     return len(missing)
 
 
@@ -145,5 +166,5 @@ def _days_without_sum(session: Session, day: Any, start: date, today: date) -> l
 def forget_all(session: Session) -> None:
     """Drop every sum (the dashboard then counts live until the next refresh)."""
     session.execute(delete(ContractAttendance))
-    session.execute(delete(MeetingDay))
+    session.execute(delete(MeetingDay))  # and MeetingDayArea, EntryDayArea: ON DELETE CASCADE
     session.execute(delete(EntryDay))

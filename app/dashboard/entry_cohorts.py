@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, String, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract, ContractStatus
@@ -72,6 +72,21 @@ def count_days(
 ) -> dict[date, list[int]]:
     """Live, per day of ``wanted`` with registrations (the UTC day of ``created_at``) among the
     newcomers matching ``where``: how many are in each outcome (OUTCOMES' order)."""
+    return {day: n for (day, _), n in _count(session, sql, wanted, False, *where).items()}
+
+
+def count_days_by_area(
+    session: Session, sql: Sql, wanted: list[date]
+) -> dict[tuple[date, str], list[int]]:
+    """``count_days`` for every neighbourhood at once (the newcomer's; none: left out), in
+    one pass: what a neighbourhood's ``count_days`` gives, per (day, neighbourhood)."""
+    found = _count(session, sql, wanted, True)
+    return {(day, area): n for (day, area), n in found.items() if area is not None}
+
+
+def _count(
+    session: Session, sql: Sql, wanted: list[date], by_area: bool, *where: ColumnElement[bool]
+) -> dict[tuple[date, str | None], list[int]]:
     if not wanted:
         return {}
     first, last = min(wanted), max(wanted)
@@ -86,28 +101,26 @@ def count_days(
     if few:  # a few days: a lookup or three per newcomer of those days
         chosen.append(day.in_(wanted))
         outcome = _outcome(*map(_holds, PRECEDENCE))
-        rows = select(day.label("day"), outcome.label("outcome")).where(*chosen)
     else:  # a long stretch: their contracts grouped once (states.newcomer_facts)
         facts = newcomer_facts(
             Contract.newcomer_id.in_(select(Newcomer.id).where(*chosen)), order=PRECEDENCE
         )
         completed, active, ended_early = (facts.c.first == i for i in range(len(PRECEDENCE)))
         outcome = _outcome(completed, active, ended_early)
-        rows = (
-            select(day.label("day"), outcome.label("outcome"))
-            .outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
-            .where(*chosen)
-        )
-    entries = rows.subquery("entries")  # grouped outside: the expressions hold parameters
-    stmt = select(entries.c.day, entries.c.outcome, func.count()).group_by(
-        entries.c.day, entries.c.outcome
+    area = Newcomer.neighbourhood if by_area else literal(None, String)
+    rows = select(day.label("day"), area.label("area"), outcome.label("outcome"))
+    if not few:
+        rows = rows.outerjoin(facts, facts.c.newcomer_id == Newcomer.id)
+    entries = rows.where(*chosen).subquery("entries")  # grouped outside: they hold parameters
+    stmt = select(entries.c.day, entries.c.area, entries.c.outcome, func.count()).group_by(
+        entries.c.day, entries.c.area, entries.c.outcome
     )
-    found: dict[date, list[int]] = {}
+    found: dict[tuple[date, str | None], list[int]] = {}
     wanted_days = set(wanted)
-    for raw, index, n in session.execute(stmt):
+    for raw, hood, index, n in session.execute(stmt):
         registered = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
         if registered in wanted_days:
-            found.setdefault(registered, [0] * len(OUTCOMES))[int(index)] += int(n)
+            found.setdefault((registered, hood), [0] * len(OUTCOMES))[int(index)] += int(n)
     return found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
-from sqlalchemy import ForeignKey, Index, Table, text
+from sqlalchemy import ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.checkins.models import Checkin
@@ -86,6 +86,40 @@ class EntryDay(Base):
     __tablename__ = "entry_days"
 
     day: Mapped[date] = mapped_column(primary_key=True)
+    not_matched: Mapped[int]
+    ended_early: Mapped[int]
+    active: Mapped[int]
+    completed: Mapped[int]
+
+
+class MeetingDayArea(Base):
+    """A summed-up day's meetings (MeetingDay) in one neighbourhood — the newcomer's, as the
+    dashboard's filter reads it — so a neighbourhood's numbers come from sums too. Rows only
+    for neighbourhoods with meetings that day: a summed day (its MeetingDay row exists) without
+    a row here had none there. Deleted with the day's row (ON DELETE CASCADE), and by triggers
+    when a newcomer's neighbourhood or a contract's newcomer changes (migration 4a7c9e2b5d18)."""
+
+    __tablename__ = "meeting_day_areas"
+
+    day: Mapped[date] = mapped_column(
+        ForeignKey("meeting_days.day", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meetings: Mapped[int]
+    confirmed_minutes: Mapped[int]
+
+
+class EntryDayArea(Base):
+    """A summed-up day's registrations (EntryDay) in one neighbourhood, by outcome; rows only
+    for neighbourhoods with registrations that day. Deleted with the day's row, and by a
+    trigger when a newcomer's neighbourhood changes."""
+
+    __tablename__ = "entry_day_areas"
+
+    day: Mapped[date] = mapped_column(
+        ForeignKey("entry_days.day", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood: Mapped[str] = mapped_column(String(64), primary_key=True)
     not_matched: Mapped[int]
     ended_early: Mapped[int]
     active: Mapped[int]

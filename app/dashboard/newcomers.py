@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.dashboard import entry_cohorts, measures, series
 from app.dashboard.entry_cohorts import EntryCohort
 from app.dashboard.filters import Filters
-from app.dashboard.models import EntryDay
+from app.dashboard.models import EntryDay, EntryDayArea
 from app.people.models import Newcomer, Person
 from app.programme import states
 from app.programme.states import NewcomerState
@@ -85,17 +85,29 @@ def newcomer_numbers(
 
 
 def entries(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
-    """The entry cohorts of the period. Without a neighbourhood, the days ``buddy tick`` summed
-    up (EntryDay, exact by construction) are read from their sums and only the others (today,
-    those changed since the tick, or all before the first tick) are counted live."""
+    """The entry cohorts of the period. The days ``buddy tick`` summed up (EntryDay, exact by
+    construction; a neighbourhood's numbers in EntryDayArea) are read from their sums and only
+    the others (today, those changed since the tick, or all before the first tick) are counted
+    live."""
     wanted = series.days(filters.start, filters.end)
+    outcomes = entry_cohorts.OUTCOMES
+    summed = EntryDay.day.between(filters.start, filters.end)
     if filters.neighbourhood:
-        area = Newcomer.neighbourhood == filters.neighbourhood
-        return entry_cohorts.from_days(entry_cohorts.count_days(session, sql, wanted, area))
-    stored = session.execute(
-        select(EntryDay.day, *(EntryDay.__table__.c[o] for o in entry_cohorts.OUTCOMES)).where(
-            EntryDay.day.between(filters.start, filters.end)
+        none = [0] * len(outcomes)
+        found = dict.fromkeys(session.scalars(select(EntryDay.day).where(summed)), none)
+        stored = session.execute(
+            select(EntryDayArea.day, *(EntryDayArea.__table__.c[o] for o in outcomes)).where(
+                EntryDayArea.day.between(filters.start, filters.end),
+                EntryDayArea.neighbourhood == filters.neighbourhood,
+            )
         )
+        found.update((day, [int(n) for n in counts]) for day, *counts in stored)
+        area = Newcomer.neighbourhood == filters.neighbourhood
+        live = [d for d in wanted if d not in found]
+        found.update(entry_cohorts.count_days(session, sql, live, area))
+        return entry_cohorts.from_days(found)
+    stored = session.execute(
+        select(EntryDay.day, *(EntryDay.__table__.c[o] for o in outcomes)).where(summed)
     )
     found = {day: [int(n) for n in counts] for day, *counts in stored}
     found.update(entry_cohorts.count_days(session, sql, [d for d in wanted if d not in found]))

@@ -16,7 +16,8 @@ from app.checkins.models import Checkin, CheckinStatus
 from app.contracts.models import Contract, ContractStatus
 from app.dashboard import dates, measures
 from app.dashboard.filters import Filters
-from app.dashboard.models import MeetingDay
+from app.dashboard.models import MeetingDay, MeetingDayArea
+from app.people.models import Person
 
 WEEKS = 26  # "the last six months"
 
@@ -55,16 +56,31 @@ def days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _per_day(*where: ColumnElement[bool]) -> Any:
+def _per_day(*where: ColumnElement[bool], by_area: bool = False) -> Any:
+    """(day, [neighbourhood of the contract's newcomer,] meetings that count, confirmed
+    minutes) grouped by day [and neighbourhood]."""
+    keys: list[Any] = [Checkin.met_on]
+    stmt = select()
+    if by_area:
+        keys.append(Person.neighbourhood)
+        stmt = stmt.join_from(Checkin, Contract, Contract.id == Checkin.contract_id).join(
+            Person, Person.id == Contract.newcomer_id
+        )
     return (
-        select(
-            Checkin.met_on,
+        stmt.add_columns(
+            *keys,
             func.sum(case((Checkin.status != CheckinStatus.disputed, 1), else_=0)),
             func.sum(case((Checkin.status == CheckinStatus.confirmed, Checkin.minutes), else_=0)),
         )
         .where(*where)
-        .group_by(Checkin.met_on)
+        .group_by(*keys)
     )
+
+
+def _days_wanted(wanted: list[date]) -> list[ColumnElement[bool]]:
+    span = Checkin.met_on.between(min(wanted), max(wanted))
+    # A short list is looked up day by day; a long one is a stretch of the index.
+    return [span, Checkin.met_on.in_(wanted)] if len(wanted) <= 100 else [span]
 
 
 def count_days(
@@ -75,14 +91,27 @@ def count_days(
     status, minutes) index between the first and the last day wanted."""
     if not wanted:
         return {}
-    span = Checkin.met_on.between(min(wanted), max(wanted))
-    # A short list is looked up day by day; a long one is a stretch of the index.
-    few = [Checkin.met_on.in_(wanted)] if len(wanted) <= 100 else []
     chosen = set(wanted)
     return {
         day: (int(n or 0), int(m or 0))
-        for day, n, m in session.execute(_per_day(span, *few, *where))
+        for day, n, m in session.execute(_per_day(*_days_wanted(wanted), *where))
         if day in chosen
+    }
+
+
+def count_days_by_area(
+    session: Session, wanted: list[date]
+) -> dict[tuple[date, str], tuple[int, int]]:
+    """``count_days`` for every neighbourhood at once (the contract's newcomer's; none: left
+    out): what a neighbourhood's ``count_days`` gives, per (day, neighbourhood)."""
+    if not wanted:
+        return {}
+    chosen = set(wanted)
+    stmt = _per_day(*_days_wanted(wanted), by_area=True)
+    return {
+        (day, area): (int(n or 0), int(m or 0))
+        for day, area, n, m in session.execute(stmt)
+        if day in chosen and area is not None
     }
 
 
@@ -90,17 +119,25 @@ def meetings_by_day(session: Session, filters: Filters, first: date) -> dict[dat
     """Per day from ``first`` to the period's end, in the period's neighbourhood: (meetings
     that count, confirmed minutes). The period's totals and the weekly chart both sum these.
 
-    Without a neighbourhood, the days ``buddy tick`` summed up (MeetingDay, exact by
-    construction) are read from their sums and only the others (today, those changed since the
-    tick, or all before the first tick) are counted live; with one, all live."""
+    The days ``buddy tick`` summed up (MeetingDay, exact by construction; a neighbourhood's
+    numbers in MeetingDayArea) are read from their sums and only the others (today, those
+    changed since the tick, or all before the first tick) are counted live."""
     wanted = days(first, filters.end)
+    summed = MeetingDay.day.between(first, filters.end)
     if filters.neighbourhood:
+        found = dict.fromkeys(session.scalars(select(MeetingDay.day).where(summed)), (0, 0))
+        stored = session.execute(
+            select(MeetingDayArea.day, MeetingDayArea.meetings, MeetingDayArea.confirmed_minutes)
+            .where(MeetingDayArea.day.between(first, filters.end),
+                   MeetingDayArea.neighbourhood == filters.neighbourhood)
+        )  # fmt: skip
+        found.update((day, (int(n), int(m))) for day, n, m in stored)
         area = select(Contract.id).where(*measures.in_area(filters.neighbourhood))
-        return count_days(session, wanted, Checkin.contract_id.in_(area))
+        live = [d for d in wanted if d not in found]
+        found.update(count_days(session, live, Checkin.contract_id.in_(area)))
+        return found
     stored = session.execute(
-        select(MeetingDay.day, MeetingDay.meetings, MeetingDay.confirmed_minutes).where(
-            MeetingDay.day.between(first, filters.end)
-        )
+        select(MeetingDay.day, MeetingDay.meetings, MeetingDay.confirmed_minutes).where(summed)
     )
     found = {day: (int(n), int(m)) for day, n, m in stored}
     found.update(count_days(session, [d for d in wanted if d not in found]))
