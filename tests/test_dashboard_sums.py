@@ -226,7 +226,15 @@ def _reassigned(db: Session, made: dict[str, object]) -> None:
     # A statement gives A2 (Battel) to a newcomer elsewhere: its meetings change neighbourhood.
     a2 = made["A2"]
     assert isinstance(a2, Contract)
-    other = db.scalars(select(Newcomer).where(Newcomer.neighbourhood != "battel")).first()
+    live_contract = exists().where(
+        Contract.newcomer_id == Newcomer.id,
+        Contract.status.in_((ContractStatus.pending, ContractStatus.active)),
+    )  # a newcomer holds one live contract at most (a unique index)
+    other = db.scalars(
+        select(Newcomer)
+        .where(Newcomer.neighbourhood != "battel", ~live_contract)
+        .order_by(Newcomer.id)
+    ).first()
     assert other is not None
     db.execute(update(Contract).where(Contract.id == a2.id).values(newcomer_id=other.id))
 

@@ -11,8 +11,10 @@ division equals Python's ``//``.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Float,
@@ -43,6 +45,16 @@ from app.people.models import Person
 # (not "!= disputed") so the database can look them up in the (contract, status, date) index.
 COUNTING = (CheckinStatus.pending.value, CheckinStatus.confirmed.value)
 PACK = 1_000_000
+
+Built = TypeVar("Built")
+
+
+def built(make: Callable[..., Built]) -> Callable[..., Built]:
+    """Keep the statements ``make`` builds from hashable arguments (backend and time zone,
+    days, a neighbourhood): a statement is a description of a query, holding no row, so the
+    numbers stay live; building the dashboard's (a few hundred SQL expression objects each)
+    cost more CPU than the database took to run them. A few periods at a time are in use."""
+    return functools.lru_cache(maxsize=64)(make)
 
 
 def in_area(neighbourhood: str | None) -> list[ColumnElement[bool]]:

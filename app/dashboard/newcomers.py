@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, case, func, select
+from sqlalchemy import Select, Table, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.dashboard import entry_cohorts, measures, series
 from app.dashboard.entry_cohorts import EntryCohort
 from app.dashboard.filters import Filters
 from app.dashboard.models import EntryDay, EntryDayArea
+from app.matches.models import Panel
 from app.people.models import Newcomer, Person
 from app.programme import states
 from app.programme.states import NewcomerState
@@ -51,32 +52,41 @@ def histogram_median(counts: Iterable[tuple[Any, int]]) -> tuple[int, float | No
     return total, sum(found) / len(found)
 
 
-def newcomer_numbers(
-    session: Session, sql: measures.Sql, filters: Filters, now: datetime
-) -> NewcomerNumbers:
+# ``now`` is a parameter of the kept statement (measures.built), given at each execution.
+_NOW = bindparam("now", type_=Panel.expires_at.type)
+
+
+@measures.built
+def _by_state(sql: measures.Sql, today: date, neighbourhood: str | None) -> Select[Any]:
     # The newcomers' own table: no join with people.
     table: Table = Newcomer.__table__  # type: ignore[assignment]
     base = select(
-        states.newcomer_state_sql(now).label("state"),
+        states.newcomer_state_sql(_NOW).label("state"),
         table.c.waiting_since.label("waiting_since"),
     ).select_from(table)
-    if filters.neighbourhood:
-        area = select(Person.id).where(Person.neighbourhood == filters.neighbourhood)
+    if neighbourhood:
+        area = select(Person.id).where(Person.neighbourhood == neighbourhood)
         base = base.where(table.c.id.in_(area))
     rows = base.subquery("newcomer_rows")
     # Days waited: today minus the local day they started waiting (snapshot, whatever the
     # period) — for the waiting ones only; one grouping gives both histograms.
-    days = measures.day_number(filters.today) - sql.local_day(rows.c.waiting_since)
+    days = measures.day_number(today) - sql.local_day(rows.c.waiting_since)
     waiting = rows.c.state == NewcomerState.waiting_for_round.value
     keyed = select(rows.c.state, case((waiting, days)).label("days")).subquery("keyed")
     # Grouped outside: the expressions hold bound parameters, which PostgreSQL would not
     # recognise as "the same expression" in SELECT and GROUP BY.
-    stmt = select(keyed.c.state, keyed.c.days, func.count()).group_by(
+    return select(keyed.c.state, keyed.c.days, func.count()).group_by(
         keyed.c.state, keyed.c.days
     )
+
+
+def newcomer_numbers(
+    session: Session, sql: measures.Sql, filters: Filters, now: datetime
+) -> NewcomerNumbers:
+    stmt = _by_state(sql, filters.today, filters.neighbourhood)
     by_state = dict.fromkeys(NewcomerState, 0)
     waited: list[tuple[int, int]] = []
-    for state, days_waited, n in session.execute(stmt):
+    for state, days_waited, n in session.execute(stmt, {"now": now}):
         by_state[NewcomerState(state)] += int(n)
         if days_waited is not None:
             waited.append((int(days_waited), int(n)))

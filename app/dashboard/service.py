@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from app.checkins import rules
@@ -110,33 +111,38 @@ def meetings_in_period(by_day: dict[date, tuple[int, int]], filters: Filters) ->
     return sum(n for n, _ in inside), sum(m for _, m in inside)
 
 
-def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> float | None:
-    """Median adherence, judged on ``as_of`` (the period's end, or today), of the contracts
-    running at some time in the period: started on or before its end, and not over before its
-    start. Contracts with nothing expected yet have no adherence and are left out."""
+@measures.built
+def _adherence(
+    sql: measures.Sql, as_of: date, start: date, end: date, neighbourhood: str | None
+) -> tuple[Select[Any], Select[Any]]:
+    """The two histograms of (met, expected) behind ``median_adherence``."""
     where = (
         Contract.status.in_(STARTED),
-        Contract.start_date <= filters.end,
-        *measures.in_area(filters.neighbourhood),
+        Contract.start_date <= end,
+        *measures.in_area(neighbourhood),
     )
     # Contracts over before as_of: their final (met, expected) from the sums (attendance.py);
     # the others counted here — each contract once.
-    att = measures.per_contract(
-        sql, filters.as_of, *where, over_after=filters.start, unfinished_only=True
-    )
+    att = measures.per_contract(sql, as_of, *where, over_after=start, unfinished_only=True)
     # Histograms of (met, expected): a few hundred pairs rather than a row per contract.
     live = (
         select(att.c.met, att.c.expected, func.count())
         .where(att.c.expected > 0)
         .group_by(att.c.met, att.c.expected)
     )
-    final = attendance.final_counts(
-        filters.as_of, filters.start, filters.end, *measures.in_area(filters.neighbourhood)
-    )
+    final = attendance.final_counts(as_of, start, end, *measures.in_area(neighbourhood))
+    return live, final
+
+
+def median_adherence(session: Session, sql: measures.Sql, filters: Filters) -> float | None:
+    """Median adherence, judged on ``as_of`` (the period's end, or today), of the contracts
+    running at some time in the period: started on or before its end, and not over before its
+    start. Contracts with nothing expected yet have no adherence and are left out."""
+    statements = _adherence(sql, filters.as_of, filters.start, filters.end, filters.neighbourhood)
     # Each value met / expected in floating point, as SQL divided (distinct fractions of such
     # small numbers stay distinct floats, so they sort as the fractions do).
     found: Counter[float] = Counter()
-    for stmt in (live, final):
+    for stmt in statements:
         for met, expected, n in session.execute(stmt):
             found[float(met) / float(expected)] += int(n)
     return histogram_median(found.items())[1]

@@ -5,7 +5,7 @@ volunteers' availability, the last matching round, undelivered mail. One aggrega
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -50,24 +50,32 @@ def volunteer_numbers(counts: dict[states.VolunteerState, int]) -> VolunteerNumb
     )
 
 
+# The statements are built once per (backend and zone, day, neighbourhood) and kept (see
+# measures.built): they hold no row, and building them took longer than running them.
+
+
+@measures.built
+def _at_risk(sql: measures.Sql, today: date, neighbourhood: str | None) -> Select[Any]:
+    active = Contract.status == ContractStatus.active
+    att = measures.per_contract(sql, today, active, *measures.in_area(neighbourhood))
+    return select(func.count()).where(measures.at_risk(att))
+
+
+@measures.built
+def _calls_missing(sql: measures.Sql, today: date, neighbourhood: str | None) -> Select[Any]:
+    active = Contract.status == ContractStatus.active
+    calls = measures.calls(sql, today, active, *measures.in_area(neighbourhood))
+    return select(func.count()).where(calls.c.missing > 0)
+
+
 def at_risk_count(session: Session, sql: measures.Sql, filters: Filters) -> int:
-    att = measures.per_contract(
-        sql,
-        filters.today,
-        Contract.status == ContractStatus.active,
-        *measures.in_area(filters.neighbourhood),
-    )
-    return int(_scalar(session, select(func.count()).where(measures.at_risk(att))) or 0)
+    stmt = _at_risk(sql, filters.today, filters.neighbourhood)
+    return int(_scalar(session, stmt) or 0)
 
 
 def calls_missing_count(session: Session, sql: measures.Sql, filters: Filters) -> int:
-    calls = measures.calls(
-        sql,
-        filters.today,
-        Contract.status == ContractStatus.active,
-        *measures.in_area(filters.neighbourhood),
-    )
-    return int(_scalar(session, select(func.count()).where(calls.c.missing > 0)) or 0)
+    stmt = _calls_missing(sql, filters.today, filters.neighbourhood)
+    return int(_scalar(session, stmt) or 0)
 
 
 def last_round(session: Session) -> RoundReport | None:

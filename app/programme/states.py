@@ -211,7 +211,7 @@ def _newcomer_ladder(
 LADDER_STATUSES = (ContractStatus.active, ContractStatus.pending, ContractStatus.completed)
 
 
-def newcomer_state_sql(now: datetime) -> ColumnElement[str]:
+def newcomer_state_sql(now: datetime | ColumnElement[datetime]) -> ColumnElement[str]:
     """``newcomer_state`` as a column over ``Newcomer`` rows.
 
     The contracts' part of the ladder is ``Newcomer.contract_rung`` (the position in
