@@ -38,73 +38,112 @@ def _dense(group: np.ndarray, other: np.ndarray, w: np.ndarray, size: int, width
     return wd, od
 
 
-def _largest(values: np.ndarray, k: int) -> np.ndarray:
-    """Each row's k largest values, in decreasing order (-inf where the row is short).
+class _Side:
+    """One side's best pairs (a padded matrix) and the scratch matrix its steps sort in.
 
-    ``values`` is scratch: it is partitioned in place (no copy of the wide matrix).
+    The scratch holds ``w − prices[other]`` row by row, then one ``+inf`` column: after
+    partitioning each row around its ``k + 1`` largest entries and sorting those in place,
+    a row ends with its k largest in increasing order and the ``+inf``, so "the t-th
+    largest" and "the one above it" (``+inf`` above the largest) are two flat look-ups, with
+    no reversed copies or special cases for the top. A few dozen steps on small matrices
+    are dominated by per-call costs, so each step makes as few numpy calls as it can.
     """
-    width = values.shape[1]
-    if width < k:
-        values = np.hstack([values, np.full((values.shape[0], k - width), -np.inf)])
-        width = k
-    values.partition(width - k, axis=1)
-    return np.sort(values[:, width - k:], axis=1)[:, ::-1]
 
+    def __init__(self, w: np.ndarray, other: np.ndarray, k: int) -> None:
+        size, width = w.shape
+        self.w, self.other, self.width = w, other, width
+        self.stride = max(width, k) + 1  # short rows are padded with -inf up to k
+        self.scratch = np.full((size, self.stride), -np.inf)
+        self.scratch[:, -1] = np.inf
+        self.body = self.scratch[:, :width]
+        self.taken = np.empty_like(w)  # reused: fresh wide arrays cost more than the math
+        self.kth = self.stride - k - 1
 
-def _minus_taken(w: np.ndarray, prices: np.ndarray, at: np.ndarray, out: np.ndarray
-                 ) -> np.ndarray:
-    """``w − prices[at]`` into ``out`` (reused: fresh wide arrays cost more than the math)."""
-    np.take(prices, at, out=out)
-    return np.subtract(w, out, out=out)
-
-
-def _u_step(g: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Minimise Σ_j (g_j − u)^+ + Σ_k (v_k + u)^+ for each row of g (sorted, K + 1 wide).
-
-    With d slots worth filling (``v_d + g_d > 0``), any u in
-    ``[max(g_{d+1}, −v_d), min(g_d, −v_{d+1})]`` is optimal; take the middle.
-    """
-    k = values.size
-    d = (values[None, :] + g[:, :k] > 0).sum(axis=1)
-    rows = np.arange(g.shape[0])
-    v_ext = np.concatenate([values, [0.0]])
-    prev = np.maximum(d - 1, 0)
-    lo = np.maximum(g[rows, d], np.where(d > 0, -values[prev], -np.inf))
-    hi = np.minimum(np.where(d > 0, g[rows, prev], np.inf), -v_ext[d])
-    lo = np.where(np.isfinite(lo), lo, hi - 1.0)
-    hi = np.where(np.isfinite(hi), hi, lo + 1.0)
-    return (lo + hi) / 2
-
-
-def _p_step(h: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """Minimise b p + Σ_i (h_i − p)^+ over p ≥ 0: between the b-th and (b+1)-th largest h."""
-    rows = np.arange(h.shape[0])
-    above, below = h[rows, cap - 1], h[rows, cap]
-    below = np.where(np.isfinite(below), below, 0.0)
-    return (np.maximum(below, 0.0) + np.maximum(above, 0.0)) / 2
+    def largest(self, prices: np.ndarray) -> np.ndarray:
+        """The scratch matrix for ``w − prices[other]``, each row ending with its k largest
+        (increasing) and ``+inf``; the rest of each row is in no particular order."""
+        np.take(prices, self.other, out=self.taken, mode="clip")  # indices are valid
+        np.subtract(self.w, self.taken, out=self.body)
+        if self.stride > self.width + 1:  # the partition may have moved the padding
+            self.scratch[:, self.width:-1] = -np.inf
+        self.scratch.partition(self.kth, axis=1)
+        self.scratch[:, self.kth:].sort(axis=1)
+        return self.scratch
 
 
 def approximate_duals(n: int, cap: np.ndarray, values: np.ndarray, rows: np.ndarray,
                       cols: np.ndarray, w: np.ndarray, iterations: int = 20,
                       width: int = WIDTH) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate optimal duals ``(u, p)`` of the LP restricted to the given pairs."""
-    m = cap.size
+    """Approximate optimal duals ``(u, p)`` of the LP restricted to the given pairs.
+
+    Parameters
+    ----------
+    n
+        Newcomers (rows of the LP); ``u`` has this size.
+    cap
+        Each volunteer's free exposure ``b_j`` (> 0); ``p`` has its size.
+    values
+        The panel slot values ``v_1 ≥ … ≥ v_K``.
+    rows, cols, w
+        The pairs taking part and their weights.
+    iterations
+        Coordinate-descent steps (one u-step and one p-step each).
+    width
+        Each newcomer's and volunteer's best ``width`` pairs take part.
+
+    Returns
+    -------
+    u, p : numpy.ndarray
+        The iterate with the smallest dual objective ``D`` seen.
+
+    Examples
+    --------
+    One newcomer, one slot worth 2, two volunteers of weight 0.5 and 0.25 (one place each):
+    the best proposal is worth 2.5, and the dual objective of the duals found bounds it.
+
+    >>> import numpy as np
+    >>> w = np.array([0.5, 0.25])
+    >>> u, p = approximate_duals(1, np.array([1, 1]), np.array([2.0]), np.array([0, 0]),
+    ...                          np.array([0, 1]), w)
+    >>> u.tolist(), p.tolist()
+    ([0.125], [0.1875, 0.0625])
+    >>> float(p.sum() + np.maximum(w - u[0] - p, 0.0).sum() + max(0.0, 2.0 + u[0]))
+    2.625
+    """
+    m, k = cap.size, values.size
     wr, cr = _dense(rows, cols, w, n, width)
     wc, rc = _dense(cols, rows, w, m, width)
+    b_max = int(cap.max(initial=1))
+    # The u-step reads each newcomer's K + 1 largest w − p, the p-step each volunteer's
+    # b_max + 1 largest w − u (see _Side for the layout).
+    row_side, col_side = _Side(wr, cr, k + 1), _Side(wc, rc, b_max + 1)
+    # The u-step's bounds as a function of d (slots worth filling), tabulated once:
+    # lo ≥ −v_d (−inf for d = 0), hi ≤ −v_{d+1} (0 past the last slot).
+    lo_bound = np.concatenate([[-np.inf], -values])
+    hi_bound = -np.concatenate([values, [0.0]])
+    neg_values_up = -values[::-1]  # compared with the K largest in increasing order
+    # Flat positions in the scratch: the (K + 1)-th largest of each row, and each
+    # volunteer's (b_j + 1)-th largest (the b_j-th is the next one).
+    row_at = np.arange(n) * row_side.stride + row_side.stride - k - 2
+    col_at = np.arange(m) * col_side.stride + col_side.stride - 2 - cap
+    within_cap = np.arange(b_max)[None, :] < cap[:, None]
     p = np.zeros(m)
     best = (np.inf, np.zeros(n), p)
-    b_max = int(cap.max(initial=1))
-    within_cap = np.arange(b_max)[None, :] < cap[:, None]
-    gr, gc = np.empty_like(wr), np.empty_like(wc)
-    _minus_taken(wr, p, cr, gr)  # w − p per newcomer's pairs: the u-step's input
     for _ in range(iterations):
-        u = _u_step(_largest(gr, values.size + 1), values)  # permutes gr's rows: harmless
-        top = _largest(_minus_taken(wc, u, rc, gc), b_max + 1)
-        p = _p_step(top, cap)
-        _minus_taken(wr, p, cr, gr)  # for the next u-step
+        # u-step: each newcomer's K + 1 largest w − p, in increasing order, then +inf.
+        g = row_side.largest(p)
+        d = (g[:, -k - 1:-1] > neg_values_up).sum(axis=1)  # v_t + g_t > 0, counted
+        at = row_at + (k - d)  # g_{d+1} (1-based, decreasing), then g_d next to it
+        lo = np.maximum(np.take(g, at), lo_bound[d])
+        hi = np.minimum(np.take(g, at + 1), hi_bound[d])  # +inf when d = 0: finite bound
+        u = (np.where(lo > -np.inf, lo, hi - 1.0) + hi) / 2
+        # p-step: between the b_j-th and (b_j + 1)-th largest w − u, at least 0.
+        top = col_side.largest(u)
+        below, above = np.take(top, col_at), np.take(top, col_at + 1)
+        p = (np.maximum(below, 0.0) + np.maximum(above, 0.0)) / 2
         # D(u, p), its pair terms summed per volunteer: p_j lies at or above the (b_j + 1)-th
         # largest w − u of the column, so only its b_j largest can exceed it (no wide pass).
-        over = np.maximum(top[:, :b_max] - p[:, None], 0.0)
+        over = np.maximum(top[:, -2:-2 - b_max:-1] - p[:, None], 0.0)
         dual = ((cap * p).sum() + over[within_cap].sum()
                 + np.maximum(values[None, :] + u[:, None], 0.0).sum())
         if dual < best[0]:
