@@ -57,11 +57,16 @@ def best_in_groups(group: np.ndarray, value: np.ndarray, k: int, size: int, top:
     ([True, False, True, True], [0.49609375, -inf])
     """
     b = np.minimum((value * (BINS / top)).astype(np.int64), BINS - 1)
-    counts = np.bincount(group.astype(np.int64) * BINS + b,
-                         minlength=size * BINS).reshape(size, BINS)
-    above = np.cumsum(counts[:, ::-1], axis=1)  # above[:, t]: values in bins ≥ BINS − 1 − t
-    enough = above[:, -1] >= k
-    threshold = np.where(enough, BINS - 1 - np.argmax(above >= k, axis=1), 0)
+    # Bins counted from the top, group after group, and one running count over all of them:
+    # a group's values in its t best bins are the running count at t minus the count before
+    # the group, so its threshold is one binary search (no size × BINS passes).
+    start = group.astype(np.int64) * BINS
+    running = np.cumsum(np.bincount(start + (BINS - 1 - b), minlength=size * BINS))
+    before = np.concatenate([[0], running[BINS - 1:-1:BINS]])  # values in earlier groups
+    first = np.arange(size) * BINS
+    reach = np.searchsorted(running, before + k) - first  # best bins holding k values
+    enough = reach < BINS
+    threshold = np.where(enough, BINS - 1 - reach, 0)
     # One bin lower than the threshold's edge: rounding can never put one of the k best below.
     floor = np.where(enough, (threshold - 1) * (top / BINS), -np.inf)
     return b >= threshold[group], floor

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from matching.duals import WIDTH, _dense, approximate_duals
+from matching.passes import BINS, best_in_groups
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
@@ -66,3 +67,20 @@ def test_approximate_duals_match_the_reference(seed: int) -> None:
     u_ref, p_ref = _reference_duals(*args)
     assert np.array_equal(u, u_ref)
     assert np.array_equal(p, p_ref)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_best_in_groups_matches_the_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size, k, top = int(rng.integers(1, 40)), int(rng.integers(1, 10)), float(rng.choice([1, 2]))
+    group = rng.integers(0, size, int(rng.integers(0, 300)))
+    value = rng.random(group.size) * top * (0.9999999 if seed % 2 else 1.0)
+    if seed % 3 == 0:
+        value = np.round(value, 1)  # many values in one bin
+    keep, floor = best_in_groups(group, value, k, size, top)
+    b = np.minimum((value * (BINS / top)).astype(np.int64), BINS - 1)
+    for g in range(size):
+        mine = np.sort(b[group == g])[::-1]
+        threshold = int(mine[k - 1]) if mine.size >= k else 0  # the k-th best's bin
+        assert (keep[group == g] == (b[group == g] >= threshold)).all()
+        assert floor[g] == ((threshold - 1) * (top / BINS) if mine.size >= k else -np.inf)
