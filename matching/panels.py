@@ -120,15 +120,19 @@ def assemble(
     order = np.lexsort((cols, -scores, rows))  # columns are sorted by id: ties by id
     rows, cols, scores = rows[order], cols[order], scores[order]
     reasons = reasons_for_pairs(scorer, rows, cols)
-    by_row: dict[int, list[Candidate]] = {}
-    for r, c, s, why in zip(rows.tolist(), cols.tolist(), scores.tolist(), reasons, strict=True):
-        panel = by_row.setdefault(r, [])
-        panel.append(Candidate(scorer.volunteers[c].id, len(panel) + 1, s, why))
+    # Ranks and panel boundaries from the sorted rows, so the per-pair Python is one call.
+    starts = np.flatnonzero(np.diff(rows, prepend=-1))  # each panel's first pair
+    sizes = np.diff(np.append(starts, rows.size))
+    ids = [v.id for v in scorer.volunteers]
+    candidates = list(map(Candidate, [ids[c] for c in cols.tolist()],
+                          (np.arange(rows.size) - np.repeat(starts, sizes) + 1).tolist(),
+                          scores.tolist(), reasons))
+    by_row = {r: candidates[a:a + size] for r, a, size in zip(
+        rows[starts].tolist(), starts.tolist(), sizes.tolist(), strict=True)}
     row_of = {p.id: i for i, p in enumerate(scorer.newcomers)}
     panels = {n.id: by_row.get(row_of[n.id], []) for n in newcomers}
     lengths = [len(panel) for panel in panels.values()]
-    load = np.bincount(cols, minlength=scorer.m)
-    new = {scorer.volunteers[j].id: int(load[j]) for j in range(scorer.m)}
+    new = dict(zip(ids, np.bincount(cols, minlength=scorer.m).tolist(), strict=True))
     values = np.array(config.slot_values(first_slot_value(config, len(newcomers))))
     bonus = pair_bonus(scorer.newcomers, config)
     deg = np.bincount(rows, minlength=scorer.n)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from matching.model import Id
 from matching.reasons import Reasons
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One volunteer in a newcomer's panel; rank 1 is the best score (ties: smaller id)."""
+class Candidate(NamedTuple):
+    """One volunteer in a newcomer's panel; rank 1 is the best score (ties: smaller id).
+
+    A named tuple, like :class:`~matching.reasons.Reasons` and for the same reason: a round
+    builds one per proposed pair, and a frozen dataclass sets each field through
+    ``object.__setattr__`` (about 1.3 µs for these four against 0.3 µs). Immutable, compared
+    by value.
+    """
 
     volunteer_id: Id
     rank: int
