@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection
 from typing import Any, NamedTuple
 
@@ -143,50 +144,58 @@ def reasons_for_pairs(
     wl, wa, wp, wi = normalised_weights(cfg)
     code = (scorer.code_table[scorer.pn[rows], scorer.pv[cols]] // SLOT_STRIDE).tolist()
     masks = (scorer.sn[rows] & scorer.sv[cols]).tolist()
-    score, near = terms.score.tolist(), terms.near.tolist()
-    dist, prox = terms.distance_km.tolist(), terms.proximity.tolist()
-    shared = shared_interests(scorer, rows, cols)
+    shared = shared_interests(scorer, rows, cols) or itertools.repeat(None, rows.size)
+    # Per code (1..16: level, bonus, practice), the parts a pair the rules let talk takes
+    # from the scorer's profile table, built once.
+    by_code = [(level, bonus, practice, CriterionPart(value, wl, wl * value),
+                LEVELS[level - 1] if level else None)  # code 0 (cannot talk): unused
+               for level, bonus, practice in map(code_parts, range(N_CODES))
+               for value in (language_criterion(level, bonus, cfg, practice),)]
     match_cache: dict[tuple[str, str, str], LanguageMatch] = {}
+    n_langs: dict[int, list[tuple[str, str]]] = {}  # sorted (code, level), per newcomer
+    v_langs: dict[int, dict[str, str]] = {}  # a plain dict reads faster than the proxy
     slot_cache: dict[int, tuple[tuple[str, ...], CriterionPart]] = {}
     lang_parts: dict[tuple[int, bool, bool], CriterionPart] = {}
     interest_parts: dict[int, CriterionPart] = {}
-    n_langs: dict[int, list[tuple[str, str]]] = {}  # sorted (code, level), per newcomer
-    v_langs: dict[int, dict[str, str]] = {}  # a plain dict reads faster than the proxy
-    parts_of = [code_parts(c) for c in range(N_CODES)]
     out = []
-    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+    for i, j, c, mask, score, near, dist, prox, interests in zip(
+            rows.tolist(), cols.tolist(), code, masks, terms.score.tolist(),
+            terms.near.tolist(), terms.distance_km.tolist(), terms.proximity.tolist(), shared,
+            strict=True):
         n, v = scorer.newcomers[i], scorer.volunteers[j]
-        if code[k]:  # they can talk and the gender wish is met: the table has the rest
-            level, bonus, practice = parts_of[code[k]]
+        if c:  # they can talk and the gender wish is met: the table has the rest
+            level, bonus, practice, language, best_level = by_code[c]
             if i not in n_langs:
                 n_langs[i] = sorted(n.languages.items())
             if j not in v_langs:
                 v_langs[j] = dict(v.languages)
             theirs, langs = v_langs[j], []
-            for c, mine in n_langs[i]:
-                if c in theirs:
-                    key = (c, mine, theirs[c])
-                    if key not in match_cache:
-                        match_cache[key] = LanguageMatch(c, mine, theirs[c], _talk_ok(
-                            LEVEL_RANK[mine], LEVEL_RANK[theirs[c]], cfg))
-                    langs.append(match_cache[key])
+            for lang, mine in n_langs[i]:
+                if lang in theirs:
+                    match = (lang, mine, theirs[lang])
+                    if match not in match_cache:
+                        match_cache[match] = LanguageMatch(*match, _talk_ok(
+                            LEVEL_RANK[mine], LEVEL_RANK[theirs[lang]], cfg))
+                    langs.append(match_cache[match])
             languages = tuple(langs)
         else:
             languages, level, bonus, practice = _languages(n, v, cfg)
-        if (level, bonus, practice) not in lang_parts:
-            value = language_criterion(level, bonus, cfg, practice) if level else 0.0
-            lang_parts[level, bonus, practice] = CriterionPart(value, wl, wl * value)
-        mask = masks[k]
+            if (level, bonus, practice) not in lang_parts:
+                value = language_criterion(level, bonus, cfg, practice) if level else 0.0
+                lang_parts[level, bonus, practice] = CriterionPart(value, wl, wl * value)
+            language = lang_parts[level, bonus, practice]
+            best_level = LEVELS[level - 1] if level else None
         if mask not in slot_cache:
             slots = bit_names(mask, SLOTS)
             value = availability_criterion(len(slots), cfg)
             slot_cache[mask] = slots, CriterionPart(value, wa, wa * value)
         slots, availability = slot_cache[mask]
-        if code[k] and slots and near[k] and score[k] > 0 and not excluded:
+        if c and slots and near and score > 0 and not excluded:
             blockers: tuple[str, ...] = ()  # eligible: every hard rule holds
         else:
-            blockers = _blockers(n, v, level, slots, near[k], excluded)
-        interests = shared[k] if shared else tuple(sorted(n.interests & v.interests))
+            blockers = _blockers(n, v, level, slots, near, excluded)
+        if interests is None:  # the scorer keeps no interest masks
+            interests = tuple(sorted(n.interests & v.interests))
         if len(interests) not in interest_parts:
             value = interest_criterion(len(interests), cfg)
             interest_parts[len(interests)] = CriterionPart(value, wi, wi * value)
@@ -194,17 +203,17 @@ def reasons_for_pairs(
             not blockers,  # eligible
             blockers,
             languages,
-            LEVELS[level - 1] if level else None,  # best_level
+            best_level,
             bonus,  # strongest_language
             practice,  # practice_only
             slots,  # shared_slots
-            dist[k],  # distance_km
+            dist,  # distance_km
             interests,  # shared_interests
-            lang_parts[level, bonus, practice],  # language
+            language,
             availability,
-            CriterionPart(prox[k], wp, wp * prox[k]),  # proximity
+            CriterionPart(prox, wp, wp * prox),  # proximity
             interest_parts[len(interests)],  # interests
-            None if blockers else score[k],  # score
+            None if blockers else score,  # score
         ))
     return out
 
