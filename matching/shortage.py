@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from matching.model import SLOTS, Newcomer
+from matching.model import Newcomer
 from matching.results import ShortageReport, Unmet
 
 GRID_DEG = 0.02
@@ -40,13 +40,19 @@ def shortage_report(
         if missing <= 0:
             continue
         missing_total += missing
-        keys = (sorted(n.languages), [s for s in SLOTS if s in n.availability], [area_of(n)])
-        for tally, group in zip(tallies, keys, strict=True):
+        empty = int(length == 0)
+        # Any order will do (the keys are sorted at the end); availability only holds names
+        # from SLOTS (validated), so no membership test per slot.
+        for tally, group in zip(tallies, (n.languages, n.availability, (area_of(n),)),
+                                strict=True):
             for key in group:
-                line = tally.setdefault(key, [0, 0, 0])
-                line[0] += 1
-                line[1] += length == 0
-                line[2] += missing
+                line = tally.get(key)
+                if line is None:
+                    tally[key] = [1, empty, missing]
+                else:
+                    line[0] += 1
+                    line[1] += empty
+                    line[2] += missing
 
     def ordered(tally: dict[str, list[int]]) -> dict[str, Unmet]:
         return {k: Unmet(*tally[k]) for k in sorted(tally, key=lambda k: (-tally[k][2], k))}
