@@ -17,7 +17,8 @@ Two tricks make the many solves of column generation cheap:
 
 ``scipy.optimize.linprog`` cannot warm-start, so when available we drive HiGHS directly: the
 public ``highspy`` package if installed, else the identical binding scipy (>= 1.15) ships for
-its own HiGHS methods (private API, so it is self-checked once and skipped if it misbehaves).
+its own HiGHS methods (private API, so its first solve in a process is checked, and it is
+skipped from then on if it misbehaves).
 Otherwise :class:`LinprogLP` rebuilds a shifted LP every round: same answer, about 1.5× more
 LP time on the largest benchmark. HiGHS minimises, so costs and row duals are negated.
 """
@@ -33,11 +34,12 @@ from scipy.optimize import linprog
 try:  # the public HiGHS Python API, preferred when installed
     from highspy import Highs as _Highs
 except ImportError:  # pragma: no cover - depends on the environment
-    try:  # the same binding, as bundled by scipy >= 1.15 (a private module: see _works)
+    try:  # the same binding, as bundled by scipy >= 1.15 (a private module: see HighsLP.solve)
         from scipy.optimize._highspy._core import _Highs
     except ImportError:
         _Highs = None
 _CHECKED: list[bool] = []
+"""Empty until the binding's first solve in this process, then whether it behaved."""
 
 _OPTIONS: dict[str, Any] = {
     "output_flag": False,
@@ -131,6 +133,23 @@ class HighsLP(RestrictedLP):
 
     def solve(self, shift: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if _CHECKED:
+            return self._solve(shift) if _CHECKED[0] else _linprog_solve(self, shift)
+        # scipy's copy of the binding is private API: its first solve in the process is
+        # checked (an integral vertex, strong duality), on the round's own LP rather than on a
+        # separate tiny one (that cost ~1 ms per process). Should a future scipy change the
+        # binding, this LP and all later ones go through linprog instead of failing or, worse,
+        # misreading duals.
+        try:
+            x, u, p = self._solve(shift)
+            ok = _strong_duality(self, x, u, p)
+        except Exception:  # any drift in the binding: use the public API instead
+            ok = False
+        _CHECKED.append(ok)
+        return (x, u, p) if ok else _linprog_solve(self, shift)
+
+    def _solve(self, shift: tuple[np.ndarray, np.ndarray] | None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.h is None or self.pending > WARM_FRACTION * self.size:
             su, sp_ = shift if shift is not None else (self.su, self.sp)
             self._build(su, sp_)
@@ -155,56 +174,54 @@ class LinprogLP(RestrictedLP):
 
     def solve(self, shift: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        n, m, k = self.n, self.cap.size, self.values.size
-        su, sp_ = shift if shift is not None else (np.zeros(n), np.zeros(m))
-        rows, cols, w = self._columns()
-        e, ny = rows.size, n * k
-        data = np.concatenate([-np.ones(ny), np.ones(m), np.ones(2 * e)])
-        row_idx = np.concatenate([np.repeat(np.arange(n), k), n + np.arange(m), rows, n + cols])
-        col_idx = np.concatenate([np.arange(ny + m), ny + m + np.arange(e),
-                                  ny + m + np.arange(e)])
-        a_eq = sp.csc_array((data, (row_idx, col_idx)), shape=(n + m, ny + m + e))
-        bounds = np.column_stack([np.zeros(ny + m + e),
-                                  np.concatenate([np.ones(ny), self.cap, np.ones(e)])])
-        res = linprog(self._shifted_costs(su, sp_, rows, cols, w), A_eq=a_eq,
-                      b_eq=np.concatenate([np.zeros(n), self.cap]), bounds=bounds,
-                      method="highs-ds",
-                      options={"presolve": False, "simplex_dual_edge_weight_strategy": "devex",
-                               "dual_feasibility_tolerance": 1e-9,
-                               "primal_feasibility_tolerance": 1e-9})
-        if res.status != 0:  # pragma: no cover - always feasible and bounded
-            raise RuntimeError(f"panel LP failed: {res.message}")
-        self.pending = 0
-        duals = -res.eqlin.marginals
-        return (self._check(res.x[ny + m:]), su + duals[:n],
-                np.maximum(sp_ + duals[n:], 0.0))
+        return _linprog_solve(self, shift)
 
 
-def _works() -> bool:
-    """Whether the HiGHS binding behaves as this module expects, checked once on a tiny LP.
+def _linprog_solve(lp: RestrictedLP, shift: tuple[np.ndarray, np.ndarray] | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve ``lp``'s columns with ``linprog``, shifted by ``shift`` (zeros if None)."""
+    n, m, k = lp.n, lp.cap.size, lp.values.size
+    su, sp_ = shift if shift is not None else (np.zeros(n), np.zeros(m))
+    rows, cols, w = lp._columns()
+    e, ny = rows.size, n * k
+    data = np.concatenate([-np.ones(ny), np.ones(m), np.ones(2 * e)])
+    row_idx = np.concatenate([np.repeat(np.arange(n), k), n + np.arange(m), rows, n + cols])
+    col_idx = np.concatenate([np.arange(ny + m), ny + m + np.arange(e), ny + m + np.arange(e)])
+    a_eq = sp.csc_array((data, (row_idx, col_idx)), shape=(n + m, ny + m + e))
+    bounds = np.column_stack([np.zeros(ny + m + e),
+                              np.concatenate([np.ones(ny), lp.cap, np.ones(e)])])
+    res = linprog(lp._shifted_costs(su, sp_, rows, cols, w), A_eq=a_eq,
+                  b_eq=np.concatenate([np.zeros(n), lp.cap]), bounds=bounds,
+                  method="highs-ds",
+                  options={"presolve": False, "simplex_dual_edge_weight_strategy": "devex",
+                           "dual_feasibility_tolerance": 1e-9,
+                           "primal_feasibility_tolerance": 1e-9})
+    if res.status != 0:  # pragma: no cover - always feasible and bounded
+        raise RuntimeError(f"panel LP failed: {res.message}")
+    lp.pending = 0
+    duals = -res.eqlin.marginals
+    return (lp._check(res.x[ny + m:]), su + duals[:n], np.maximum(sp_ + duals[n:], 0.0))
 
-    scipy's copy is private API: should a future scipy change it, this falls back to
-    ``linprog`` instead of failing (or, worse, misreading duals).
-    """
-    if not _CHECKED:
-        try:
-            # one newcomer (K = 1, v = 1), two volunteers (b = 1): the better pair wins
-            w = np.array([0.5, 0.25])
-            lp = HighsLP(1, np.array([1, 1]), np.array([1.0]))
-            lp.add_pairs(np.array([0, 0]), np.array([0, 1]), w)
-            x, u, p = lp.solve()
-            dual = p.sum() + np.maximum(w - u[0] - p, 0.0).sum() + max(0.0, 1.0 + u[0])
-            ok = x.tolist() == [True, False] and abs(dual - 1.5) < 1e-9  # strong duality
-        except Exception:  # any drift in the binding: use the public API instead
-            ok = False
-        _CHECKED.append(ok)
-    return _CHECKED[0]
+
+def _strong_duality(lp: RestrictedLP, x: np.ndarray, u: np.ndarray, p: np.ndarray) -> bool:
+    """Whether ``(x, u, p)`` solve ``lp``: a feasible proposal whose value equals the dual
+    objective of ``(u, p)`` (which bounds every proposal from above, :mod:`matching.flow`)."""
+    rows, cols, w = lp._columns()
+    if x.shape != w.shape or u.shape != (lp.n,) or p.shape != lp.cap.shape:
+        return False
+    deg = np.bincount(rows[x], minlength=lp.n)
+    if (deg > lp.values.size).any() or (np.bincount(cols[x], minlength=p.size) > lp.cap).any():
+        return False
+    primal = w[x].sum() + np.concatenate([[0.0], np.cumsum(lp.values)])[deg].sum()
+    dual = ((lp.cap * p).sum() + np.maximum(w - u[rows] - p[cols], 0.0).sum()
+            + np.maximum(lp.values[None, :] + u[:, None], 0.0).sum())
+    return bool(abs(dual - primal) <= 1e-6 * max(1.0, abs(primal)))
 
 
 def restricted_lp(n: int, cap: np.ndarray, values: np.ndarray,
                   backend: str = "auto") -> RestrictedLP:
     """The best available backend (``auto``), or ``highs`` / ``linprog`` explicitly."""
-    if backend == "linprog" or (backend == "auto" and (_Highs is None or not _works())):
+    if backend == "linprog" or (backend == "auto" and (_Highs is None or _CHECKED == [False])):
         return LinprogLP(n, cap, values)
     if _Highs is None:
         raise RuntimeError("HiGHS bindings unavailable: install highspy or scipy >= 1.15")

@@ -107,15 +107,46 @@ def test_backend_choice_falls_back_to_linprog(monkeypatch: pytest.MonkeyPatch) -
     import matching.lp as lp
 
     args = (1, np.array([1]), np.array([1.0]))
-    assert lp._works()  # the binding passes its self-check here
     assert isinstance(lp.restricted_lp(*args), lp.HighsLP)
     assert isinstance(lp.restricted_lp(*args, backend="linprog"), lp.LinprogLP)
-    monkeypatch.setattr(lp, "_CHECKED", [False])  # a binding that misbehaves is not used
+    monkeypatch.setattr(lp, "_CHECKED", [False])  # a binding that misbehaved is not used
     assert isinstance(lp.restricted_lp(*args), lp.LinprogLP)
     monkeypatch.setattr(lp, "_Highs", None)  # no binding at all
     assert isinstance(lp.restricted_lp(*args), lp.LinprogLP)
     with pytest.raises(RuntimeError, match="install highspy"):
         lp.restricted_lp(*args, backend="highs")
+
+
+@pytest.mark.parametrize("fault", [None, "duals", "raises"])
+def test_the_binding_is_checked_on_its_first_solve(fault: str | None, small_lp: tuple,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A binding that misreads duals or fails on its first solve in the process is caught
+    there: that LP is solved by linprog, and so are later ones."""
+    import matching.lp as lp
+
+    n, cap, values, rows, cols, w = small_lp
+    reference = LinprogLP(n, cap, values)
+    reference.add_pairs(rows, cols, w)
+    x_ref, u_ref, p_ref = reference.solve()
+    real = lp.HighsLP._solve
+
+    def faulty(self: lp.HighsLP, shift: tuple | None) -> tuple:
+        if fault == "raises":
+            raise TypeError("the binding changed")
+        x, u, p = real(self, shift)
+        return (x, u + 0.25, p) if fault == "duals" else (x, u, p)
+
+    monkeypatch.setattr(lp, "_CHECKED", [])  # as in a fresh process
+    monkeypatch.setattr(lp.HighsLP, "_solve", faulty)
+    highs = lp.HighsLP(n, cap, values)
+    highs.add_pairs(rows, cols, w)
+    x, u, p = highs.solve()
+    assert lp._CHECKED[0] is (fault is None)
+    assert w[x].sum() == pytest.approx(w[x_ref].sum(), abs=1e-9)
+    assert _dual_objective(u, p, cap, values, rows, cols, w) == pytest.approx(
+        _dual_objective(u_ref, p_ref, cap, values, rows, cols, w), abs=1e-7)
+    assert isinstance(lp.restricted_lp(n, cap, values), lp.HighsLP if fault is None
+                      else lp.LinprogLP)
 
 
 def _city(n: int, m: int, seed: int) -> tuple[list, list]:
