@@ -32,6 +32,7 @@ from app.notifications.models import EmailStatus, OutboxEmail
 from app.people.models import IntakeStatus, Newcomer, Person, VettingStatus, Volunteer
 from app.people.schemas import NewcomerCreate, VolunteerCreate
 from app.people.vocabulary import SLOTS, is_language_code
+from tests.demo_copy import load_demo_copy
 from tests.factories import browser_login
 
 MECHELEN = load_city(CITIES_DIR / "mechelen.json")
@@ -289,7 +290,7 @@ def _count(pattern: str, html: str) -> int:
 
 
 def test_demo_logins_see_a_living_programme(client: TestClient, db: Session) -> None:
-    load_demo(db, MECHELEN)
+    load_demo_copy(db, MECHELEN)
     db.commit()
     for role, email in DEMO_LOGINS.items():
         user = authenticate(db, email, DEMO_PASSWORD, "127.0.0.1", ThrottlePolicy())
@@ -340,7 +341,7 @@ def _post(client: TestClient, url: str, data: dict[str, str]) -> str:
 def test_the_three_demo_logins_play_the_story_together(client: TestClient, db: Session) -> None:
     """What the printed "try this" says: the newcomer picks the demo volunteer from their
     panel, both sign, the volunteer logs a meeting, the newcomer confirms it."""
-    load_demo(db, MECHELEN)
+    load_demo_copy(db, MECHELEN)
     db.commit()
     volunteer = _person(db, Volunteer, DEMO_LOGINS["volunteer"])
     assert isinstance(volunteer, Volunteer)

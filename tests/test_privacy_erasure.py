@@ -18,7 +18,6 @@ from app.contracts.models import Contract, ContractStatus, EndReason
 from app.dashboard.filters import Filters
 from app.dashboard.service import Stats, programme_stats
 from app.db import utcnow
-from app.demo.service import load_demo
 from app.notifications.models import OutboxEmail
 from app.people.models import (
     IntakeStatus,
@@ -30,6 +29,7 @@ from app.people.models import (
 )
 from app.people.service import decide_intake
 from app.privacy.erasure import erase, erased_email, request_erasure
+from tests.demo_copy import load_demo_copy
 from tests.factories import (
     PASSWORD,
     bearer,
@@ -72,7 +72,7 @@ def _assert_no_personal_data(db: Session, person: Person, old_email: str, name: 
 def test_erasure_keeps_the_dashboard_numbers_on_the_demo_city(
     db: Session, settings: Settings
 ) -> None:
-    load_demo(db, settings.city)
+    load_demo_copy(db, settings.city)
     db.commit()
     before = _stats(db, settings)
     assert before.completed

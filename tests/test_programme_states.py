@@ -15,7 +15,6 @@ from app.config import CITIES_DIR, load_city
 from app.contracts.models import Contract, ContractStatus
 from app.db import utcnow
 from app.demo.generate import DEMO_LOGINS, DEMO_PASSWORD
-from app.demo.service import load_demo
 from app.matches import panels
 from app.matches.models import MatchingRound, Panel, PanelStatus
 from app.people.models import IntakeStatus, Newcomer, VettingStatus, Volunteer
@@ -28,6 +27,7 @@ from app.programme.states import (
     newcomer_state_sql,
     volunteer_state_sql,
 )
+from tests.demo_copy import load_demo_copy
 from tests.factories import bearer, browser_login, make_contract, make_newcomer, make_volunteer
 from tests.test_exports_csv import rows_of
 
@@ -143,7 +143,7 @@ def _listed(client: TestClient, url: str) -> int:
 
 
 def test_every_page_and_endpoint_agrees_on_the_demo_city(client: TestClient, db: Session) -> None:
-    load_demo(db, MECHELEN)
+    load_demo_copy(db, MECHELEN)
     db.commit()
     # One newcomer turns their candidates down: they wait for the next round.
     declined = db.scalars(select(Panel).where(Panel.status == PanelStatus.open)).first()

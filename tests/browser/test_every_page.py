@@ -33,7 +33,6 @@ from app.config import Settings
 from app.contracts.models import Contract, ContractStatus
 from app.db import make_sessionmaker, utcnow
 from app.demo.generate import DEMO_LOGINS
-from app.demo.service import load_demo
 from app.deps import SESSION_COOKIE
 from app.events.models import Event, EventKind, Invitation
 from app.inbox.models import InboxMessage
@@ -43,6 +42,7 @@ from app.matches.models import Panel, PanelStatus
 from app.people.models import IntakeStatus, Newcomer, Volunteer
 from tests.browser.conftest import PHONE
 from tests.conftest import _wipe
+from tests.demo_copy import load_demo_copy
 
 try:
     from fastapi.routing import iter_route_contexts
@@ -86,7 +86,7 @@ def _lengthen(session: Session, user: User, n: int) -> None:
 def _arrange(engine: Engine, settings: Settings) -> Site:
     site = Site()
     with make_sessionmaker(engine)() as session:
-        load_demo(session, settings.city)
+        load_demo_copy(session, settings.city)
         session.flush()
         panel = session.scalars(select(Panel).where(Panel.status == PanelStatus.open)).first()
         assert panel is not None, "the demo city has an open panel"

@@ -1,0 +1,37 @@
+"""The demo city copied by tests.demo_copy is the one ``load_demo`` made: every row of every
+table, on both backends."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.config import CITIES_DIR, load_city
+from tests.conftest import _wipe
+from tests.demo_copy import _SNAPSHOTS, _tables, load_demo_copy
+
+MECHELEN = load_city(CITIES_DIR / "mechelen.json")
+
+
+def _rows(db: Session) -> dict[str, list[dict[str, object]]]:
+    return {
+        table.name: sorted(
+            (dict(row) for row in db.execute(table.select()).mappings()), key=repr
+        )
+        for table in _tables()
+    }
+
+
+def test_the_copy_equals_the_loaded_city(clean_db: Engine, db: Session) -> None:
+    _SNAPSHOTS.clear()
+    load_demo_copy(db, MECHELEN)  # the real load_demo, and the snapshot of what it made
+    db.commit()
+    first = _rows(db)
+    assert len(first["users"]) == 101
+    for table in ("contracts", "checkins", "audit_entries", "outbox_emails"):
+        assert first[table], table
+    _wipe(clean_db)
+    db.expire_all()
+    load_demo_copy(db, MECHELEN)  # a copy now
+    db.commit()
+    assert _rows(db) == first
