@@ -8,6 +8,8 @@ documented content type and the documented body schema. The examples per operati
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -71,6 +73,42 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
+# operation label, mode -> the cases hypothesis generated for it, drawn once per process: the
+# document, and so every case, is the same for each role and backend (the generation is
+# derandomized), and drawing them took about as long as sending them.
+_GENERATED: dict[tuple[str, str], list[schemathesis.Case]] = {}
+
+
+def _copy(case: schemathesis.Case, operation: Any) -> schemathesis.Case:
+    """A deep copy of ``case`` for ``operation`` (``Case`` has slots and tracks its own
+    attribute changes, so ``copy.deepcopy`` cannot rebuild it)."""
+    new = object.__new__(type(case))
+    memo: dict[int, Any] = {id(case): new, id(case.operation): operation}
+    for name in type(case).__slots__:
+        object.__setattr__(new, name, copy.deepcopy(getattr(case, name), memo))
+    return new
+
+
+def _generated(operation: Any, mode: GenerationMode, examples: int) -> list[schemathesis.Case]:
+    """Up to ``examples`` generated cases of ``operation`` (untouched copies: callers copy)."""
+    key = (operation.label, mode.value)
+    if key in _GENERATED:
+        return _GENERATED[key]
+    drawn: list[schemathesis.Case] = []
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def draw(case: schemathesis.Case) -> None:
+        drawn.append(_copy(case, case.operation))
+
+    with contextlib.suppress(Unsatisfiable):  # nothing to make invalid (no parameters, no body)
+        draw()
+    _GENERATED[key] = drawn
+    return drawn
+
+
 def _fuzz(
     operation: Any,
     mode: GenerationMode,
@@ -79,31 +117,25 @@ def _fuzz(
     tally: Tally,
     real_ids: dict[str, int],
 ) -> None:
-    """Up to ``examples`` generated calls of ``operation``; failures go into ``tally``."""
+    """The generated calls of ``operation``; the first failure of each goes into ``tally``."""
     label = f"{operation.label} [{mode.value}]"
-
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))  # fmt: skip
-    def run(case: schemathesis.Case) -> None:
+    for generated in _generated(operation, mode, examples):
+        # A copy aimed at this test's operation (and so at its app and database).
+        case = _copy(generated, operation)
         tally.cases[mode.value] += 1
         if mode is GenerationMode.POSITIVE and tally.cases[mode.value] % 2:
             for name in case.path_parameters.keys() & real_ids.keys():
                 case.path_parameters[name] = real_ids[name]
-        # Conformance, not speed: the first PDF of a worker process loads its fonts, which took
-        # over schemathesis' default 10 s once on a slow, busy CI machine.
-        response = case.call_and_validate(headers=headers(), checks=CHECKS, timeout=60)
+        try:
+            # Conformance, not speed: the first PDF of a worker process loads its fonts, which
+            # took over schemathesis' default 10 s once on a slow, busy CI machine.
+            response = case.call_and_validate(headers=headers(), checks=CHECKS, timeout=60)
+        except BaseException as exc:  # schemathesis' failure groups are not plain Exceptions
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            tally.failures.append(f"{label}: {exc!r}"[:2000])
+            return  # as hypothesis did: the first failure of an operation ends its run
         tally.statuses[response.status_code] += 1
-
-    try:
-        run()
-    except Unsatisfiable:
-        pass  # nothing to make invalid (an operation without parameters or body)
-    except BaseException as exc:  # schemathesis' failure groups are not plain Exceptions
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        tally.failures.append(f"{label}: {exc!r}"[:2000])
 
 
 @pytest.mark.parametrize("role", ROLES)
