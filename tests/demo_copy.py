@@ -5,34 +5,24 @@ real ``load_demo``, then copied row for row into each later test's (emptied) dat
 machine); copying its rows back takes a fraction of a second. The tests of ``load_demo`` itself
 (tests/test_demo.py: once, twice, another city; tests/test_cli.py: the commands) still call it.
 
-The copy is exact: every column of every table, ids included. The first load happens in a test's
-emptied database, so the snapshot holds the demo city and nothing else; each xdist worker and
-each backend has its own database and so its own snapshot (the key is the database URL). A copy
-made on another day would date the history a day late, so the day is part of the key too.
+The copy is exact (tests/snapshots.py): every column of every table, ids included. The first
+load happens in a test's emptied database, so the snapshot holds the demo city and nothing
+else; each xdist worker and each backend has its own database and so its own snapshot (the key
+is the database URL). A copy made on another day would date the history a day late, so the day
+is part of the key too.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from app.config import CityProfile
-from app.dashboard.models import ContractAttendance, EntryDay, MeetingDay
 from app.demo.service import load_demo
-from app.models import Base
+from tests import snapshots
 
-# Sums the database triggers forget when a contract, person or check-in row is inserted: they
-# are copied after every other table, or the triggers would delete them again.
-_DERIVED = {model.__table__.name for model in (ContractAttendance, EntryDay, MeetingDay)}
-_SNAPSHOTS: dict[tuple[str, str, str], list[tuple[Table, list[dict[str, Any]]]]] = {}
-
-
-def _tables() -> list[Table]:
-    tables = Base.metadata.sorted_tables
-    return [t for t in tables if t.name not in _DERIVED] + [t for t in tables if t.name in _DERIVED]
+_SNAPSHOTS: dict[tuple[str, str, str], snapshots.Snapshot] = {}
 
 
 def load_demo_copy(session: Session, city: CityProfile) -> None:
@@ -43,12 +33,6 @@ def load_demo_copy(session: Session, city: CityProfile) -> None:
     snapshot = _SNAPSHOTS.get(key)
     if snapshot is None:
         load_demo(session, city)
-        session.flush()
-        _SNAPSHOTS[key] = [
-            (table, [dict(row) for row in session.execute(table.select()).mappings()])
-            for table in _tables()
-        ]
-        return
-    for table, rows in snapshot:
-        if rows:
-            session.execute(table.insert(), rows)
+        _SNAPSHOTS[key] = snapshots.take(session)
+    else:
+        snapshots.restore(session, snapshot)

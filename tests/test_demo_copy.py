@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.config import CITIES_DIR, load_city
 from tests.conftest import _wipe
-from tests.demo_copy import _SNAPSHOTS, _tables, load_demo_copy
+from tests.demo_copy import _SNAPSHOTS, load_demo_copy
+from tests.snapshots import tables
 
 MECHELEN = load_city(CITIES_DIR / "mechelen.json")
 
@@ -18,7 +19,7 @@ def _rows(db: Session) -> dict[str, list[dict[str, object]]]:
         table.name: sorted(
             (dict(row) for row in db.execute(table.select()).mappings()), key=repr
         )
-        for table in _tables()
+        for table in tables()
     }
 
 
