@@ -15,7 +15,9 @@ TEST_LOCK  := requirements-test.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers: each gets its own SQLite file and its own throwaway PostgreSQL database.
-PYTEST_ARGS ?= -n 2
+# worksteal: a worker that runs out takes queued tests from the other, so the minute-long
+# browser sweeps and schemathesis runs do not leave one worker finishing alone.
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 .PHONY: help run serve test test-fast lint lock db demo-data install clean
 
