@@ -14,11 +14,20 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from app.dashboard.models import ContractAttendance, EntryDay, MeetingDay
+from app.dashboard.models import (
+    ContractAttendance,
+    EntryDay,
+    EntryDayArea,
+    MeetingDay,
+    MeetingDayArea,
+)
 from app.models import Base
 
 Snapshot = list[tuple[Table, list[dict[str, Any]]]]
-_DERIVED = {model.__table__.name for model in (ContractAttendance, EntryDay, MeetingDay)}
+_DERIVED = {
+    model.__table__.name
+    for model in (ContractAttendance, EntryDay, MeetingDay, EntryDayArea, MeetingDayArea)
+}
 
 
 def tables() -> list[Table]:
