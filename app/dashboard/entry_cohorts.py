@@ -15,6 +15,7 @@ Counted per day of registration, on SQLite and PostgreSQL: the days ``buddy tick
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -69,10 +70,11 @@ def _outcome(
 
 def count_days(
     session: Session, sql: Sql, wanted: list[date], *where: ColumnElement[bool]
-) -> dict[date, list[int]]:
+) -> dict[date, tuple[int, ...]]:
     """Live, per day of ``wanted`` with registrations (the UTC day of ``created_at``) among the
     newcomers matching ``where``: how many are in each outcome (OUTCOMES' order)."""
-    return {day: n for (day, _), n in _count(session, sql, wanted, False, *where).items()}
+    found = _count(session, sql, wanted, False, *where)
+    return {day: tuple(n) for (day, _), n in found.items()}
 
 
 def count_days_by_area(
@@ -124,7 +126,7 @@ def _count(
     return found
 
 
-def from_days(days: dict[date, list[int]]) -> list[EntryCohort]:
+def from_days(days: Mapping[date, Sequence[int]]) -> list[EntryCohort]:
     """The cohorts, by month, from each day's newcomers by outcome (months with none left out)."""
     months: dict[str, list[int]] = {}
     for day, counts in days.items():

@@ -95,30 +95,13 @@ def newcomer_numbers(
 
 
 def entries(session: Session, sql: measures.Sql, filters: Filters) -> list[EntryCohort]:
-    """The entry cohorts of the period. The days ``buddy tick`` summed up (EntryDay, exact by
-    construction; a neighbourhood's numbers in EntryDayArea) are read from their sums and only
-    the others (today, those changed since the tick, or all before the first tick) are counted
-    live."""
-    wanted = series.days(filters.start, filters.end)
-    outcomes = entry_cohorts.OUTCOMES
-    summed = EntryDay.day.between(filters.start, filters.end)
-    if filters.neighbourhood:
-        none = [0] * len(outcomes)
-        found = dict.fromkeys(session.scalars(select(EntryDay.day).where(summed)), none)
-        stored = session.execute(
-            select(EntryDayArea.day, *(EntryDayArea.__table__.c[o] for o in outcomes)).where(
-                EntryDayArea.day.between(filters.start, filters.end),
-                EntryDayArea.neighbourhood == filters.neighbourhood,
-            )
-        )
-        found.update((day, [int(n) for n in counts]) for day, *counts in stored)
-        area = Newcomer.neighbourhood == filters.neighbourhood
-        live = [d for d in wanted if d not in found]
-        found.update(entry_cohorts.count_days(session, sql, live, area))
-        return entry_cohorts.from_days(found)
-    stored = session.execute(
-        select(EntryDay.day, *(EntryDay.__table__.c[o] for o in outcomes)).where(summed)
-    )
-    found = {day: [int(n) for n in counts] for day, *counts in stored}
-    found.update(entry_cohorts.count_days(session, sql, [d for d in wanted if d not in found]))
+    """The entry cohorts of the period. The days ``buddy tick`` summed up (series.stored_days)
+    are read from their sums and only the others (today, those changed since the tick, or all
+    before the first tick) are counted live."""
+    hood = filters.neighbourhood
+    found = series.stored_days(session, EntryDay, EntryDayArea, entry_cohorts.OUTCOMES,
+                               filters.start, filters.end, hood)  # fmt: skip
+    live = [d for d in series.days(filters.start, filters.end) if d not in found]
+    area = [Newcomer.neighbourhood == hood] if hood else []
+    found.update(entry_cohorts.count_days(session, sql, live, *area))
     return entry_cohorts.from_days(found)

@@ -4,6 +4,7 @@ one GROUP BY in SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from app.dashboard.models import MeetingDay, MeetingDayArea
 from app.people.models import Person
 
 WEEKS = 26  # "the last six months"
+# Per day, its numbers (meetings and minutes, or registrations by outcome).
+DayCounts = dict[date, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -115,36 +118,49 @@ def count_days_by_area(
     }
 
 
-def meetings_by_day(session: Session, filters: Filters, first: date) -> dict[date, tuple[int, int]]:
-    """Per day from ``first`` to the period's end, in the period's neighbourhood: (meetings
-    that count, confirmed minutes). The period's totals and the weekly chart both sum these.
-
-    The days ``buddy tick`` summed up (MeetingDay, exact by construction; a neighbourhood's
-    numbers in MeetingDayArea) are read from their sums and only the others (today, those
-    changed since the tick, or all before the first tick) are counted live."""
-    wanted = days(first, filters.end)
-    summed = MeetingDay.day.between(first, filters.end)
-    if filters.neighbourhood:
-        found = dict.fromkeys(session.scalars(select(MeetingDay.day).where(summed)), (0, 0))
-        stored = session.execute(
-            select(MeetingDayArea.day, MeetingDayArea.meetings, MeetingDayArea.confirmed_minutes)
-            .where(MeetingDayArea.day.between(first, filters.end),
-                   MeetingDayArea.neighbourhood == filters.neighbourhood)
-        )  # fmt: skip
-        found.update((day, (int(n), int(m))) for day, n, m in stored)
-        area = select(Contract.id).where(*measures.in_area(filters.neighbourhood))
-        live = [d for d in wanted if d not in found]
-        found.update(count_days(session, live, Checkin.contract_id.in_(area)))
-        return found
+def stored_days(
+    session: Session, sums: Any, areas: Any, columns: Sequence[str], first: date, last: date,
+    neighbourhood: str | None,
+) -> dict[date, tuple[int, ...]]:
+    """The days from ``first`` to ``last`` that ``buddy tick`` summed up, with their numbers
+    (``columns``): the city's from the day sums (``sums``: MeetingDay or EntryDay), or one
+    neighbourhood's from its rows in ``areas`` (MeetingDayArea or EntryDayArea) — a summed
+    day without a row there had nothing in it, so zeros. Days missing here are counted live."""
+    span = sums.day.between(first, last)
+    if neighbourhood is None:
+        numbers = (sums.__table__.c[c] for c in columns)
+        rows = session.execute(select(sums.day, *numbers).where(span))
+        return {day: tuple(map(int, counts)) for day, *counts in rows}
+    found = dict.fromkeys(session.scalars(select(sums.day).where(span)), (0,) * len(columns))
     stored = session.execute(
-        select(MeetingDay.day, MeetingDay.meetings, MeetingDay.confirmed_minutes).where(summed)
+        select(areas.day, *(areas.__table__.c[c] for c in columns)).where(
+            areas.day.between(first, last), areas.neighbourhood == neighbourhood
+        )
     )
-    found = {day: (int(n), int(m)) for day, n, m in stored}
-    found.update(count_days(session, [d for d in wanted if d not in found]))
+    found.update((day, tuple(map(int, counts))) for day, *counts in stored)
     return found
 
 
-def weeks(by_day: dict[date, tuple[int, int]], filters: Filters) -> list[Week]:
+def meetings_by_day(session: Session, filters: Filters, first: date) -> DayCounts:
+    """Per day from ``first`` to the period's end, in the period's neighbourhood: (meetings
+    that count, confirmed minutes). The period's totals and the weekly chart both sum these.
+
+    The days ``buddy tick`` summed up (``stored_days``) are read from their sums and only the
+    others (today, those changed since the tick, or all before the first tick) are counted
+    live."""
+    hood = filters.neighbourhood
+    found = stored_days(session, MeetingDay, MeetingDayArea, ("meetings", "confirmed_minutes"),
+                        first, filters.end, hood)  # fmt: skip
+    live = [d for d in days(first, filters.end) if d not in found]
+    if hood:
+        area = select(Contract.id).where(*measures.in_area(hood))
+        found.update(count_days(session, live, Checkin.contract_id.in_(area)))
+    else:
+        found.update(count_days(session, live))
+    return found
+
+
+def weeks(by_day: DayCounts, filters: Filters) -> list[Week]:
     """Monday-to-Sunday weeks, the last one holding the period's end day (``by_day`` must
     cover them: meetings_by_day from ``first_monday(filters.end)`` or earlier)."""
     monday = first_monday(filters.end)

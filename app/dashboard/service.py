@@ -105,7 +105,7 @@ def ended_early_in_period(session: Session, sql: measures.Sql, filters: Filters)
     return {(reason.value if reason else "other"): int(n) for reason, n in session.execute(stmt)}
 
 
-def meetings_in_period(by_day: dict[date, tuple[int, int]], filters: Filters) -> tuple[int, int]:
+def meetings_in_period(by_day: series.DayCounts, filters: Filters) -> tuple[int, int]:
     """(meetings that count — not disputed —, confirmed minutes) met on a day in the period."""
     inside = [v for day, v in by_day.items() if filters.start <= day <= filters.end]
     return sum(n for n, _ in inside), sum(m for _, m in inside)
