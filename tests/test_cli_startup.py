@@ -7,13 +7,17 @@ are not loaded by a command that does not use them.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app import migrate
+from app.cli.context import starting
 from app.db import make_engine
 
 # The web framework, password hashing and the iCalendar library are not needed by a background
@@ -62,3 +66,26 @@ def test_tick_loads_no_matching_engine_when_no_round_is_due(tmp_path: Path) -> N
     assert result["exit"] == 0, result["output"]
     assert "Mail sent: 0" in str(result["output"])
     assert result["loaded"] == []
+
+
+def test_start_up_pauses_the_collector_and_hands_it_back() -> None:
+    """`starting()` imports with the collector paused, freezes what start-up made (it lives as
+    long as the process), and leaves the collector as it found it, even on an error."""
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        with starting():
+            assert not gc.isenabled()
+            made = [[] for _ in range(100)]  # tracked objects created "at start-up"
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(made)
+        with pytest.raises(ImportError), starting():
+            import app.no_such_module  # type: ignore[import-not-found]  # noqa: F401
+        assert gc.isenabled()
+        gc.disable()  # a caller that had paused it keeps it paused
+        with starting():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()  # the test process's other objects go back under the collector

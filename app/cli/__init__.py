@@ -17,6 +17,7 @@ from app.cli.context import (
     err,
     load_settings,
     migrated_settings,
+    starting,
     unit_of_work,
 )
 
@@ -200,7 +201,8 @@ def tick() -> None:
     (docs/privacy.md), queue the reminder emails that are due (events: the day before), sum up
     what changed for the dashboard, and send the mail that is due: every job of `buddy worker`,
     once, now."""
-    from app.operations.jobs import JOBS
+    with starting():
+        from app.operations.jobs import JOBS
 
     settings = migrated_settings()
     with engine_for(settings) as engine:
@@ -216,8 +218,9 @@ def worker(
     """Run the background jobs on their schedule (mail every minute; scheduled rounds every five
     minutes; expiry, completion, reminders, retention and the dashboard's sums hourly) until
     SIGTERM. Safe on several machines at once; cron stays possible."""
-    from app.operations.logs import configure_logging
-    from app.operations.worker import Worker, install_signal_handlers
+    with starting():
+        from app.operations.logs import configure_logging
+        from app.operations.worker import Worker, install_signal_handlers
 
     settings = migrated_settings()
     configure_logging(settings.environment)

@@ -5,6 +5,7 @@ Light on purpose (typer and rich only at import): `buddy --help` and `buddy tick
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -20,6 +21,25 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def starting() -> Iterator[None]:
+    """Import a command's modules with the cyclic garbage collector paused.
+
+    Start-up creates some 300,000 objects that live as long as the process (modules, classes,
+    SQLAlchemy's mappers, pydantic's validators) and no garbage, so each collection it set off
+    walked them all again for nothing: ~0.1 s of `buddy tick`. Afterwards they are moved out
+    of the collector's reach, as the web application does (app/main.py), and it resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def load_settings() -> Settings:

@@ -1,5 +1,8 @@
 """The background jobs, shared by ``buddy tick`` (cron) and ``buddy worker`` (long-running).
 
+Only those two commands import this module, so it imports what the jobs need up front, with
+the garbage collector paused (``app.cli.context.starting``).
+
 Each job opens its own units of work and is safe to repeat: it only moves what is due, and each
 row moves once. A job returns the lines it has to report (for the console and the logs).
 """
@@ -16,7 +19,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db import make_sessionmaker, session_scope
+from app.contracts.commands import run_tick
+from app.contracts.rules import local_date
+from app.dashboard import attendance
+from app.db import make_sessionmaker, session_scope, utcnow
+from app.events.commands import tick_events
+from app.matches.commands import tick_rounds
+from app.notifications import reminders, service
+from app.notifications.commands import send_all
+from app.privacy.commands import retention_tick
 
 unit_of_work = contextmanager(session_scope)
 
@@ -34,11 +45,6 @@ def housekeeping(engine: Engine, settings: Settings) -> list[str]:
     """Expire old panels, complete contracts past their end date, apply the retention rules,
     queue due reminders (meetings, events and intake talks the day before), and sum up the
     attendance of the contracts that changed, for the dashboard."""
-    from app.contracts.commands import run_tick
-    from app.events.commands import tick_events
-    from app.notifications import reminders, service
-    from app.privacy.commands import retention_tick
-
     factory = make_sessionmaker(engine)
     service.bind_settings(factory, settings)
     with unit_of_work(factory) as session:
@@ -62,10 +68,6 @@ def housekeeping(engine: Engine, settings: Settings) -> list[str]:
 
 
 def _dashboard_sums(factory: sessionmaker[Session], settings: Settings) -> str:
-    from app.contracts.rules import local_date
-    from app.dashboard import attendance
-    from app.db import utcnow
-
     for _ in range(10):
         try:
             with unit_of_work(factory) as session:
@@ -84,15 +86,11 @@ def _dashboard_sums(factory: sessionmaker[Session], settings: Settings) -> str:
 
 def scheduled_round(engine: Engine, settings: Settings) -> list[str]:
     """The city's scheduled matching round, when one is due (exactly once per slot)."""
-    from app.matches.commands import tick_rounds
-
     return tick_rounds(engine, settings)
 
 
 def mail(engine: Engine, settings: Settings) -> list[str]:
     """Send the mail that is due (claims with a lease: never sent twice)."""
-    from app.notifications.commands import send_all
-
     report = send_all(engine, settings)
     lines = [f"Mail sent: {report.sent}"]
     if report.retrying:
