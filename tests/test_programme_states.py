@@ -56,8 +56,8 @@ def _agree(db: Session) -> tuple[dict[int, NewcomerState], dict[int, VolunteerSt
 def _rungs_agree(db: Session) -> None:
     """Each newcomer's ``contract_rung`` (kept by triggers) equals their contracts counted now."""
     facts = newcomer_facts()
-    live = dict(db.execute(select(facts.c.newcomer_id, facts.c.first)).tuples().all())
-    kept = dict(db.execute(select(Newcomer.id, Newcomer.contract_rung)).tuples().all())
+    live = dict(db.execute(select(facts.c.newcomer_id, facts.c.first)).all())
+    kept = dict(db.execute(select(Newcomer.id, Newcomer.contract_rung)).all())
     assert kept == {i: live.get(i) for i in kept}
 
 
