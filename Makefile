@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Test workers: one more than the machine has cores (3 on the 2-core CI machine). A worker
 # often waits (for Chromium, its test server, PostgreSQL, a command it started), and the extra
-# one keeps the cores busy: there, the whole suite took 14 min with 2 workers, 9 with 3 and 10
+# one keeps the cores busy: there, the whole suite took 14 min with 2 workers, 9-12 with 3, 10
 # with 4. Each worker gets its own SQLite file and its own throwaway PostgreSQL database.
 # worksteal: a worker that runs out takes queued tests from another, so the minute-long
 # browser sweeps and schemathesis runs do not leave one worker finishing alone.
