@@ -138,7 +138,10 @@ def server_url(live_server: str, clean_db: Engine) -> str:
 
 def _new_page(browser: Any, server_url: str, **options: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=server_url, viewport=PHONE, locale="en-GB", **options)
-    context.set_default_timeout(10_000)
+    # Generous: a wait ends as soon as the page is there. On a busy two-core machine one
+    # answer once took 9.8 s (GET /register/newcomer, which does no database work; the cause
+    # was not found) and a 10 s navigation wait failed the test.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

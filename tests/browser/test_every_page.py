@@ -309,7 +309,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     context = browser.new_context(
         base_url=live_server, viewport=PHONE, locale=locale, bypass_csp=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # see _new_page in conftest.py
     host = live_server.split("//")[1].split(":")[0]
     context.add_cookies([{"name": "buddy_locale", "value": locale, "domain": host, "path": "/"}])
     context.add_init_script(path=str(AXE_JS))  # once per context, not sent again per page
