@@ -121,13 +121,13 @@ def count_days_by_area(
 def stored_days(
     session: Session, sums: Any, areas: Any, columns: Sequence[str], first: date, last: date,
     neighbourhood: str | None,
-) -> dict[date, tuple[int, ...]]:
+) -> DayCounts:
     """The days from ``first`` to ``last`` that ``buddy tick`` summed up, with their numbers
     (``columns``): the city's from the day sums (``sums``: MeetingDay or EntryDay), or one
     neighbourhood's from its rows in ``areas`` (MeetingDayArea or EntryDayArea) — a summed
     day without a row there had nothing in it, so zeros. Days missing here are counted live."""
     span = sums.day.between(first, last)
-    if neighbourhood is None:
+    if not neighbourhood:  # as its callers read the filter: no neighbourhood, the city
         numbers = (sums.__table__.c[c] for c in columns)
         rows = session.execute(select(sums.day, *numbers).where(span))
         return {day: tuple(map(int, counts)) for day, *counts in rows}
